@@ -1,0 +1,24 @@
+/* kmod_facts.h - what each installed kernel provides, through libkmod.
+ *
+ * One libkmod context per ROOT/lib/modules/KVER (and ROOT/usr/lib/modules),
+ * with the modprobe.d search path taken inside ROOT. Lookups are cached by
+ * modalias because large hosts repeat a handful of aliases.
+ */
+#ifndef VFIOCONF_KMOD_FACTS_H
+#define VFIOCONF_KMOD_FACTS_H
+
+#include "backends/sysroot.h"
+#include "core/inventory.h"
+#include "core/log.h"
+
+struct kmod_facts;
+
+/* Fills inv->host.kernels (sorted by version). *out is NULL when no kernel
+ * is installed under ROOT; never fails otherwise. */
+void kmod_facts_open(const struct sysroot *sr, struct inventory *inv, struct log *log,
+		     struct kmod_facts **out);
+/* Adds the modules that could drive modalias, over all kernels, to mods. */
+void kmod_facts_modules(struct kmod_facts *kf, const char *modalias, struct strv *mods);
+void kmod_facts_free(struct kmod_facts *kf);
+
+#endif

@@ -1,0 +1,186 @@
+/* analysis.c - pure judgements over an inventory. */
+#include "config.h"
+
+#include "core/analysis.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_by_id(const void *a, const void *b, void *ctx)
+{
+	const struct device *dv = ctx;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	uint32_t kx = (uint32_t)dv[x].vendor << 16 | dv[x].device;
+	uint32_t ky = (uint32_t)dv[y].vendor << 16 | dv[y].device;
+
+	if (kx != ky)
+		return kx < ky ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+static void mark_same_id(struct inventory *inv)
+{
+	/* Sort indices by ID and walk runs: big hosts make n^2 hurt. */
+	size_t n = inv->n_devices;
+	size_t *idx = xmalloc(n * sizeof(size_t));
+	struct device *dv = inv->devices;
+
+	for (size_t i = 0; i < n; i++)
+		idx[i] = i;
+	qsort_r(idx, n, sizeof(size_t), cmp_by_id, dv);
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && dv[idx[j]].vendor == dv[idx[i]].vendor &&
+		       dv[idx[j]].device == dv[idx[i]].device)
+			j++;
+		if (j - i > 1)
+			for (size_t a = i; a < j; a++) {
+				struct device *d = &dv[idx[a]];
+				d->flags |= DEV_SAME_ID;
+				for (size_t b = i; b < j; b++)
+					if (b != a)
+						strv_push_unique(&d->same_id, dv[idx[b]].addr_str);
+				strv_sort(&d->same_id);
+			}
+		i = j;
+	}
+	free(idx);
+}
+
+static unsigned mount_flag(const char *target)
+{
+	if (strcmp(target, "/") == 0)
+		return DEV_ROOT_DISK;
+	if (strcmp(target, "/boot") == 0 || strcmp(target, "/boot/efi") == 0 ||
+	    strcmp(target, "/efi") == 0)
+		return DEV_BOOT_DISK;
+	if (strcmp(target, "swap") == 0)
+		return DEV_SWAP_DISK;
+	return DEV_MOUNT_DISK;
+}
+
+static void add_reason(struct device *d, unsigned flag, const char *reason)
+{
+	d->flags |= flag;
+	strv_push_unique(&d->reasons, reason);
+}
+
+void analysis_run(struct inventory *inv)
+{
+	struct host_facts *h = &inv->host;
+
+	mark_same_id(inv);
+	for (size_t i = 0; i < inv->n_devices; i++) {
+		struct device *d = &inv->devices[i];
+		if (d->boot_vga == 1)
+			add_reason(d, DEV_BOOT_VGA, "boot VGA: the firmware console and early boot display");
+	}
+	for (size_t m = 0; m < h->n_mounts; m++) {
+		const struct mount_info *mi = &h->mounts[m];
+		for (size_t k = 0; k < mi->pci.n; k++) {
+			struct device *d = inventory_find_str(inv, mi->pci.v[k]);
+			char *r;
+			if (!d)
+				continue;
+			if (strcmp(mi->target, "swap") == 0)
+				r = xasprintf("holds swap (%s)", mi->source);
+			else
+				r = xasprintf("holds %s (%s)%s", mi->target, mi->source,
+					      mi->from_fstab_only ? ", listed in fstab" : "");
+			add_reason(d, mount_flag(mi->target), r);
+			free(r);
+		}
+	}
+	for (size_t k = 0; k < h->ssh_pci.n; k++) {
+		struct device *d = inventory_find_str(inv, h->ssh_pci.v[k]);
+		char *r;
+		if (!d)
+			continue;
+		r = xasprintf("carries this SSH session (%s, %s)", h->ssh_iface ? h->ssh_iface : "?",
+			      h->ssh_local ? h->ssh_local : "?");
+		add_reason(d, DEV_SSH_NIC, r);
+		free(r);
+	}
+}
+
+bool analysis_device_harmless(const struct device *d)
+{
+	if (d->flags & DEV_BRIDGE)
+		return true;
+	if (d->driver)
+		return strcmp(d->driver, "pci-stub") == 0 || strcmp(d->driver, "vfio-pci") == 0;
+	return d->modules.n == 0;
+}
+
+void analysis_group_summary(const struct inventory *inv, const struct iommu_group *g,
+			    struct group_summary *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t k = 0; k < g->n_members; k++) {
+		const struct device *d = &inv->devices[g->members[k]];
+		bool new_slot = true;
+
+		if (d->flags & DEV_HOST_CRITICAL)
+			out->host_critical++;
+		if (d->flags & DEV_BRIDGE) {
+			out->bridges++;
+			continue;
+		}
+		out->endpoints++;
+		for (size_t j = 0; j < k; j++) {
+			const struct device *e = &inv->devices[g->members[j]];
+			if (!(e->flags & DEV_BRIDGE) && pci_addr_same_slot(&e->addr, &d->addr))
+				new_slot = false;
+		}
+		if (new_slot)
+			out->slots++;
+	}
+}
+
+static void push_issue(struct selection_issue **v, size_t *n, size_t *cap, size_t dev, int kind,
+		       size_t because)
+{
+	void *p = *v;
+
+	for (size_t i = 0; i < *n; i++)
+		if ((*v)[i].device == dev && (int)(*v)[i].kind == kind)
+			return;
+	xgrow(&p, cap, *n + 1, sizeof(**v));
+	*v = p;
+	(*v)[*n].device = dev;
+	(*v)[*n].kind = kind;
+	(*v)[*n].because = because;
+	(*n)++;
+}
+
+size_t analysis_check_selection(const struct inventory *inv, const bool *selected,
+				struct selection_issue **issues)
+{
+	size_t n = 0, cap = 0;
+
+	*issues = NULL;
+	for (size_t i = 0; i < inv->n_devices; i++) {
+		const struct device *d = &inv->devices[i];
+		const struct iommu_group *g;
+
+		if (!selected[i])
+			continue;
+		if (d->flags & DEV_HOST_CRITICAL)
+			push_issue(issues, &n, &cap, i, ISSUE_REFUSED, i);
+		for (size_t j = 0; j < inv->n_devices; j++)
+			if (j != i && !selected[j] && pci_addr_same_slot(&inv->devices[j].addr, &d->addr) &&
+			    !(inv->devices[j].flags & DEV_BRIDGE))
+				push_issue(issues, &n, &cap, j, ISSUE_COMPANION, i);
+		if (d->group < 0) {
+			push_issue(issues, &n, &cap, i, ISSUE_NO_GROUP, i);
+			continue;
+		}
+		g = inventory_group(inv, d->group);
+		for (size_t k = 0; g && k < g->n_members; k++) {
+			size_t j = g->members[k];
+			if (!selected[j] && !analysis_device_harmless(&inv->devices[j]))
+				push_issue(issues, &n, &cap, j, ISSUE_DRAGGED, i);
+		}
+	}
+	return n;
+}

@@ -1,0 +1,49 @@
+/* analysis.h - pure judgements over an inventory: which devices the host
+ * cannot give away, which share an ID, and what a selection drags along.
+ *
+ * Nothing here touches the system; every input is in struct inventory.
+ */
+#ifndef VFIOCONF_ANALYSIS_H
+#define VFIOCONF_ANALYSIS_H
+
+#include <stdbool.h>
+
+#include "core/inventory.h"
+
+/* Sets DEV_SAME_ID, the host-critical flags and their reasons from the host
+ * facts. Idempotent. Call after inventory_finish(). */
+void analysis_run(struct inventory *inv);
+
+/* True when the kernel lets a device stay in a group handed to vfio without
+ * being assigned itself: bridges (non-normal header) and devices that no
+ * driver will claim (none bound now, no candidate module) or that are held
+ * by pci-stub or vfio-pci already. */
+bool analysis_device_harmless(const struct device *d);
+
+struct group_summary {
+	size_t endpoints;      /* non-bridge devices */
+	size_t bridges;
+	size_t host_critical;  /* devices with a DEV_HOST_CRITICAL flag */
+	size_t slots;          /* distinct bus:device among endpoints */
+};
+void analysis_group_summary(const struct inventory *inv, const struct iommu_group *g,
+			    struct group_summary *out);
+
+/* A selection is a bool per inventory device index (array of n_devices). */
+struct selection_issue {
+	size_t device;      /* index of the device concerned */
+	enum {
+		ISSUE_DRAGGED,  /* unselected group member that must go along */
+		ISSUE_COMPANION,/* other function of a selected slot, not selected */
+		ISSUE_REFUSED,  /* selected but host-critical */
+		ISSUE_NO_GROUP, /* selected but not in any IOMMU group */
+	} kind;
+	size_t because;     /* index of the selected device that causes it */
+};
+
+/* Fills *issues (caller frees) with everything a careful user must know
+ * about the selection; returns the count. */
+size_t analysis_check_selection(const struct inventory *inv, const bool *selected,
+				struct selection_issue **issues);
+
+#endif

@@ -1,0 +1,68 @@
+/* util.h - allocation, growable strings and small string helpers.
+ *
+ * Allocation policy for core/ and backends/: x* wrappers abort with a message
+ * on out-of-memory (there is nothing sensible a configuration tool can do
+ * half-way through a scan). Every other failure is reported as -errno.
+ */
+#ifndef VFIOCONF_UTIL_H
+#define VFIOCONF_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t n);
+void *xrealloc(void *p, size_t n);
+/* Grows *p to hold at least need elements of size elem; *cap is updated. */
+void xgrow(void **p, size_t *cap, size_t need, size_t elem);
+char *xstrdup(const char *s);
+/* NULL stays NULL. */
+char *xstrdup_or_null(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable NUL-terminated byte buffer. Zero-initialised is empty. */
+struct strbuf {
+	char *buf;
+	size_t len;
+	size_t cap;
+};
+
+void strbuf_add(struct strbuf *sb, const char *s, size_t n);
+void strbuf_puts(struct strbuf *sb, const char *s);
+void strbuf_putc(struct strbuf *sb, char c);
+void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
+/* Returns the string (never NULL) and leaves sb empty; caller frees. */
+char *strbuf_detach(struct strbuf *sb);
+void strbuf_reset(struct strbuf *sb);
+void strbuf_free(struct strbuf *sb);
+/* Returns buf, always NUL-terminated, "" when empty. Borrowed. */
+const char *strbuf_str(const struct strbuf *sb);
+
+bool str_starts_with(const char *s, const char *prefix);
+/* Removes trailing whitespace (and newlines) in place; returns s. */
+char *str_rstrip(char *s);
+/* Skips leading blanks. */
+const char *str_lskip(const char *s);
+/* Parses a whole string as an unsigned number in base (0x prefix allowed
+ * for 16); trailing whitespace is accepted. Returns -EINVAL or -ERANGE. */
+int str_to_ulong(const char *s, int base, unsigned long max, unsigned long *out);
+
+/* A NULL-terminated vector of owned strings. */
+struct strv {
+	char **v;
+	size_t n;
+	size_t cap;
+};
+void strv_push(struct strv *sv, const char *s);
+/* Pushes s unless an equal string is already present. */
+void strv_push_unique(struct strv *sv, const char *s);
+bool strv_contains(const struct strv *sv, const char *s);
+void strv_free(struct strv *sv);
+void strv_sort(struct strv *sv);
+
+#endif

@@ -1,0 +1,38 @@
+/* cli.h - the command-line front end: global options and subcommands.
+ *
+ * One table (cli_commands in main.c) drives dispatch, --help and the
+ * completion script's word list; each command is a function over the same
+ * core calls the curses front end uses.
+ */
+#ifndef VFIOCONF_CLI_H
+#define VFIOCONF_CLI_H
+
+#include <stdbool.h>
+
+#include "backends/scan.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+};
+
+struct cli {
+	struct scan_opts scan;
+	bool json;
+	bool verbose;
+	int argc;      /* command arguments after option parsing */
+	char **argv;
+};
+
+struct cli_command {
+	const char *name;
+	int (*run)(struct cli *cli);
+	const char *summary; /* N_() */
+};
+
+int cmd_list(struct cli *cli);
+/* Prints collected warnings to stderr as "vfioconf: warning: ...". */
+void cli_print_log(const struct log *log);
+
+#endif

@@ -1,0 +1,309 @@
+/* cmd_list.c - `vfioconf list`: groups and devices, as text or JSON.
+ *
+ * JSON shape (documented in vfioconf(8)): {"iommu": {...}, "host": {...},
+ * "groups": [{"id", "devices": [...]}], "ungrouped": [...], "warnings": []}.
+ * Every device object carries "group": N, or null for the devices listed
+ * under "ungrouped" (IOMMU off, or a device the kernel put in no group).
+ */
+#include "config.h"
+
+#include "core/analysis.h"
+#include "core/i18n.h"
+#include "core/json.h"
+#include "tui/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	unsigned flag;
+	const char *name;
+} flag_names[] = {
+	{DEV_BRIDGE, "bridge"},       {DEV_BOOT_VGA, "boot-vga"},   {DEV_ROOT_DISK, "root-disk"},
+	{DEV_BOOT_DISK, "boot-disk"}, {DEV_SWAP_DISK, "swap-disk"}, {DEV_MOUNT_DISK, "mount-disk"},
+	{DEV_SSH_NIC, "ssh-nic"},     {DEV_SRIOV_PF, "sriov-pf"},   {DEV_SRIOV_VF, "sriov-vf"},
+	{DEV_SAME_ID, "same-id"},
+};
+
+void cli_print_log(const struct log *log)
+{
+	for (size_t i = 0; i < log->n; i++)
+		fprintf(stderr, "%s: %s: %s\n", PACKAGE,
+			log->e[i].level == LOG_ERROR ? _("error")
+			: log->e[i].level == LOG_WARN ? _("warning") : _("note"),
+			log->e[i].msg);
+}
+
+static void json_strv(struct json *j, const char *key, const struct strv *sv)
+{
+	json_key(j, key);
+	json_arr_begin(j);
+	for (size_t i = 0; i < sv->n; i++)
+		json_str(j, sv->v[i]);
+	json_arr_end(j);
+}
+
+static void json_hex(struct json *j, const char *key, unsigned v, int width)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%0*x", width, v);
+	json_kstr(j, key, buf);
+}
+
+static void json_device(struct json *j, const struct device *d)
+{
+	char buf[PCI_ADDR_STRLEN];
+
+	json_obj_begin(j);
+	json_kstr(j, "address", d->addr_str);
+	json_key(j, "group");
+	if (d->group >= 0)
+		json_int(j, d->group);
+	else
+		json_null(j);
+	json_hex(j, "class", d->class_code >> 8, 4);
+	json_hex(j, "prog_if", d->class_code & 0xff, 2);
+	json_kstr(j, "class_name", d->class_name);
+	json_hex(j, "vendor", d->vendor, 4);
+	json_hex(j, "device", d->device, 4);
+	json_kstr(j, "vendor_name", d->vendor_name);
+	json_kstr(j, "device_name", d->device_name);
+	if (d->subsys_vendor) {
+		json_hex(j, "subsystem_vendor", d->subsys_vendor, 4);
+		json_hex(j, "subsystem_device", d->subsys_device, 4);
+	} else {
+		json_kstr(j, "subsystem_vendor", NULL);
+		json_kstr(j, "subsystem_device", NULL);
+	}
+	json_kstr(j, "subsystem_name", d->subsys_name);
+	if (d->revision >= 0)
+		json_hex(j, "revision", (unsigned)d->revision, 2);
+	else
+		json_kstr(j, "revision", NULL);
+	json_kstr(j, "driver", d->driver);
+	json_strv(j, "modules", &d->modules);
+	json_key(j, "boot_vga");
+	if (d->boot_vga >= 0)
+		json_bool(j, d->boot_vga == 1);
+	else
+		json_null(j);
+	json_kstr(j, "reset_method", d->reset_method);
+	json_kbool(j, "bridge", d->flags & DEV_BRIDGE);
+	if (d->has_parent) {
+		pci_addr_format(&d->parent, buf);
+		json_kstr(j, "parent", buf);
+	} else {
+		json_kstr(j, "parent", NULL);
+	}
+	if (d->has_physfn) {
+		pci_addr_format(&d->physfn, buf);
+		json_kstr(j, "physfn", buf);
+	} else {
+		json_kstr(j, "physfn", NULL);
+	}
+	json_kint(j, "num_vfs", d->num_vfs);
+	json_key(j, "flags");
+	json_arr_begin(j);
+	for (size_t i = 0; i < ARRAY_SIZE(flag_names); i++)
+		if (d->flags & flag_names[i].flag)
+			json_str(j, flag_names[i].name);
+	json_arr_end(j);
+	json_strv(j, "same_id_as", &d->same_id);
+	json_strv(j, "host_critical", &d->reasons);
+	json_obj_end(j);
+}
+
+static void print_json(const struct inventory *inv, const struct log *log)
+{
+	const struct host_facts *h = &inv->host;
+	struct strbuf out = {0};
+	struct json j;
+
+	json_init(&j, &out, true);
+	json_obj_begin(&j);
+	json_key(&j, "iommu");
+	json_obj_begin(&j);
+	json_kbool(&j, "enabled", inventory_iommu_enabled(inv));
+	json_kint(&j, "groups", (long long)inv->n_groups);
+	json_kbool(&j, "iommu_class", h->iommu_class);
+	json_kstr(&j, "enable_param", cpu_iommu_param(h->cpu));
+	json_obj_end(&j);
+
+	json_key(&j, "host");
+	json_obj_begin(&j);
+	json_kstr(&j, "cpu_vendor", h->cpu == CPU_INTEL ? "intel" : h->cpu == CPU_AMD ? "amd" : NULL);
+	json_kbool(&j, "virtualization", h->cpu_virt);
+	json_kstr(&j, "cmdline", h->cmdline);
+	json_kstr(&j, "running_kernel", h->running_kernel);
+	json_key(&j, "kernels");
+	json_arr_begin(&j);
+	for (size_t i = 0; i < h->n_kernels; i++) {
+		const struct kernel_info *k = &h->kernels[i];
+		json_obj_begin(&j);
+		json_kstr(&j, "version", k->version);
+		json_kbool(&j, "modules_indexed", k->modules_dir_ok);
+		json_kbool(&j, "vfio_builtin", k->vfio_builtin);
+		json_kbool(&j, "vfio_pci_builtin", k->vfio_pci_builtin);
+		json_kbool(&j, "vfio_pci_module", k->vfio_pci_module);
+		json_kbool(&j, "vfio_virqfd_module", k->vfio_virqfd_module);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_key(&j, "mounts");
+	json_arr_begin(&j);
+	for (size_t i = 0; i < h->n_mounts; i++) {
+		json_obj_begin(&j);
+		json_kstr(&j, "target", h->mounts[i].target);
+		json_kstr(&j, "source", h->mounts[i].source);
+		json_kbool(&j, "mounted", !h->mounts[i].from_fstab_only);
+		json_strv(&j, "devices", &h->mounts[i].pci);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_key(&j, "ssh");
+	if (h->ssh_local) {
+		json_obj_begin(&j);
+		json_kstr(&j, "local_address", h->ssh_local);
+		json_kstr(&j, "interface", h->ssh_iface);
+		json_strv(&j, "devices", &h->ssh_pci);
+		json_obj_end(&j);
+	} else {
+		json_null(&j);
+	}
+	json_obj_end(&j);
+
+	json_key(&j, "groups");
+	json_arr_begin(&j);
+	for (size_t g = 0; g < inv->n_groups; g++) {
+		json_obj_begin(&j);
+		json_kint(&j, "id", inv->groups[g].id);
+		json_key(&j, "devices");
+		json_arr_begin(&j);
+		for (size_t k = 0; k < inv->groups[g].n_members; k++)
+			json_device(&j, &inv->devices[inv->groups[g].members[k]]);
+		json_arr_end(&j);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_key(&j, "ungrouped");
+	json_arr_begin(&j);
+	for (size_t i = 0; i < inv->n_devices; i++)
+		if (inv->devices[i].group < 0)
+			json_device(&j, &inv->devices[i]);
+	json_arr_end(&j);
+	json_key(&j, "warnings");
+	json_arr_begin(&j);
+	for (size_t i = 0; i < log->n; i++)
+		json_str(&j, log->e[i].msg);
+	json_arr_end(&j);
+	json_obj_end(&j);
+	strbuf_putc(&out, '\n');
+	fwrite(out.buf, 1, out.len, stdout);
+	strbuf_free(&out);
+}
+
+static void print_device(const struct device *d)
+{
+	struct strbuf sb = {0};
+	bool first = true;
+
+	printf("  %s %s [%04x]: %s %s [%04x:%04x]", d->addr_str,
+	       d->class_name ? d->class_name : _("Class"), d->class_code >> 8,
+	       d->vendor_name ? d->vendor_name : "?", d->device_name ? d->device_name : "?",
+	       d->vendor, d->device);
+	if (d->revision > 0)
+		printf(" (rev %02x)", (unsigned)d->revision);
+	printf("  %s %s", _("driver:"), d->driver ? d->driver : _("none"));
+	for (size_t i = 0; i < ARRAY_SIZE(flag_names); i++) {
+		if (!(d->flags & flag_names[i].flag) || flag_names[i].flag == DEV_SAME_ID)
+			continue;
+		strbuf_printf(&sb, "%s%s", first ? "" : ", ", flag_names[i].name);
+		first = false;
+	}
+	if (d->same_id.n) {
+		strbuf_printf(&sb, "%ssame-id-as ", first ? "" : ", ");
+		for (size_t i = 0; i < d->same_id.n; i++)
+			strbuf_printf(&sb, "%s%s", i ? " " : "", d->same_id.v[i]);
+		first = false;
+	}
+	if (!first)
+		printf("  [%s]", strbuf_str(&sb));
+	putchar('\n');
+	for (size_t i = 0; i < d->reasons.n; i++)
+		printf("      ! %s\n", d->reasons.v[i]);
+	strbuf_free(&sb);
+}
+
+static void print_text(const struct inventory *inv)
+{
+	const struct host_facts *h = &inv->host;
+	size_t ungrouped = 0;
+
+	if (inventory_iommu_enabled(inv)) {
+		printf(_("IOMMU: on (%s CPU, %zu groups, %zu devices)\n"), cpu_vendor_name(h->cpu),
+		       inv->n_groups, inv->n_devices);
+	} else {
+		const char *param = cpu_iommu_param(h->cpu);
+		printf(_("IOMMU: off - the kernel shows no IOMMU groups.\n"));
+		if (param)
+			printf(_("To turn it on: enable %s in the firmware setup, add %s to the kernel "
+				 "command line, and reboot.\n"),
+			       h->cpu == CPU_INTEL ? "VT-d" : "AMD-Vi (IOMMU)", param);
+		else
+			printf(_("To turn it on: enable the IOMMU in the firmware setup, add "
+				 "intel_iommu=on (Intel) or amd_iommu=on (AMD) to the kernel command line, "
+				 "and reboot.\n"));
+		printf(_("Without it no device can be passed through; devices are listed below "
+			 "without groups.\n"));
+	}
+	for (size_t g = 0; g < inv->n_groups; g++) {
+		const struct iommu_group *grp = &inv->groups[g];
+		struct group_summary s;
+
+		analysis_group_summary(inv, grp, &s);
+		printf(_("\nIOMMU group %d"), grp->id);
+		if (s.host_critical)
+			printf(_("  (holds host-critical devices)"));
+		else if (s.slots > 1)
+			printf(_("  (%zu devices in %zu slots share it: they go to a VM together)"),
+			       s.endpoints, s.slots);
+		putchar('\n');
+		for (size_t k = 0; k < grp->n_members; k++)
+			print_device(&inv->devices[grp->members[k]]);
+	}
+	for (size_t i = 0; i < inv->n_devices; i++)
+		if (inv->devices[i].group < 0) {
+			if (!ungrouped++)
+				printf(inventory_iommu_enabled(inv) ? _("\nNot in any IOMMU group\n")
+								     : "\n");
+			print_device(&inv->devices[i]);
+		}
+}
+
+int cmd_list(struct cli *cli)
+{
+	struct inventory inv = {0};
+	struct log log = {0};
+	int r;
+
+	if (cli->argc > 0) {
+		fprintf(stderr, _("%s: list: unexpected argument '%s'\n"), PACKAGE, cli->argv[0]);
+		return EXIT_USAGE;
+	}
+	r = scan_system(&cli->scan, &inv, &log);
+	cli_print_log(&log);
+	if (r < 0) {
+		inventory_free(&inv);
+		log_free(&log);
+		return EXIT_FAIL;
+	}
+	if (cli->json)
+		print_json(&inv, &log);
+	else
+		print_text(&inv);
+	inventory_free(&inv);
+	log_free(&log);
+	return EXIT_OK;
+}

@@ -1,0 +1,138 @@
+/* main.c - option parsing and dispatch for vfioconf. */
+#include "config.h"
+
+#include "core/i18n.h"
+#include "tui/cli.h"
+
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const struct cli_command cli_commands[] = {
+	{"list", cmd_list, N_("show IOMMU groups and devices, with drivers and warnings")},
+};
+
+enum {
+	OPT_ROOT = 0x100,
+	OPT_SYSFS,
+	OPT_PROCFS,
+	OPT_JSON,
+	OPT_NO_MODULES,
+	OPT_LIST_COMMANDS,
+};
+
+static const struct option long_opts[] = {
+	{"root", required_argument, NULL, OPT_ROOT},
+	{"sysfs", required_argument, NULL, OPT_SYSFS},
+	{"procfs", required_argument, NULL, OPT_PROCFS},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"no-modules", no_argument, NULL, OPT_NO_MODULES},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{"list-commands", no_argument, NULL, OPT_LIST_COMMANDS},
+	{NULL, 0, NULL, 0},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, _("Usage: %s [OPTION]... [COMMAND] [ARG]...\n"), PACKAGE);
+	fputs(_("Prepare a Linux host for VFIO/PCI passthrough, and take it back out.\n"), f);
+	fputs(_("\nCommands:\n"), f);
+	for (size_t i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", cli_commands[i].name, _(cli_commands[i].summary));
+	fputs(_("\nOptions (for every command):\n"
+		"      --root DIR     the installed system's files (default /)\n"
+		"      --sysfs DIR    live hardware state (default /sys)\n"
+		"      --procfs DIR   live kernel state (default /proc)\n"
+		"      --json         print data as JSON\n"
+		"      --no-modules   skip the candidate-module lookup (faster on huge hosts)\n"
+		"  -h, --help         show this help and exit\n"
+		"  -V, --version      show the version and exit\n"), f);
+	fputs(_("\nWithout a command, 'list' is run. 'vfioconf list --json' is meant for scripts.\n"
+		"Exit status: 0 success, 1 failure, 2 bad usage.\n"
+		"See vfioconf(8) for more.\n"), f);
+}
+
+static int check_dir(const char *opt, const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, _("%s: %s %s: not a directory\n"), PACKAGE, opt, dir);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = {0};
+	const struct cli_command *cmd = NULL;
+	int c;
+
+	setlocale(LC_ALL, "");
+#ifdef ENABLE_NLS
+	bindtextdomain(PACKAGE, LOCALEDIR);
+	textdomain(PACKAGE);
+#endif
+	cli.scan.sr.root = "/";
+	cli.scan.sr.sysfs = "/sys";
+	cli.scan.sr.procfs = "/proc";
+	cli.scan.ssh_connection = getenv("SSH_CONNECTION");
+	cli.scan.want_modules = true;
+
+	while ((c = getopt_long(argc, argv, "hV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ROOT:
+			cli.scan.sr.root = optarg;
+			break;
+		case OPT_SYSFS:
+			cli.scan.sr.sysfs = optarg;
+			break;
+		case OPT_PROCFS:
+			cli.scan.sr.procfs = optarg;
+			break;
+		case OPT_JSON:
+			cli.json = true;
+			break;
+		case OPT_NO_MODULES:
+			cli.scan.want_modules = false;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("%s %s\n", PACKAGE, PACKAGE_VERSION);
+			return EXIT_OK;
+		case OPT_LIST_COMMANDS:
+			for (size_t i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++)
+				puts(cli_commands[i].name);
+			return EXIT_OK;
+		default:
+			fprintf(stderr, _("Try '%s --help' for more information.\n"), PACKAGE);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		for (size_t i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++)
+			if (strcmp(argv[optind], cli_commands[i].name) == 0)
+				cmd = &cli_commands[i];
+		if (!cmd) {
+			fprintf(stderr, _("%s: unknown command '%s'\n"), PACKAGE, argv[optind]);
+			fprintf(stderr, _("Try '%s --help' for more information.\n"), PACKAGE);
+			return EXIT_USAGE;
+		}
+		optind++;
+	} else {
+		cmd = &cli_commands[0];
+	}
+	cli.argc = argc - optind;
+	cli.argv = argv + optind;
+	if (check_dir("--root", cli.scan.sr.root) < 0 || check_dir("--sysfs", cli.scan.sr.sysfs) < 0 ||
+	    check_dir("--procfs", cli.scan.sr.procfs) < 0)
+		return EXIT_FAIL;
+	return cmd->run(&cli);
+}
