@@ -36,9 +36,13 @@ static void mark_same_id(struct inventory *inv)
 		if (j - i > 1)
 			for (size_t a = i; a < j; a++) {
 				struct device *d = &dv[idx[a]];
+				/* Bridges (class 06) are never bound to vfio-pci:
+				 * their twins cannot be grabbed by ids=. */
+				if ((d->class_code >> 16) == 0x06)
+					continue;
 				d->flags |= DEV_SAME_ID;
 				for (size_t b = i; b < j; b++)
-					if (b != a)
+					if (b != a && (dv[idx[b]].class_code >> 16) != 0x06)
 						strv_push_unique(&d->same_id, dv[idx[b]].addr_str);
 				strv_sort(&d->same_id);
 			}
