@@ -340,8 +340,13 @@ void pci_scan_groups(const struct sysroot *sr, struct inventory *inv, struct log
 			}
 			d = inventory_find(inv, &a);
 			if (!d) {
-				log_warn(log, "%s/%s: no such device in %s/bus/pci/devices", mdir,
-					 m->d_name, sr->sysfs);
+				/* A device the scan skipped was warned about already. */
+				char *bp = path_joinf(sr->sysfs, "bus/pci/devices/%s", m->d_name);
+				struct stat st;
+				if (lstat(bp, &st) < 0)
+					log_warn(log, "%s/%s: no such device in %s/bus/pci/devices", mdir,
+						 m->d_name, sr->sysfs);
+				free(bp);
 				continue;
 			}
 			if (d->group >= 0 && d->group != (int)id)

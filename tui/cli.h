@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "backends/scan.h"
+#include "core/settings.h"
 
 enum {
 	EXIT_OK = 0,
@@ -19,6 +20,8 @@ enum {
 
 struct cli {
 	struct scan_opts scan;
+	struct settings settings; /* ROOT/etc/vfioconf/vfioconf.conf or defaults */
+	struct log log;           /* every command's messages; printed by main */
 	bool json;
 	bool verbose;
 	int argc;      /* command arguments after option parsing */
@@ -32,7 +35,10 @@ struct cli_command {
 };
 
 int cmd_list(struct cli *cli);
-/* Prints collected warnings to stderr as "vfioconf: warning: ...". */
+/* Prints collected messages to stderr as "vfioconf: warning: ...". */
 void cli_print_log(const struct log *log);
+/* Reads the settings file under the root into cli->settings, logging
+ * problems with file:line into cli->log. */
+void cli_load_settings(struct cli *cli);
 
 #endif

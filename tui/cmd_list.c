@@ -115,7 +115,7 @@ static void json_device(struct json *j, const struct device *d)
 	json_obj_end(j);
 }
 
-static void print_json(const struct inventory *inv, const struct log *log)
+static void print_json(const struct inventory *inv, const struct settings *st, const struct log *log)
 {
 	const struct host_facts *h = &inv->host;
 	struct strbuf out = {0};
@@ -172,6 +172,13 @@ static void print_json(const struct inventory *inv, const struct log *log)
 	} else {
 		json_null(&j);
 	}
+	json_obj_end(&j);
+
+	json_key(&j, "settings");
+	json_obj_begin(&j);
+	json_kbool(&j, "iommu_pt", st->iommu_pt);
+	json_kstr(&j, "extra_params", st->extra_params);
+	json_kstr(&j, "binding_method", bind_method_name(st->method));
 	json_obj_end(&j);
 
 	json_key(&j, "groups");
@@ -285,25 +292,23 @@ static void print_text(const struct inventory *inv)
 int cmd_list(struct cli *cli)
 {
 	struct inventory inv = {0};
-	struct log log = {0};
+	struct log *log = &cli->log;
 	int r;
 
 	if (cli->argc > 0) {
 		fprintf(stderr, _("%s: list: unexpected argument '%s'\n"), PACKAGE, cli->argv[0]);
 		return EXIT_USAGE;
 	}
-	r = scan_system(&cli->scan, &inv, &log);
-	cli_print_log(&log);
+	r = scan_system(&cli->scan, &inv, log);
+	cli_print_log(log);
 	if (r < 0) {
 		inventory_free(&inv);
-		log_free(&log);
 		return EXIT_FAIL;
 	}
 	if (cli->json)
-		print_json(&inv, &log);
+		print_json(&inv, &cli->settings, log);
 	else
 		print_text(&inv);
 	inventory_free(&inv);
-	log_free(&log);
 	return EXIT_OK;
 }

@@ -1,9 +1,11 @@
 /* main.c - option parsing and dispatch for vfioconf. */
 #include "config.h"
 
+#include "backends/sysroot.h"
 #include "core/i18n.h"
 #include "tui/cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <locale.h>
 #include <stdio.h>
@@ -67,8 +69,25 @@ static int check_dir(const char *opt, const char *dir)
 	return 0;
 }
 
+void cli_load_settings(struct cli *cli)
+{
+	char *path = path_join(cli->scan.sr.root, "etc/vfioconf/vfioconf.conf");
+	char *text = NULL;
+	int r;
+
+	settings_defaults(&cli->settings);
+	r = read_file(path, 1 << 20, &text, NULL);
+	if (r == 0)
+		settings_parse(&cli->settings, text, path, &cli->log);
+	else if (r != -ENOENT)
+		log_warn(&cli->log, "%s: %s; using defaults", path, strerror(-r));
+	free(text);
+	free(path);
+}
+
 int main(int argc, char **argv)
 {
+	int rc;
 	struct cli cli = {0};
 	const struct cli_command *cmd = NULL;
 	int c;
@@ -134,5 +153,9 @@ int main(int argc, char **argv)
 	if (check_dir("--root", cli.scan.sr.root) < 0 || check_dir("--sysfs", cli.scan.sr.sysfs) < 0 ||
 	    check_dir("--procfs", cli.scan.sr.procfs) < 0)
 		return EXIT_FAIL;
-	return cmd->run(&cli);
+	cli_load_settings(&cli);
+	rc = cmd->run(&cli);
+	settings_free(&cli.settings);
+	log_free(&cli.log);
+	return rc;
 }

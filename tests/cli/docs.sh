@@ -1,0 +1,31 @@
+#!/bin/sh
+# --help, the man page and the bash completion name every command and
+# option the program has; the man page renders without warnings.
+. "$top_srcdir/tests/lib.sh"
+
+"$VFIOCONF" --help >"$tmp/help"; rc=$?
+expect_eq "--help exits 0" 0 "$rc"
+"$VFIOCONF" --version >"$tmp/ver"; rc=$?
+expect_eq "--version exits 0" 0 "$rc"
+expect_contains "--version names the program" "$tmp/ver" "vfioconf "
+man="$top_srcdir/man/vfioconf.8"
+comp="$top_srcdir/contrib/bash-completion/vfioconf"
+for cmd in $("$VFIOCONF" --list-commands); do
+	expect_contains "--help lists $cmd" "$tmp/help" "  $cmd "
+	expect_contains "man page documents $cmd" "$man" ".B $cmd"
+	expect_contains "completion offers $cmd" "$comp" "$cmd"
+done
+# every long option in --help is in the man page and the completion
+for opt in $(grep -o -- '--[a-z][a-z-]*' "$tmp/help" | sort -u); do
+	o=$(printf '%s' "$opt" | sed 's/-/\\\\-/g')
+	if grep -q -- "$o" "$man"; then ok "man page documents $opt"; else not_ok "man page documents $opt"; fi
+	expect_contains "completion offers $opt" "$comp" "$opt"
+done
+if command -v groff >/dev/null 2>&1; then
+	warn=$(groff -man -Tutf8 -ww "$man" 2>&1 >/dev/null)
+	expect_eq "man page renders without warnings" "" "$warn"
+fi
+if command -v bash >/dev/null 2>&1; then
+	bash -n "$comp"; expect_eq "completion script parses" 0 "$?"
+fi
+finish

@@ -1,0 +1,85 @@
+#!/bin/sh
+# vfioconf list on fixture machines: text, JSON, IOMMU off, bad --sysfs.
+. "$top_srcdir/tests/lib.sh"
+need jq
+
+# --- text on the Z170 box (seed 000)
+vf z170 list >"$tmp/out" 2>"$tmp/err"; rc=$?
+expect_eq "z170: list exits 0" 0 "$rc"
+expect_contains "z170: IOMMU on with 17 groups" "$tmp/out" "IOMMU: on (Intel CPU, 17 groups, 22 devices)"
+expect_contains "z170: GTX 970 line" "$tmp/out" \
+	"0000:02:00.0 VGA compatible controller [0300]: NVIDIA Corporation GM204 [GeForce GTX 970] [10de:13c2] (rev a1)  driver: nouveau"
+expect_contains "z170: device without driver says none" "$tmp/out" "[8086:a145] (rev 31)  driver: none"
+expect_contains "z170: boot GPU flagged" "$tmp/out" "[1002:7300] (rev cb)  driver: amdgpu  [boot-vga]"
+expect_contains "z170: root disk flagged with reason" "$tmp/out" "! holds / (/dev/sda2)"
+expect_contains "z170: SSH NIC flagged" "$tmp/out" "driver: e1000e  [ssh-nic]"
+expect_eq "z170: no warnings on a clean fixture" "" "$(cat "$tmp/err")"
+# groups come in numeric order, not string order (2 before 10)
+order=$(grep '^IOMMU group' "$tmp/out" | awk '{print $3}' | tr '\n' ' ')
+expect_eq "z170: groups in numeric order" "0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 " "$order"
+
+# --- JSON
+vf z170 list --json >"$tmp/j" 2>/dev/null
+expect_eq "json parses" 0 "$(jq empty "$tmp/j" >/dev/null 2>&1; echo $?)"
+expect_eq "json iommu.enabled" true "$(jq -r .iommu.enabled "$tmp/j")"
+expect_eq "json group ids" "0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16" "$(jq -r '[.groups[].id] | map(tostring) | join(" ")' "$tmp/j")"
+expect_eq "json GTX 970 object" '{"address":"0000:02:00.0","class":"0300","vendor":"10de","device":"13c2","driver":"nouveau","group":13}' \
+	"$(jq -c '.groups[] | .devices[] | select(.address=="0000:02:00.0") | {address,class,vendor,device,driver,group}' "$tmp/j")"
+expect_eq "json null driver" null "$(jq -c '.groups[].devices[] | select(.address=="0000:00:1f.0") | .driver' "$tmp/j")"
+expect_eq "json candidate modules from libkmod" '["nouveau"]' "$(jq -c '.groups[].devices[] | select(.address=="0000:02:00.0") | .modules' "$tmp/j")"
+expect_eq "json flags" '["boot-vga"]' "$(jq -c '.groups[].devices[] | select(.address=="0000:01:00.0") | .flags' "$tmp/j")"
+expect_eq "json kernels and virqfd" "6.1.0-18-amd64:true 6.5.0-0.deb12.4-amd64:false" \
+	"$(jq -r '[.host.kernels[] | "\(.version):\(.vfio_virqfd_module)"] | join(" ")' "$tmp/j")"
+expect_eq "json nothing ungrouped" 0 "$(jq '.ungrouped | length' "$tmp/j")"
+expect_eq "json reset method" "flr,bus" "$(jq -r '.groups[].devices[] | select(.address=="0000:06:00.0") | .reset_method' "$tmp/j")"
+expect_eq "json parent bridge" "0000:00:1b.0" "$(jq -r '.groups[].devices[] | select(.address=="0000:02:00.0") | .parent' "$tmp/j")"
+
+# --- twin GPUs: identical IDs are named
+vf twin-gpus list --json >"$tmp/t" 2>/dev/null
+expect_eq "twins: same-id-as the other card" '["0000:01:00.0"]' \
+	"$(jq -c '.groups[].devices[] | select(.address=="0000:02:00.0") | .same_id_as' "$tmp/t")"
+expect_eq "twins: bridges carry no same-id" '[]' \
+	"$(jq -c '.groups[].devices[] | select(.address=="0000:00:01.0") | .same_id_as' "$tmp/t")"
+
+# --- SR-IOV: PF/VF relations, second PCI domain
+vf sriov list --json >"$tmp/s" 2>/dev/null
+expect_eq "sriov: PF has 4 VFs" 4 "$(jq '.groups[].devices[] | select(.address=="0001:5e:00.0") | .num_vfs' "$tmp/s")"
+expect_eq "sriov: VF names its PF" "0001:5e:00.0" "$(jq -r '.groups[].devices[] | select(.address=="0001:5e:10.6") | .physfn' "$tmp/s")"
+expect_eq "sriov: VF flags" '["sriov-vf","same-id"]' "$(jq -c '.groups[].devices[] | select(.address=="0001:5e:10.2") | .flags' "$tmp/s")"
+
+# --- GPU with audio, USB and UCSI functions: one group, four functions
+vf gpu-functions list --json >"$tmp/g" 2>/dev/null
+expect_eq "gpu-functions: group 1 members" "0000:00:01.0 0000:01:00.0 0000:01:00.1 0000:01:00.2 0000:01:00.3" \
+	"$(jq -r '.groups[] | select(.id==1) | [.devices[].address] | join(" ")' "$tmp/g")"
+
+# --- IOMMU off: says so, says how (by CPU vendor), lists devices, exit 0
+vf iommu-off list >"$tmp/off" 2>&1; rc=$?
+expect_eq "iommu-off: exit 0" 0 "$rc"
+expect_contains "iommu-off: says off" "$tmp/off" "IOMMU: off"
+expect_contains "iommu-off: AMD advice" "$tmp/off" "add amd_iommu=on to the kernel command line"
+expect_contains "iommu-off: devices still listed" "$tmp/off" "0000:0a:00.0 VGA compatible controller"
+vf iommu-off list --json >"$tmp/offj" 2>/dev/null
+expect_eq "iommu-off json: enabled false" false "$(jq .iommu.enabled "$tmp/offj")"
+expect_eq "iommu-off json: all ungrouped with group null" "6 true" \
+	"$(jq -r '"\(.ungrouped | length) \(all(.ungrouped[]; .group == null))"' "$tmp/offj")"
+expect_eq "iommu-off json: enable_param" amd_iommu=on "$(jq -r .iommu.enable_param "$tmp/offj")"
+
+# --- not a sysfs tree: clear message, non-zero exit
+mkdir -p "$tmp/empty"
+"$VFIOCONF" --sysfs "$tmp/empty" --procfs "$tmp/empty" --root "$tmp/empty" list >"$tmp/o" 2>"$tmp/e"; rc=$?
+expect_eq "not sysfs: exit 1" 1 "$rc"
+expect_contains "not sysfs: message names the path" "$tmp/e" "$tmp/empty: not a sysfs tree"
+"$VFIOCONF" --sysfs "$tmp/nonexistent" list >"$tmp/o" 2>"$tmp/e"; rc=$?
+expect_eq "missing --sysfs dir: exit 1" 1 "$rc"
+expect_contains "missing --sysfs dir: message" "$tmp/e" "--sysfs $tmp/nonexistent: not a directory"
+
+# --- usage errors
+"$VFIOCONF" frobnicate >/dev/null 2>"$tmp/e"; rc=$?
+expect_eq "unknown command: exit 2" 2 "$rc"
+expect_contains "unknown command: named" "$tmp/e" "unknown command 'frobnicate'"
+"$VFIOCONF" --bogus >/dev/null 2>&1; rc=$?
+expect_eq "unknown option: exit 2" 2 "$rc"
+vf z170 list extra >/dev/null 2>"$tmp/e"; rc=$?
+expect_eq "list with a stray argument: exit 2" 2 "$rc"
+
+finish

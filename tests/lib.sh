@@ -1,0 +1,48 @@
+# lib.sh - helpers for the CLI tests (sourced). Environment from Makefile.am:
+# VFIOCONF (binary), ROOTS (generated fixture machines), top_srcdir, LSPCI.
+set -u
+fails=0
+checks=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vfioconf-test.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+skip() { echo "SKIP: $*"; exit 77; }
+need() { command -v "$1" >/dev/null 2>&1 || skip "$1 not installed"; }
+
+ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
+not_ok() { checks=$((checks + 1)); fails=$((fails + 1)); echo "not ok $checks - $*"; }
+
+# vf MACHINE [ARGS...]: vfioconf on a fixture machine's three roots, with
+# that machine's SSH_CONNECTION when it has one.
+vf() {
+	m=$1; shift
+	d="$ROOTS/$m"
+	ssh=""
+	[ -f "$d/ssh_connection" ] && ssh=$(cat "$d/ssh_connection")
+	SSH_CONNECTION="$ssh" "$VFIOCONF" --root "$d/root" --sysfs "$d/sys" --procfs "$d/proc" "$@"
+}
+
+# expect_contains NAME FILE TEXT
+expect_contains() {
+	if grep -qF -- "$3" "$2"; then ok "$1"; else
+		not_ok "$1"; echo "#   expected to find: $3"; sed 's/^/#   | /' "$2" | head -12
+	fi
+}
+expect_not_contains() {
+	if grep -qF -- "$3" "$2"; then
+		not_ok "$1"; echo "#   did not expect: $3"; grep -F -- "$3" "$2" | sed 's/^/#   | /' | head
+	else ok "$1"; fi
+}
+# expect_eq NAME EXPECTED ACTUAL
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else
+		not_ok "$1"; echo "#   expected: $2"; echo "#   actual:   $3"
+	fi
+}
+
+finish() {
+	echo "1..$checks"
+	[ "$checks" -gt 0 ] || { echo "no checks ran"; exit 1; }
+	[ "$fails" -eq 0 ] || { echo "$fails of $checks checks failed"; exit 1; }
+	exit 0
+}
