@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pci/pci.h>
 #include <setjmp.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* libpci's error callback must not return and has no user pointer; it
  * jumps back to the device being filled, which is then skipped. */
@@ -62,17 +64,15 @@ static char *lookup(struct pci_access *pacc, int flags, int a, int b, int c, int
 	return r ? xstrdup(r) : NULL;
 }
 
-static int header_type_from(const char *dir, uint32_t class_code)
+static int header_type_from(int dfd, uint32_t class_code)
 {
-	char *p = path_join(dir, "config");
 	unsigned char cfg[64];
-	FILE *f = fopen(p, "rbe");
-	size_t n = 0;
+	int fd = openat(dfd, "config", O_RDONLY | O_CLOEXEC);
+	ssize_t n = 0;
 
-	free(p);
-	if (f) {
-		n = fread(cfg, 1, sizeof(cfg), f);
-		fclose(f);
+	if (fd >= 0) {
+		n = read(fd, cfg, sizeof(cfg));
+		close(fd);
 	}
 	if (n > 0x0e)
 		return cfg[0x0e] & 0x7f;
@@ -87,60 +87,69 @@ static int header_type_from(const char *dir, uint32_t class_code)
 	}
 }
 
-/* The device's upstream bridge: the parent directory of its real path,
- * when that is a PCI function (it is pciDDDD:BB for a root bus). */
-static void read_parent(const char *dir, struct device *d)
+/* The upstream bridge is the component before the device's own in the
+ * bus/pci/devices link (../../../devices/pci0000:00/0000:00:1b.0/0000:02:00.0);
+ * a root-bus device has pciDDDD:BB there. One readlink, no realpath: this
+ * runs for every device of very large hosts. */
+static void read_parent(const char *link, struct device *d)
 {
-	char real[PATH_MAX];
+	char buf[PATH_MAX];
+	ssize_t n = readlink(link, buf, sizeof(buf) - 1);
 	char *slash;
 
-	if (!realpath(dir, real))
+	if (n <= 0)
 		return;
-	slash = strrchr(real, '/');
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
 	if (!slash)
 		return;
 	*slash = '\0';
-	if (pci_addr_parse(path_basename(real), &d->parent) == 0 &&
-	    strchr(path_basename(real), '.'))
+	if (strchr(path_basename(buf), '.') && pci_addr_parse(path_basename(buf), &d->parent) == 0)
 		d->has_parent = true;
 }
 
-static void read_sriov(const char *dir, struct device *d, struct log *log)
+static void read_sriov(int dfd, const char *dir, struct device *d, struct log *log)
 {
-	char *p = path_join(dir, "physfn");
-	char real[PATH_MAX];
-	DIR *dd;
-	struct dirent *e;
+	char buf[PATH_MAX];
+	ssize_t n = readlinkat(dfd, "physfn", buf, sizeof(buf) - 1);
+	unsigned long v;
 
-	if (realpath(p, real)) {
-		if (pci_addr_parse(path_basename(real), &d->physfn) == 0) {
+	if (n > 0) {
+		struct stat st;
+		buf[n] = '\0';
+		if (fstatat(dfd, "physfn", &st, 0) < 0)
+			log_warn(log, "%s/physfn: dangling link", dir);
+		else if (pci_addr_parse(path_basename(buf), &d->physfn) == 0) {
 			d->has_physfn = true;
 			d->flags |= DEV_SRIOV_VF;
 		}
-	} else if (errno != ENOENT) {
-		log_warn(log, "%s: dangling link (%s)", p, strerror(errno));
-	} else {
-		struct stat st;
-		if (lstat(p, &st) == 0)
-			log_warn(log, "%s: dangling link", p);
 	}
-	free(p);
-	dd = opendir(dir);
-	if (!dd)
-		return;
-	while ((e = readdir(dd)))
-		if (str_starts_with(e->d_name, "virtfn"))
-			d->num_vfs++;
-	closedir(dd);
-	if (d->num_vfs)
+	/* Only SR-IOV capable functions have the attribute. */
+	if (read_attr_hex_at(dfd, "sriov_numvfs", 0xffff, &v) == 0 && v > 0) {
+		d->num_vfs = (unsigned)v;
 		d->flags |= DEV_SRIOV_PF;
+	}
+}
+
+static int read_group_link(int dfd)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlinkat(dfd, "iommu_group", buf, sizeof(buf) - 1);
+	unsigned long v;
+
+	if (n < 0)
+		return errno == ENOENT ? -1 : -2;
+	buf[n] = '\0';
+	if (str_to_ulong(path_basename(buf), 10, INT_MAX, &v) < 0)
+		return -2;
+	return (int)v;
 }
 
 /* Reads one mandatory hex attribute; warns and returns <0 when unusable. */
-static int need_hex(const char *dir, const char *name, unsigned long max, unsigned long *v,
+static int need_hex(int dfd, const char *dir, const char *name, unsigned long max, unsigned long *v,
 		    struct log *log)
 {
-	int r = read_attr_hex(dir, name, max, v);
+	int r = read_attr_hex_at(dfd, name, max, v);
 
 	if (r == -ENOENT)
 		log_warn(log, "%s/%s: missing; device skipped", dir, name);
@@ -158,21 +167,22 @@ static void scan_one(struct pci_access *pacc, const char *devdir, const char *na
 	struct pci_addr addr;
 	struct pci_dev *volatile pd = NULL;
 	struct device *d;
-	struct stat st;
+	int dfd = -1;
 	char *s;
 
 	if (pci_addr_parse(name, &addr) < 0 || !strchr(name, ':') || strchr(name, ':') == strrchr(name, ':')) {
 		log_warn(log, "%s: not a PCI address (DDDD:BB:DD.F); skipped", dir);
 		goto out;
 	}
-	if (stat(dir, &st) < 0) {
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
 		log_warn(log, "%s: %s; skipped", dir,
 			 errno == ENOENT ? "dangling link" : strerror(errno));
 		goto out;
 	}
-	if (need_hex(dir, "vendor", 0xffff, &vendor, log) < 0 ||
-	    need_hex(dir, "device", 0xffff, &device, log) < 0 ||
-	    need_hex(dir, "class", 0xffffff, &cls, log) < 0)
+	if (need_hex(dfd, dir, "vendor", 0xffff, &vendor, log) < 0 ||
+	    need_hex(dfd, dir, "device", 0xffff, &device, log) < 0 ||
+	    need_hex(dfd, dir, "class", 0xffffff, &cls, log) < 0)
 		goto out;
 
 	d = inventory_add_device(inv, &addr);
@@ -183,22 +193,11 @@ static void scan_one(struct pci_access *pacc, const char *devdir, const char *na
 	pci_jmp_armed = true;
 	if (sigsetjmp(pci_jmp, 1) == 0) {
 		pd = pci_get_dev(pacc, (int)addr.domain, addr.bus, addr.dev, addr.func);
-		pci_fill_info(pd, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_SUBSYS | PCI_FILL_DRIVER |
-				      PCI_FILL_MODULE_ALIAS);
-		/* libpci read the same attributes; a disagreement means the
-		 * tree changed under us or libpci parsed it differently. */
-		if (pd->vendor_id != d->vendor || pd->device_id != d->device)
-			log_warn(log, "%s: libpci read %04x:%04x, sysfs says %04x:%04x", dir,
-				 pd->vendor_id, pd->device_id, d->vendor, d->device);
-		if (pd->known_fields & PCI_FILL_SUBSYS) {
-			d->subsys_vendor = pd->subsys_vendor_id;
-			d->subsys_device = pd->subsys_id;
-		}
+		/* IDs, class, subsystem and modalias are read through the device's
+		 * directory fd below (one path walk); libpci resolves the driver. */
+		pci_fill_info(pd, PCI_FILL_DRIVER);
 		s = pci_get_string_property(pd, PCI_FILL_DRIVER);
 		d->driver = xstrdup_or_null(s);
-		s = pci_get_string_property(pd, PCI_FILL_MODULE_ALIAS);
-		/* libpci keeps the attribute's newline; alias patterns anchor at the end. */
-		d->modalias = s ? str_rstrip(xstrdup(s)) : NULL;
 	} else {
 		log_warn(log, "%s: libpci: %s", dir, pci_errmsg);
 	}
@@ -206,26 +205,30 @@ static void scan_one(struct pci_access *pacc, const char *devdir, const char *na
 	if (pd)
 		pci_free_dev(pd);
 
-	if (read_attr_hex(dir, "revision", 0xff, &v) == 0)
+	if (read_attr_hex_at(dfd, "revision", 0xff, &v) == 0)
 		d->revision = (int)v;
-	if (!d->subsys_vendor && read_attr_hex(dir, "subsystem_vendor", 0xffff, &v) == 0) {
+	if (read_attr_at(dfd, "modalias", &s) == 0)
+		d->modalias = s;
+	if (read_attr_hex_at(dfd, "subsystem_vendor", 0xffff, &v) == 0) {
 		d->subsys_vendor = (uint16_t)v;
-		if (read_attr_hex(dir, "subsystem_device", 0xffff, &v) == 0)
+		if (read_attr_hex_at(dfd, "subsystem_device", 0xffff, &v) == 0)
 			d->subsys_device = (uint16_t)v;
 	}
-	if (read_attr_hex(dir, "boot_vga", 1, &v) == 0)
+	/* The kernel only gives display controllers a boot_vga attribute. */
+	if ((d->class_code >> 16) == 0x03 && read_attr_hex_at(dfd, "boot_vga", 1, &v) == 0)
 		d->boot_vga = (int)v;
-	if (read_attr(dir, "reset_method", &s) == 0) {
+	if (read_attr_at(dfd, "reset_method", &s) == 0) {
 		if (*s)
 			d->reset_method = s;
 		else
 			free(s);
 	}
-	d->header_type = header_type_from(dir, d->class_code);
+	d->header_type = header_type_from(dfd, d->class_code);
 	if (d->header_type == 1 || d->header_type == 2)
 		d->flags |= DEV_BRIDGE;
-	read_parent(dir, d);
-	read_sriov(dir, d, log);
+	read_parent(dir, d);  /* dir is the bus/pci/devices link */
+	read_sriov(dfd, dir, d, log);
+	d->group_link = read_group_link(dfd);
 
 	d->vendor_name = lookup(pacc, PCI_LOOKUP_VENDOR, d->vendor, 0, 0, 0);
 	d->device_name = lookup(pacc, PCI_LOOKUP_DEVICE, d->vendor, d->device, 0, 0);
@@ -234,6 +237,8 @@ static void scan_one(struct pci_access *pacc, const char *devdir, const char *na
 		d->subsys_name = lookup(pacc, PCI_LOOKUP_SUBSYSTEM | PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE,
 				       d->vendor, d->device, d->subsys_vendor, d->subsys_device);
 out:
+	if (dfd >= 0)
+		close(dfd);
 	free(dir);
 }
 
@@ -271,6 +276,9 @@ int pci_scan(const struct sysroot *sr, struct inventory *inv, struct log *log)
 	pacc->method = PCI_ACCESS_SYS_BUS_PCI;
 	pci_log = log;
 	pci_set_param(pacc, (char *)"sysfs.path", bus);
+	/* Names from pci.ids alone: the same everywhere, and without udev's
+	 * hwdb.bin libpci retries five paths on every unknown subsystem. */
+	pci_set_param(pacc, (char *)"hwdb.disable", (char *)"1");
 	pci_jmp_armed = true;
 	if (sigsetjmp(pci_jmp, 1) == 0) {
 		pci_init(pacc);
@@ -362,20 +370,19 @@ void pci_scan_groups(const struct sysroot *sr, struct inventory *inv, struct log
 links:
 	/* The per-device link must agree with the group directory. */
 	for (size_t i = 0; i < inv->n_devices; i++) {
-		struct device *d = &inv->devices[i];
-		char *dir = path_joinf(sr->sysfs, "bus/pci/devices/%s", d->addr_str);
-		char *g = NULL;
+		const struct device *d = &inv->devices[i];
 
-		if (read_link_base(dir, "iommu_group", &g) == 0) {
-			if (d->group < 0)
-				log_warn(log, "%s/iommu_group: points to group %s, which does not list it",
-					 dir, g);
-			else if (!is_number(g) || atoi(g) != d->group)
-				log_warn(log, "%s/iommu_group: says %s, %s lists it in group %d", dir, g,
-					 gdir, d->group);
-		}
-		free(g);
-		free(dir);
+		if (d->group_link == -1 || d->group_link == d->group)
+			continue;
+		if (d->group_link == -2)
+			log_warn(log, "%s/bus/pci/devices/%s/iommu_group: not a link to a group", sr->sysfs,
+				 d->addr_str);
+		else if (d->group < 0)
+			log_warn(log, "%s/bus/pci/devices/%s/iommu_group: points to group %d, which does not list it",
+				 sr->sysfs, d->addr_str, d->group_link);
+		else
+			log_warn(log, "%s/bus/pci/devices/%s/iommu_group: says %d, %s lists it in group %d",
+				 sr->sysfs, d->addr_str, d->group_link, gdir, d->group);
 	}
 	free(gdir);
 }

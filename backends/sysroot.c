@@ -86,15 +86,13 @@ int read_file(const char *path, size_t max, char **out, size_t *len)
 	return 0;
 }
 
-int read_attr(const char *dir, const char *name, char **out)
+int read_attr_at(int dirfd, const char *name, char **out)
 {
 	/* kernfs attributes are not seq_file: read once, up to a page. */
 	char buf[4097];
-	char *p = path_join(dir, name);
-	int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	ssize_t n;
 
-	free(p);
 	if (fd < 0)
 		return -errno;
 	do
@@ -113,15 +111,33 @@ int read_attr(const char *dir, const char *name, char **out)
 	return 0;
 }
 
-int read_attr_hex(const char *dir, const char *name, unsigned long max, unsigned long *out)
+int read_attr_hex_at(int dirfd, const char *name, unsigned long max, unsigned long *out)
 {
 	char *s;
-	int r = read_attr(dir, name, &s);
+	int r = read_attr_at(dirfd, name, &s);
 
 	if (r < 0)
 		return r;
 	r = str_to_ulong(s, 16, max, out);
 	free(s);
+	return r;
+}
+
+int read_attr(const char *dir, const char *name, char **out)
+{
+	char *p = path_join(dir, name);
+	int r = read_attr_at(AT_FDCWD, p, out);
+
+	free(p);
+	return r;
+}
+
+int read_attr_hex(const char *dir, const char *name, unsigned long max, unsigned long *out)
+{
+	char *p = path_join(dir, name);
+	int r = read_attr_hex_at(AT_FDCWD, p, max, out);
+
+	free(p);
 	return r;
 }
 

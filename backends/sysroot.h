@@ -30,6 +30,10 @@ int read_file(const char *path, size_t max, char **out, size_t *len);
 int read_attr(const char *dir, const char *name, char **out);
 /* Attribute parsed as hex ("0x10de" or "10de"); -EINVAL on garbage. */
 int read_attr_hex(const char *dir, const char *name, unsigned long max, unsigned long *out);
+/* The same relative to an open directory: on hosts with thousands of
+ * devices, re-walking the whole path for every attribute dominates. */
+int read_attr_at(int dirfd, const char *name, char **out);
+int read_attr_hex_at(int dirfd, const char *name, unsigned long max, unsigned long *out);
 /* Basename of a symlink's target (e.g. driver -> .../drivers/nouveau). */
 int read_link_base(const char *dir, const char *name, char **out);
 bool path_exists(const char *path);

@@ -33,19 +33,27 @@ static void mark_same_id(struct inventory *inv)
 		while (j < n && dv[idx[j]].vendor == dv[idx[i]].vendor &&
 		       dv[idx[j]].device == dv[idx[i]].device)
 			j++;
-		if (j - i > 1)
-			for (size_t a = i; a < j; a++) {
-				struct device *d = &dv[idx[a]];
-				/* Bridges (class 06) are never bound to vfio-pci:
-				 * their twins cannot be grabbed by ids=. */
-				if ((d->class_code >> 16) == 0x06)
-					continue;
-				d->flags |= DEV_SAME_ID;
-				for (size_t b = i; b < j; b++)
-					if (b != a && (dv[idx[b]].class_code >> 16) != 0x06)
-						strv_push_unique(&d->same_id, dv[idx[b]].addr_str);
-				strv_sort(&d->same_id);
+		/* Bridges (class 06) are never bound to vfio-pci: their twins
+		 * cannot be grabbed by ids=. Count the run's endpoints once and
+		 * name the first few, so identical VFs by the hundred stay linear. */
+		size_t ends = 0, first[SAME_ID_LIST_MAX + 1];
+		for (size_t a = i; a < j; a++)
+			if ((dv[idx[a]].class_code >> 16) != 0x06) {
+				if (ends < SAME_ID_LIST_MAX + 1)
+					first[ends] = idx[a];
+				ends++;
 			}
+		for (size_t a = i; ends > 1 && a < j; a++) {
+			struct device *d = &dv[idx[a]];
+			if ((d->class_code >> 16) == 0x06)
+				continue;
+			d->flags |= DEV_SAME_ID;
+			d->same_id_count = ends - 1;
+			strv_free(&d->same_id);
+			for (size_t b = 0; b < ends && b < SAME_ID_LIST_MAX + 1; b++)
+				if (first[b] != idx[a] && d->same_id.n < SAME_ID_LIST_MAX)
+					strv_push(&d->same_id, dv[first[b]].addr_str);
+		}
 		i = j;
 	}
 	free(idx);

@@ -93,6 +93,7 @@ struct device *inventory_add_device(struct inventory *inv, const struct pci_addr
 	d->header_type = -1;
 	d->boot_vga = -1;
 	d->group = -1;
+	d->group_link = -1;
 	return d;
 }
 

@@ -63,6 +63,7 @@ struct device {
 	char *reset_method;   /* NULL when the kernel does not say */
 	int boot_vga;         /* 1, 0, or -1 when the attribute is absent */
 	int group;            /* IOMMU group, -1 when none */
+	int group_link;       /* what the device's iommu_group link says: -1 none, -2 unreadable */
 	bool has_parent;
 	struct pci_addr parent; /* upstream bridge when has_parent */
 	bool has_physfn;
@@ -71,8 +72,12 @@ struct device {
 	struct strv modules;  /* candidate modules over all installed kernels */
 	unsigned flags;       /* enum device_flag, set by scan and analysis */
 	struct strv reasons;  /* host-critical reasons, e.g. "holds / (nvme0n1p2)" */
-	struct strv same_id;  /* addresses of other devices with this vendor:device */
+	struct strv same_id;  /* up to SAME_ID_LIST_MAX other devices with this vendor:device */
+	size_t same_id_count; /* how many others there are in all */
 };
+
+/* Hosts with hundreds of identical VFs or NICs would make the lists n^2. */
+#define SAME_ID_LIST_MAX 8
 
 struct iommu_group {
 	int id;

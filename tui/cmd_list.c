@@ -111,6 +111,7 @@ static void json_device(struct json *j, const struct device *d)
 			json_str(j, flag_names[i].name);
 	json_arr_end(j);
 	json_strv(j, "same_id_as", &d->same_id);
+	json_kint(j, "same_id_count", (long long)d->same_id_count);
 	json_strv(j, "host_critical", &d->reasons);
 	json_obj_end(j);
 }
@@ -233,6 +234,8 @@ static void print_device(const struct device *d)
 		strbuf_printf(&sb, "%ssame-id-as ", first ? "" : ", ");
 		for (size_t i = 0; i < d->same_id.n; i++)
 			strbuf_printf(&sb, "%s%s", i ? " " : "", d->same_id.v[i]);
+		if (d->same_id_count > d->same_id.n)
+			strbuf_printf(&sb, _(" and %zu more"), d->same_id_count - d->same_id.n);
 		first = false;
 	}
 	if (!first)

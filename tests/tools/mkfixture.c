@@ -294,6 +294,16 @@ static void emit_device(struct fdev *d, bool iommu)
 		}
 		if (d->physfn >= 0) {
 			struct fdev *pf = &devs[d->physfn];
+			int total = 0;
+			for (struct fdev *e = devs; e < devs + ndev; e++)
+				if (e->physfn == d->physfn)
+					total++;
+			char *nv = xasprintf("sys/%s/sriov_numvfs", pf->path);
+			char *tv = xasprintf("sys/%s/sriov_totalvfs", pf->path);
+			writef(nv, "%d\n", total);
+			writef(tv, "%d\n", 63);
+			free(nv);
+			free(tv);
 			char *pft = xasprintf("sys/%s", pf->path);
 			char *pl = xasprintf("%s/physfn", target);
 			int n = 0;

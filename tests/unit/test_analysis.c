@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,6 +172,28 @@ static void selection_drags_group_and_companions(void **state)
 	inventory_free(&inv);
 }
 
+static void same_id_lists_are_capped(void **state)
+{
+	struct inventory inv = {0};
+	char addr[16];
+
+	(void)state;
+	for (int i = 0; i < 12; i++) {
+		snprintf(addr, sizeof(addr), "05:10.%d", i % 8);
+		addr[1] = (char)('5' + i / 8);
+		add(&inv, addr, 0x8086, 0x10ed, 0x020000, 20 + i, "ixgbevf");
+	}
+	inventory_finish(&inv);
+	analysis_run(&inv);
+	for (size_t i = 0; i < inv.n_devices; i++) {
+		assert_int_equal(inv.devices[i].same_id_count, 11);
+		assert_int_equal(inv.devices[i].same_id.n, SAME_ID_LIST_MAX);
+		for (size_t k = 0; k < inv.devices[i].same_id.n; k++)
+			assert_string_not_equal(inv.devices[i].same_id.v[k], inv.devices[i].addr_str);
+	}
+	inventory_free(&inv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +201,7 @@ int main(void)
 		cmocka_unit_test(host_critical_flags_and_reasons),
 		cmocka_unit_test(group_summary_counts_slots),
 		cmocka_unit_test(selection_drags_group_and_companions),
+		cmocka_unit_test(same_id_lists_are_capped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
