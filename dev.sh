@@ -50,7 +50,7 @@ install_missing() {
 build() {
 	cd "$srcdir"
 	[ -x configure ] && [ configure -nt configure.ac ] && [ configure -nt Makefile.am ] ||
-		./autogen.sh
+		./autogen.sh >/dev/null
 	mkdir -p "$builddir"
 	cd "$builddir"
 	# Re-run configure when flags change (a sanitizer build is a different build).
