@@ -37,6 +37,11 @@ int read_attr_hex_at(int dirfd, const char *name, unsigned long max, unsigned lo
 /* Basename of a symlink's target (e.g. driver -> .../drivers/nouveau). */
 int read_link_base(const char *dir, const char *name, char **out);
 bool path_exists(const char *path);
+/* Resolves a root-relative path as a chroot would: symlinks are followed
+ * inside root (absolute targets start at root, ".." stops at root). On
+ * success *out is the resolved root-relative path (caller frees); a
+ * missing last component is fine. -ELOOP after 40 links. */
+int root_resolve(const char *root, const char *rel, char **out);
 bool dir_has_entries(const char *path);
 
 #endif

@@ -2,46 +2,21 @@
 #include "config.h"
 
 #include "core/settings.h"
+#include "core/ini_text.h"
 #include "core/util.h"
 
-#include <ini.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-/* inih (as packaged) does not pass line numbers to the handler, so a reader
- * over the string counts them: inih asks for exactly one line per call. */
-struct reader {
-	const char *p;
-	int line;
-};
-
 struct ctx {
 	struct settings *s;
-	struct reader *rd;
+	int line;
 	const char *name;
 	struct log *log;
 	int problems;
 };
-
-static char *read_line(char *str, int num, void *stream)
-{
-	struct reader *rd = stream;
-	int n = 0;
-
-	if (!*rd->p)
-		return NULL;
-	while (*rd->p && n < num - 1) {
-		char c = *rd->p++;
-		str[n++] = c;
-		if (c == '\n')
-			break;
-	}
-	str[n] = '\0';
-	rd->line++;
-	return str;
-}
 
 static int parse_bool(const char *v, bool *out)
 {
@@ -69,16 +44,17 @@ static void __attribute__((format(printf, 2, 3))) problem(struct ctx *c, const c
 	va_start(ap, fmt);
 	strbuf_vprintf(&sb, fmt, ap);
 	va_end(ap);
-	log_warn(c->log, "%s:%d: %s", c->name, c->rd->line, strbuf_str(&sb));
+	log_warn(c->log, "%s:%d: %s", c->name, c->line, strbuf_str(&sb));
 	strbuf_free(&sb);
 	c->problems++;
 }
 
-static int handler(void *user, const char *section, const char *key, const char *value)
+static int handler(void *user, int line, const char *section, const char *key, const char *value)
 {
 	struct ctx *c = user;
 	struct settings *s = c->s;
 
+	c->line = line;
 	if (strcmp(section, "kernel") == 0) {
 		if (strcmp(key, "iommu_pt") == 0) {
 			if (parse_bool(value, &s->iommu_pt) < 0)
@@ -119,11 +95,10 @@ void settings_defaults(struct settings *s)
 
 int settings_parse(struct settings *s, const char *text, const char *name, struct log *log)
 {
-	struct reader rd = {.p = text, .line = 0};
-	struct ctx c = {.s = s, .rd = &rd, .name = name, .log = log};
+	struct ctx c = {.s = s, .name = name, .log = log};
 	int r;
 
-	r = ini_parse_stream(read_line, &rd, handler, &c);
+	r = ini_text_parse(text, handler, &c);
 	if (r > 0) {
 		log_warn(log, "%s:%d: not a valid INI line (expected [section] or key = value)", name, r);
 		c.problems++;

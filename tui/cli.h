@@ -26,6 +26,15 @@ struct cli {
 	bool verbose;
 	int argc;      /* command arguments after option parsing */
 	char **argv;
+	/* plan */
+	const char *select;      /* --select, or NULL */
+	struct strv groups;      /* --group, repeatable */
+	bool enable_iommu;
+	bool diff_only;
+	const char *bootloader;
+	const char *initramfs;
+	/* list */
+	bool backends;
 };
 
 struct cli_command {
@@ -35,6 +44,9 @@ struct cli_command {
 };
 
 int cmd_list(struct cli *cli);
+int cmd_plan(struct cli *cli);
+/* vfioconf-bind's path on the target (borrowed). */
+const char *cli_bind_helper(const struct sysroot *sr);
 /* Prints collected messages to stderr as "vfioconf: warning: ...". */
 void cli_print_log(const struct log *log);
 /* Reads the settings file under the root into cli->settings, logging

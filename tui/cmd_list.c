@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include "backends/planner.h"
 #include "core/analysis.h"
 #include "core/i18n.h"
 #include "core/json.h"
@@ -292,6 +293,63 @@ static void print_text(const struct inventory *inv)
 		}
 }
 
+/* Every backend, whether it was found, and why. */
+static int print_backends(struct cli *cli)
+{
+	struct strbuf why = {0};
+	struct strbuf out = {0};
+	struct json j;
+
+	if (cli->json) {
+		json_init(&j, &out, true);
+		json_obj_begin(&j);
+	}
+	for (int k = 0; k < 2; k++) {
+		const struct backend *const *list = k ? initramfs_backends : boot_backends;
+		const char *kind = k ? "initramfs" : "boot";
+		const char *forced = k ? cli->initramfs : cli->bootloader;
+		bool chosen = false;
+		if (cli->json) {
+			json_key(&j, kind);
+			json_arr_begin(&j);
+		} else {
+			printf(k ? _("\nInitramfs systems:\n") : _("Boot systems:\n"));
+		}
+		for (; *list; list++) {
+			int found;
+			bool use;
+			strbuf_reset(&why);
+			found = (*list)->detect(&cli->scan.sr, &why) > 0;
+			use = forced ? strcmp(forced, (*list)->name) == 0 : found && !chosen;
+			chosen = chosen || use;
+			if (cli->json) {
+				json_obj_begin(&j);
+				json_kstr(&j, "name", (*list)->name);
+				json_kbool(&j, "detected", found);
+				json_kbool(&j, "chosen", use);
+				json_kstr(&j, "why", found ? strbuf_str(&why) : NULL);
+				json_kstr(&j, "help", (*list)->help);
+				json_obj_end(&j);
+			} else {
+				printf("  %s %-16s %s\n", use ? "*" : found ? "+" : " ", (*list)->name,
+				       found ? strbuf_str(&why) : _("not found"));
+			}
+		}
+		if (cli->json)
+			json_arr_end(&j);
+	}
+	if (cli->json) {
+		json_obj_end(&j);
+		strbuf_putc(&out, '\n');
+		fputs(out.buf, stdout);
+	} else {
+		printf(_("\n* used, + found but not used (override with --bootloader/--initramfs)\n"));
+	}
+	strbuf_free(&why);
+	strbuf_free(&out);
+	return EXIT_OK;
+}
+
 int cmd_list(struct cli *cli)
 {
 	struct inventory inv = {0};
@@ -301,6 +359,10 @@ int cmd_list(struct cli *cli)
 	if (cli->argc > 0) {
 		fprintf(stderr, _("%s: list: unexpected argument '%s'\n"), PACKAGE, cli->argv[0]);
 		return EXIT_USAGE;
+	}
+	if (cli->backends) {
+		cli_print_log(log);
+		return print_backends(cli);
 	}
 	r = scan_system(&cli->scan, &inv, log);
 	cli_print_log(log);

@@ -15,6 +15,7 @@
 
 static const struct cli_command cli_commands[] = {
 	{"list", cmd_list, N_("show IOMMU groups and devices, with drivers and warnings")},
+	{"plan", cmd_plan, N_("show the diffs and commands a selection needs; writes nothing")},
 };
 
 enum {
@@ -24,6 +25,13 @@ enum {
 	OPT_JSON,
 	OPT_NO_MODULES,
 	OPT_LIST_COMMANDS,
+	OPT_SELECT,
+	OPT_GROUP,
+	OPT_ENABLE_IOMMU,
+	OPT_DIFF,
+	OPT_BOOTLOADER,
+	OPT_INITRAMFS,
+	OPT_BACKENDS,
 };
 
 static const struct option long_opts[] = {
@@ -35,6 +43,13 @@ static const struct option long_opts[] = {
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{"list-commands", no_argument, NULL, OPT_LIST_COMMANDS},
+	{"select", required_argument, NULL, OPT_SELECT},
+	{"group", required_argument, NULL, OPT_GROUP},
+	{"enable-iommu", no_argument, NULL, OPT_ENABLE_IOMMU},
+	{"diff", no_argument, NULL, OPT_DIFF},
+	{"bootloader", required_argument, NULL, OPT_BOOTLOADER},
+	{"initramfs", required_argument, NULL, OPT_INITRAMFS},
+	{"backends", no_argument, NULL, OPT_BACKENDS},
 	{NULL, 0, NULL, 0},
 };
 
@@ -51,8 +66,19 @@ static void usage(FILE *f)
 		"      --procfs DIR   live kernel state (default /proc)\n"
 		"      --json         print data as JSON\n"
 		"      --no-modules   skip the candidate-module lookup (faster on huge hosts)\n"
+		"      --bootloader NAME, --initramfs NAME\n"
+		"                     use that backend instead of the detected one\n"
 		"  -h, --help         show this help and exit\n"
 		"  -V, --version      show the version and exit\n"), f);
+	fputs(_("\nlist options:\n"
+		"      --backends     show the boot and initramfs systems found, and why\n"
+		"\nplan options:\n"
+		"      --select ADDR[,ADDR...]  the devices that go to vfio-pci (all of them;\n"
+		"                     'none' takes everything out again)\n"
+		"      --group N      every device of IOMMU group N (repeatable)\n"
+		"      --enable-iommu turn the IOMMU on even with no device selected\n"
+		"      --diff         print only the unified diff (for patch -p0 -d ROOT)\n"
+		"Without --select or --group, plan re-plans what is configured now.\n"), f);
 	fputs(_("\nWithout a command, 'list' is run. 'vfioconf list --json' is meant for scripts.\n"
 		"Exit status: 0 success, 1 failure, 2 bad usage.\n"
 		"See vfioconf(8) for more.\n"), f);
@@ -120,6 +146,27 @@ int main(int argc, char **argv)
 		case OPT_NO_MODULES:
 			cli.scan.want_modules = false;
 			break;
+		case OPT_SELECT:
+			cli.select = optarg;
+			break;
+		case OPT_GROUP:
+			strv_push(&cli.groups, optarg);
+			break;
+		case OPT_ENABLE_IOMMU:
+			cli.enable_iommu = true;
+			break;
+		case OPT_DIFF:
+			cli.diff_only = true;
+			break;
+		case OPT_BOOTLOADER:
+			cli.bootloader = optarg;
+			break;
+		case OPT_INITRAMFS:
+			cli.initramfs = optarg;
+			break;
+		case OPT_BACKENDS:
+			cli.backends = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -157,5 +204,6 @@ int main(int argc, char **argv)
 	rc = cmd->run(&cli);
 	settings_free(&cli.settings);
 	log_free(&cli.log);
+	strv_free(&cli.groups);
 	return rc;
 }

@@ -74,28 +74,31 @@ static void write_bytes(const char *rel, const void *buf, size_t n, bool append)
 	free(p);
 }
 
-static void __attribute__((format(printf, 2, 3))) writef(const char *rel, const char *fmt, ...)
+static void vwritef(const char *rel, bool append, const char *fmt, va_list ap)
 {
 	struct strbuf sb = {0};
+
+	strbuf_vprintf(&sb, fmt, ap);
+	write_bytes(rel, sb.buf, sb.len, append);
+	strbuf_free(&sb);
+}
+
+static void __attribute__((format(printf, 2, 3))) writef(const char *rel, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	strbuf_vprintf(&sb, fmt, ap);
+	vwritef(rel, false, fmt, ap);
 	va_end(ap);
-	write_bytes(rel, sb.buf, sb.len, false);
-	strbuf_free(&sb);
 }
 
 static void __attribute__((format(printf, 2, 3))) appendf(const char *rel, const char *fmt, ...)
 {
-	struct strbuf sb = {0};
 	va_list ap;
 
 	va_start(ap, fmt);
-	strbuf_vprintf(&sb, fmt, ap);
+	vwritef(rel, true, fmt, ap);
 	va_end(ap);
-	write_bytes(rel, sb.buf, sb.len, true);
-	strbuf_free(&sb);
 }
 
 /* A relative symlink at link (path under OUT) to target (path under OUT),

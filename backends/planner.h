@@ -1,0 +1,113 @@
+/* planner.h - turn an intent into a plan through the backends.
+ *
+ * Backends are ops tables (pciutils' pci_methods): name, help, detect
+ * (looking only at files under --root) and plan. One boot backend and one
+ * initramfs backend are chosen, by detection or by name; modprobe.d and
+ * vfioconf's own state file are always planned.
+ */
+#ifndef VFIOCONF_PLANNER_H
+#define VFIOCONF_PLANNER_H
+
+#include "backends/sysroot.h"
+#include "core/intent.h"
+#include "core/inventory.h"
+#include "core/log.h"
+#include "core/plan.h"
+#include "core/settings.h"
+#include "core/shellvar.h"
+#include "core/state.h"
+
+struct plan_ctx {
+	const struct sysroot *sr;
+	const struct inventory *inv;
+	const struct settings *st;
+	struct intent *want;
+	const struct state *prev;  /* what vfioconf recorded last time */
+	struct state *next;        /* what this plan records */
+	struct plan *plan;
+	struct log *log;
+	const char *bind_helper;   /* vfioconf-bind's absolute path on the target */
+	int refused;               /* edits refused (file:line logged) */
+};
+
+struct backend {
+	const char *name;
+	const char *help;
+	/* 1 and a reason in why when the system uses it, else 0 */
+	int (*detect)(const struct sysroot *sr, struct strbuf *why);
+	/* plans its files and commands; 0 or -errno (logged) */
+	int (*plan)(struct plan_ctx *ctx);
+};
+
+extern const struct backend *const boot_backends[];
+extern const struct backend *const initramfs_backends[];
+
+const struct backend *backend_by_name(const struct backend *const *list, const char *name);
+
+struct planner_opts {
+	const char *bootloader; /* NULL: detect */
+	const char *initramfs;  /* NULL: detect */
+	const char *bind_helper; /* vfioconf-bind on the target */
+};
+
+/* Builds the plan for want (already built from the selection). Reads the
+ * previous state under ROOT. Returns 0, or -EINVAL when a file could not
+ * be edited safely (refusals name file:line in log and plan). */
+int planner_run(const struct sysroot *sr, const struct inventory *inv, const struct settings *st,
+		struct intent *want, const struct planner_opts *opts, struct plan *plan,
+		struct log *log);
+
+/* ---- helpers for backends ---- */
+
+/* Current bytes of a root-relative file (planned edits included); caller
+ * frees. -ENOENT when it does not exist (or the plan removes it). */
+int ctx_read(struct plan_ctx *ctx, const char *rel, char **text);
+/* Plans rel to hold text (NULL: remove). */
+void ctx_write(struct plan_ctx *ctx, const char *rel, const char *text, unsigned mode, const char *reason);
+bool root_exists(const struct sysroot *sr, const char *rel);
+/* First of the names (root-relative, e.g. "usr/sbin/update-grub") that
+ * exists; returned as the absolute path on the target ("/usr/sbin/..."),
+ * caller frees; NULL if none. */
+char *root_find(const struct sysroot *sr, const char *const *rels);
+
+/* One place that holds kernel parameters. */
+struct param_ops {
+	bool (*has)(const char *text, const void *arg, const char *param);
+	int (*add)(const char *text, const void *arg, const char *param, char **out, struct sh_error *err);
+	int (*remove)(const char *text, const void *arg, const char *param, char **out,
+		      struct sh_error *err);
+};
+
+/* Brings the slot key (in file rel) to hold want->params: removes what
+ * vfioconf added before and no longer wants, adds what is missing, leaves
+ * parameters the user had alone, records what it added. 0 or -EINVAL. */
+int ctx_params(struct plan_ctx *ctx, const char *rel, const char *key, const struct param_ops *ops,
+	       const void *arg);
+/* The same for a list of words (modules) instead of kernel parameters. */
+int ctx_words(struct plan_ctx *ctx, const char *rel, const char *key, const struct strv *want,
+	      const struct param_ops *ops, const void *arg, const char *what);
+/* True when the plan changes rel (its bytes differ from the disk). */
+bool ctx_changed(struct plan_ctx *ctx, const char *rel);
+/* True when anything the initramfs copies in changes (modprobe.d, the
+ * state file) or any of the extra paths does. NULL-terminated. */
+bool ctx_initramfs_inputs_changed(struct plan_ctx *ctx, const char *const *extra);
+
+/* Kernel parameters kept in some lines of a file: spans of text that are
+ * each a command line. */
+struct line_spans {
+	const char *const *prefixes; /* "options", "cmdline:" ... (NULL-terminated) */
+	bool quoted_field;           /* rEFInd: the 2nd "..." field of every line */
+	bool all_lines;              /* every span must carry a parameter (else: any/last) */
+	const char *new_line_prefix; /* when no span exists: a new line "PREFIX param", or NULL */
+};
+extern const struct param_ops line_span_ops; /* arg: struct line_spans */
+
+/* Why a kernel parameter is there, for the plan's reasons. */
+const char *param_reason(const char *param);
+
+/* ops on a whole file that is one kernel command line (/etc/kernel/cmdline) */
+extern const struct param_ops cmdline_file_ops;
+/* ops on a shell variable; arg is the variable name */
+extern const struct param_ops shell_var_ops;
+
+#endif

@@ -1,0 +1,283 @@
+/* intent.c - what a selection means, before any backend. */
+#include "config.h"
+
+#include "core/intent.h"
+#include "core/analysis.h"
+#include "core/cmdline.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool excluded_module(const char *m)
+{
+	return strcmp(m, "vfio_pci") == 0 || strcmp(m, "vfio-pci") == 0 || strcmp(m, "pci_stub") == 0 ||
+	       strcmp(m, "pci-stub") == 0 || strcmp(m, "pcieport") == 0;
+}
+
+static char *module_name(const char *s)
+{
+	char *m = xstrdup(s);
+
+	for (char *p = m; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return m;
+}
+
+static const char *describe(const struct device *d)
+{
+	return d->device_name ? d->device_name : d->class_name ? d->class_name : "device";
+}
+
+void intent_build(const struct inventory *inv, const struct settings *st, const bool *selected,
+		  bool enable_iommu, struct intent *out)
+{
+	bool *sel = xcalloc(inv->n_devices ? inv->n_devices : 1, sizeof(bool));
+	struct selection_issue *issues = NULL;
+	size_t nissues;
+	const struct host_facts *h = &inv->host;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < inv->n_devices; i++)
+		sel[i] = selected[i];
+	/* A GPU's audio, USB and UCSI functions go with it even from another
+	 * group; other functions of a slot only when they share the group
+	 * (the ports of a multi-port NIC in their own groups are separate). */
+	for (size_t i = 0; i < inv->n_devices; i++) {
+		const struct device *d = &inv->devices[i];
+		if (!selected[i])
+			continue;
+		for (size_t j = 0; j < inv->n_devices; j++) {
+			const struct device *o = &inv->devices[j];
+			bool gpu = (d->class_code >> 16) == 0x03;
+			if (!sel[j] && !(o->flags & DEV_BRIDGE) && pci_addr_same_slot(&o->addr, &d->addr) &&
+			    (gpu || (o->group >= 0 && o->group == d->group))) {
+				char *n = xasprintf("%s (%s) added: another function of %s's card", o->addr_str,
+						    describe(o), d->addr_str);
+				strv_push(&out->notes, n);
+				free(n);
+				sel[j] = true;
+			}
+		}
+	}
+
+	for (size_t i = 0; i < inv->n_devices; i++)
+		if (sel[i] && (inv->devices[i].flags & DEV_BRIDGE)) {
+			char *m = xasprintf("%s (%s) is a bridge: bridges stay with the host; select the "
+					    "devices behind it", inv->devices[i].addr_str, describe(&inv->devices[i]));
+			strv_push(&out->refusals, m);
+			free(m);
+			sel[i] = false;
+		}
+	/* A device is refused when it is host-critical, or when its group
+	 * would drag a host-critical device along; refusing one can change
+	 * what the rest drags, so go round until nothing new is refused. */
+	for (bool again = true; again;) {
+		again = false;
+		nissues = analysis_check_selection(inv, sel, &issues);
+		for (size_t k = 0; k < nissues; k++) {
+			const struct device *d = &inv->devices[issues[k].device];
+			size_t b = issues[k].because;
+			char *m = NULL;
+			if (issues[k].kind == ISSUE_REFUSED && sel[issues[k].device]) {
+				m = xasprintf("%s (%s) stays with the host: %s", d->addr_str, describe(d),
+					      d->reasons.n ? d->reasons.v[0] : "host-critical");
+				sel[issues[k].device] = false;
+			} else if (issues[k].kind == ISSUE_DRAGGED && (d->flags & DEV_HOST_CRITICAL) && sel[b]) {
+				m = xasprintf("%s (%s) cannot go to a VM: IOMMU group %d also holds %s (%s), "
+					      "which stays with the host: %s",
+					      inv->devices[b].addr_str, describe(&inv->devices[b]), d->group,
+					      d->addr_str, describe(d), d->reasons.n ? d->reasons.v[0] : "host-critical");
+				sel[b] = false;
+			}
+			if (m) {
+				strv_push(&out->refusals, m);
+				free(m);
+				again = true;
+			}
+		}
+		free(issues);
+	}
+	nissues = analysis_check_selection(inv, sel, &issues);
+	for (size_t k = 0; k < nissues; k++) {
+		const struct device *d = &inv->devices[issues[k].device];
+		const struct device *b = &inv->devices[issues[k].because];
+		char *m = NULL;
+		switch (issues[k].kind) {
+		case ISSUE_DRAGGED:
+			m = xasprintf("IOMMU group %d also holds %s (%s, driver %s): it must go to the same VM "
+				      "as %s, or the VM will not start",
+				      d->group, d->addr_str, describe(d), d->driver ? d->driver : "none",
+				      b->addr_str);
+			strv_push(&out->warnings, m);
+			break;
+		case ISSUE_NO_GROUP:
+			if (inventory_iommu_enabled(inv)) {
+				m = xasprintf("%s is in no IOMMU group: it cannot be passed through", d->addr_str);
+				strv_push(&out->warnings, m);
+			}
+			break;
+		case ISSUE_REFUSED:
+		case ISSUE_COMPANION:
+			break; /* handled above */
+		}
+		free(m);
+	}
+	free(issues);
+	if (!inventory_iommu_enabled(inv) && (enable_iommu || nissues || out->notes.n))
+		strv_push(&out->notes, "the IOMMU is off: its groups appear after a reboot with the parameters "
+				       "below; check the groups then");
+
+	/* binding method per device */
+	for (size_t i = 0; i < inv->n_devices; i++) {
+		const struct device *d = &inv->devices[i];
+		bool shared = false;
+		enum bind_method m;
+
+		if (!sel[i])
+			continue;
+		for (size_t j = 0; j < inv->n_devices; j++)
+			if (j != i && !sel[j] && inv->devices[j].vendor == d->vendor &&
+			    inv->devices[j].device == d->device)
+				shared = true;
+		m = st->method == BIND_AUTO ? (shared ? BIND_DRIVER_OVERRIDE : BIND_IDS) : st->method;
+		if (m == BIND_IDS && shared) {
+			char *r = xasprintf("%s: method = ids in the settings would also bind the other "
+					    "%04x:%04x devices that stay with the host; use method = auto",
+					    d->addr_str, d->vendor, d->device);
+			strv_push(&out->refusals, r);
+			free(r);
+			continue;
+		}
+		out->dev = xrealloc(out->dev, (out->n_dev + 1) * sizeof(*out->dev));
+		out->dev[out->n_dev++] = (struct intent_device){.idx = i, .method = m};
+		if (m == BIND_IDS) {
+			char id[16];
+			snprintf(id, sizeof(id), "%04x:%04x", d->vendor, d->device);
+			strv_push_unique(&out->ids, id);
+			if ((d->class_code >> 8) == 0x0300)
+				out->disable_vga = true;
+		} else {
+			out->any_override = true;
+		}
+		for (size_t k = 0; k < d->modules.n; k++)
+			if (!excluded_module(d->modules.v[k])) {
+				char *mn = module_name(d->modules.v[k]);
+				strv_push_unique(&out->softdeps, mn);
+				free(mn);
+			}
+		if (!d->modules.n && d->driver && !excluded_module(d->driver)) {
+			char *mn = module_name(d->driver);
+			strv_push_unique(&out->softdeps, mn);
+			free(mn);
+		}
+	}
+	strv_sort(&out->ids);
+	strv_sort(&out->softdeps);
+	free(sel);
+
+	out->virqfd_all = h->n_kernels > 0;
+	for (size_t k = 0; k < h->n_kernels; k++) {
+		if (h->kernels[k].vfio_virqfd_module)
+			out->virqfd_any = true;
+		else
+			out->virqfd_all = false;
+		if (h->kernels[k].vfio_pci_builtin)
+			out->vfio_pci_builtin = true;
+	}
+
+	if (!out->n_dev && !enable_iommu)
+		return; /* empty: the plan takes everything back out */
+
+	if (cpu_iommu_param(h->cpu))
+		strv_push(&out->params, cpu_iommu_param(h->cpu));
+	else
+		strv_push(&out->warnings, "CPU vendor unknown: add intel_iommu=on or amd_iommu=on yourself");
+	if (st->iommu_pt)
+		strv_push(&out->params, "iommu=pt");
+	if (st->extra_params)
+		cmdline_split(st->extra_params, &out->params);
+	if (out->vfio_pci_builtin && out->ids.n) {
+		/* a built-in vfio-pci never reads modprobe.d */
+		struct strbuf sb = {0};
+		strbuf_puts(&sb, "vfio-pci.ids=");
+		for (size_t i = 0; i < out->ids.n; i++)
+			strbuf_printf(&sb, "%s%s", i ? "," : "", out->ids.v[i]);
+		strv_push(&out->params, sb.buf);
+		strbuf_free(&sb);
+		if (out->disable_vga)
+			strv_push(&out->params, "vfio-pci.disable_vga=1");
+	}
+	if (out->vfio_pci_builtin && out->any_override)
+		strv_push(&out->warnings, "an installed kernel has vfio-pci built in: it never runs the "
+					  "modprobe hook that binds per address; on that kernel those devices "
+					  "stay with their drivers");
+	if (out->n_dev) {
+		strv_push(&out->modules, "vfio");
+		strv_push(&out->modules, "vfio_iommu_type1");
+		strv_push(&out->modules, "vfio_pci");
+	}
+}
+
+void intent_free(struct intent *in)
+{
+	free(in->dev);
+	strv_free(&in->ids);
+	strv_free(&in->softdeps);
+	strv_free(&in->params);
+	strv_free(&in->modules);
+	strv_free(&in->refusals);
+	strv_free(&in->warnings);
+	strv_free(&in->notes);
+	memset(in, 0, sizeof(*in));
+}
+
+char *intent_render_modprobe(const struct intent *in, const struct inventory *inv,
+			     const char *bind_helper)
+{
+	struct strbuf sb = {0};
+
+	if (!in->n_dev)
+		return NULL;
+	strbuf_puts(&sb, "# Managed by vfioconf: the devices below go to vfio-pci at boot.\n"
+			 "# Change them with vfioconf; hand edits are overwritten.\n");
+	for (size_t i = 0; i < in->n_dev; i++) {
+		const struct device *d = &inv->devices[in->dev[i].idx];
+		strbuf_printf(&sb, "#   %s [%04x:%04x] %s (%s)\n", d->addr_str, d->vendor, d->device,
+			      describe(d), in->dev[i].method == BIND_IDS ? "by ID" : "by address");
+	}
+	if (in->ids.n) {
+		strbuf_puts(&sb, "options vfio-pci ids=");
+		for (size_t i = 0; i < in->ids.n; i++)
+			strbuf_printf(&sb, "%s%s", i ? "," : "", in->ids.v[i]);
+		if (in->disable_vga)
+			strbuf_puts(&sb, " disable_vga=1");
+		strbuf_putc(&sb, '\n');
+	}
+	if (in->any_override)
+		/* Loading vfio-pci first sets driver_override on the listed
+		 * addresses whose fingerprint still matches. */
+		strbuf_printf(&sb, "install vfio-pci %s && /sbin/modprobe --ignore-install vfio-pci $CMDLINE_OPTS\n",
+			      bind_helper);
+	for (size_t i = 0; i < in->softdeps.n; i++)
+		strbuf_printf(&sb, "softdep %s pre: vfio-pci\n", in->softdeps.v[i]);
+	return strbuf_detach(&sb);
+}
+
+void intent_to_state(const struct intent *in, const struct inventory *inv, struct state *st)
+{
+	for (size_t i = 0; i < in->n_dev; i++) {
+		const struct device *d = &inv->devices[in->dev[i].idx];
+		struct state_device sd = {0};
+
+		snprintf(sd.addr, sizeof(sd.addr), "%s", d->addr_str);
+		sd.vendor = d->vendor;
+		sd.device = d->device;
+		sd.subsys_vendor = d->subsys_vendor;
+		sd.subsys_device = d->subsys_device;
+		sd.class_code = d->class_code;
+		sd.method = in->dev[i].method;
+		state_add_device(st, &sd);
+	}
+}

@@ -1,0 +1,235 @@
+/* plan.c - file changes and commands, rendered as diffs or JSON. */
+#include "config.h"
+
+#include "core/plan.h"
+#include "core/diff.h"
+#include "core/json.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static struct plan_file *find(const struct plan *p, const char *path)
+{
+	for (size_t i = 0; i < p->n_files; i++)
+		if (strcmp(p->files[i].path, path) == 0)
+			return &p->files[i];
+	return NULL;
+}
+
+int plan_current(const struct plan *p, const char *path, const char **text, size_t *len)
+{
+	const struct plan_file *f = find(p, path);
+
+	if (!f)
+		return 0;
+	*text = f->new;
+	if (len)
+		*len = f->new_len;
+	return 1;
+}
+
+static char *dup_bytes(const char *s, size_t n)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = xmalloc(n + 1);
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+static bool same(const char *a, size_t al, const char *b, size_t bl)
+{
+	if (!a || !b)
+		return a == b;
+	return al == bl && memcmp(a, b, al) == 0;
+}
+
+void plan_set_file(struct plan *p, const char *path, const char *old, size_t old_len, const char *new,
+		   size_t new_len, unsigned mode, const char *reason)
+{
+	struct plan_file *f = find(p, path);
+
+	if (!f) {
+		if (same(old, old_len, new, new_len))
+			return;
+		p->files = xrealloc(p->files, (p->n_files + 1) * sizeof(*p->files));
+		f = &p->files[p->n_files++];
+		memset(f, 0, sizeof(*f));
+		f->path = xstrdup(path);
+		f->old = dup_bytes(old, old_len);
+		f->old_len = old ? old_len : 0;
+		f->mode = mode;
+	} else {
+		free(f->new);
+	}
+	f->new = dup_bytes(new, new_len);
+	f->new_len = new ? new_len : 0;
+	if (reason)
+		strv_push_unique(&f->reasons, reason);
+}
+
+void plan_add_cmd(struct plan *p, const char *const *argv, const char *reason)
+{
+	struct plan_cmd *c;
+
+	for (size_t i = 0; i < p->n_cmds; i++) {
+		size_t k = 0;
+		while (argv[k] && k < p->cmds[i].argv.n && strcmp(argv[k], p->cmds[i].argv.v[k]) == 0)
+			k++;
+		if (!argv[k] && k == p->cmds[i].argv.n)
+			return;
+	}
+	p->cmds = xrealloc(p->cmds, (p->n_cmds + 1) * sizeof(*p->cmds));
+	c = &p->cmds[p->n_cmds++];
+	memset(c, 0, sizeof(*c));
+	for (size_t k = 0; argv[k]; k++)
+		strv_push(&c->argv, argv[k]);
+	c->reason = xstrdup_or_null(reason);
+}
+
+size_t plan_changed_files(const struct plan *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->n_files; i++)
+		if (!same(p->files[i].old, p->files[i].old_len, p->files[i].new, p->files[i].new_len))
+			n++;
+	return n;
+}
+
+bool plan_empty(const struct plan *p)
+{
+	return plan_changed_files(p) == 0;
+}
+
+void plan_free(struct plan *p)
+{
+	for (size_t i = 0; i < p->n_files; i++) {
+		free(p->files[i].path);
+		free(p->files[i].old);
+		free(p->files[i].new);
+		strv_free(&p->files[i].reasons);
+	}
+	free(p->files);
+	for (size_t i = 0; i < p->n_cmds; i++) {
+		strv_free(&p->cmds[i].argv);
+		free(p->cmds[i].reason);
+	}
+	free(p->cmds);
+	strv_free(&p->refusals);
+	strv_free(&p->warnings);
+	strv_free(&p->notes);
+	strv_free(&p->backends);
+	memset(p, 0, sizeof(*p));
+}
+
+void plan_render_diff(const struct plan *p, struct strbuf *out)
+{
+	for (size_t i = 0; i < p->n_files; i++) {
+		const struct plan_file *f = &p->files[i];
+		diff_unified(out, f->path, f->old, f->old_len, f->new, f->new_len, 3);
+	}
+}
+
+/* A shell-quoted argv, for people to read and paste. */
+static void render_argv(struct strbuf *out, const struct strv *argv)
+{
+	for (size_t k = 0; k < argv->n; k++) {
+		const char *a = argv->v[k];
+		bool plain = *a != '\0';
+		for (const char *c = a; *c; c++)
+			if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./:,+@%", *c))
+				plain = false;
+		if (k)
+			strbuf_putc(out, ' ');
+		if (plain) {
+			strbuf_puts(out, a);
+			continue;
+		}
+		strbuf_putc(out, '\'');
+		for (const char *c = a; *c; c++) {
+			if (*c == '\'')
+				strbuf_puts(out, "'\\''");
+			else
+				strbuf_putc(out, *c);
+		}
+		strbuf_putc(out, '\'');
+	}
+}
+
+void plan_render_text(const struct plan *p, struct strbuf *out)
+{
+	for (size_t i = 0; i < p->n_files; i++) {
+		const struct plan_file *f = &p->files[i];
+		if (same(f->old, f->old_len, f->new, f->new_len))
+			continue;
+		for (size_t r = 0; r < f->reasons.n; r++)
+			strbuf_printf(out, "# %s: %s\n", f->path, f->reasons.v[r]);
+		diff_unified(out, f->path, f->old, f->old_len, f->new, f->new_len, 3);
+	}
+	if (p->n_cmds) {
+		strbuf_puts(out, "# then run:\n");
+		for (size_t i = 0; i < p->n_cmds; i++) {
+			strbuf_puts(out, "#   ");
+			render_argv(out, &p->cmds[i].argv);
+			if (p->cmds[i].reason)
+				strbuf_printf(out, "    (%s)", p->cmds[i].reason);
+			strbuf_putc(out, '\n');
+		}
+	}
+}
+
+static void json_strv(struct json *j, const char *key, const struct strv *sv)
+{
+	json_key(j, key);
+	json_arr_begin(j);
+	for (size_t i = 0; i < sv->n; i++)
+		json_str(j, sv->v[i]);
+	json_arr_end(j);
+}
+
+void plan_render_json(const struct plan *p, struct strbuf *out)
+{
+	struct json j;
+
+	json_init(&j, out, true);
+	json_obj_begin(&j);
+	json_kbool(&j, "empty", plan_empty(p));
+	json_strv(&j, "backends", &p->backends);
+	json_key(&j, "files");
+	json_arr_begin(&j);
+	for (size_t i = 0; i < p->n_files; i++) {
+		const struct plan_file *f = &p->files[i];
+		struct strbuf d = {0};
+		if (same(f->old, f->old_len, f->new, f->new_len))
+			continue;
+		diff_unified(&d, f->path, f->old, f->old_len, f->new, f->new_len, 3);
+		json_obj_begin(&j);
+		json_kstr(&j, "path", f->path);
+		json_kstr(&j, "action", !f->old ? "create" : !f->new ? "remove" : "modify");
+		json_kstr(&j, "old", f->old);
+		json_kstr(&j, "new", f->new);
+		json_kstr(&j, "diff", strbuf_str(&d));
+		json_strv(&j, "reasons", &f->reasons);
+		json_obj_end(&j);
+		strbuf_free(&d);
+	}
+	json_arr_end(&j);
+	json_key(&j, "commands");
+	json_arr_begin(&j);
+	for (size_t i = 0; i < p->n_cmds; i++) {
+		json_obj_begin(&j);
+		json_strv(&j, "argv", &p->cmds[i].argv);
+		json_kstr(&j, "reason", p->cmds[i].reason);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_strv(&j, "refusals", &p->refusals);
+	json_strv(&j, "warnings", &p->warnings);
+	json_strv(&j, "notes", &p->notes);
+	json_obj_end(&j);
+	strbuf_putc(out, '\n');
+}

@@ -1,0 +1,183 @@
+/* state.c - /etc/vfioconf/devices.conf. */
+#include "config.h"
+
+#include "core/state.h"
+#include "core/ini_text.h"
+#include "core/inventory.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct ctx {
+	struct state *st;
+	const char *name;
+	struct log *log;
+	int problems;
+	struct state_device cur;
+	bool in_dev;
+	unsigned have; /* bits: vendor, device, method */
+};
+
+static void flush(struct ctx *c, int line)
+{
+	if (!c->in_dev)
+		return;
+	if ((c->have & 7) == 7)
+		state_add_device(c->st, &c->cur);
+	else {
+		log_warn(c->log, "%s:%d: [device %s] lacks vendor, device or method; ignored", c->name,
+			 line, c->cur.addr);
+		c->problems++;
+	}
+	c->in_dev = false;
+}
+
+static int hex_field(const char *v, unsigned long max, unsigned long *out)
+{
+	return str_to_ulong(v, 16, max, out);
+}
+
+static int handler(void *user, int line, const char *section, const char *key, const char *value)
+{
+	struct ctx *c = user;
+	unsigned long v, w;
+
+	if (str_starts_with(section, "device ")) {
+		struct pci_addr a;
+		const char *addr = section + 7;
+		if (!c->in_dev || strcmp(c->cur.addr, addr) != 0) {
+			flush(c, line);
+			memset(&c->cur, 0, sizeof(c->cur));
+			c->have = 0;
+			if (pci_addr_parse(addr, &a) < 0) {
+				log_warn(c->log, "%s:%d: [device %s]: not a PCI address; ignored", c->name, line, addr);
+				c->problems++;
+				return 1;
+			}
+			pci_addr_format(&a, c->cur.addr);
+			c->in_dev = true;
+		}
+		if (strcmp(key, "vendor") == 0 && hex_field(value, 0xffff, &v) == 0) {
+			c->cur.vendor = (uint16_t)v;
+			c->have |= 1;
+		} else if (strcmp(key, "device") == 0 && hex_field(value, 0xffff, &v) == 0) {
+			c->cur.device = (uint16_t)v;
+			c->have |= 2;
+		} else if (strcmp(key, "subsystem") == 0 && strchr(value, ':')) {
+			char *copy = xstrdup(value), *colon = strchr(copy, ':');
+			*colon = '\0';
+			if (hex_field(copy, 0xffff, &v) == 0 && hex_field(colon + 1, 0xffff, &w) == 0) {
+				c->cur.subsys_vendor = (uint16_t)v;
+				c->cur.subsys_device = (uint16_t)w;
+			} else {
+				log_warn(c->log, "%s:%d: subsystem '%s' is not VVVV:DDDD", c->name, line, value);
+				c->problems++;
+			}
+			free(copy);
+		} else if (strcmp(key, "class") == 0 && hex_field(value, 0xffffff, &v) == 0) {
+			c->cur.class_code = (uint32_t)v;
+		} else if (strcmp(key, "method") == 0 &&
+			   (strcmp(value, "ids") == 0 || strcmp(value, "driver-override") == 0)) {
+			c->cur.method = strcmp(value, "ids") == 0 ? BIND_IDS : BIND_DRIVER_OVERRIDE;
+			c->have |= 4;
+		} else {
+			log_warn(c->log, "%s:%d: %s = '%s': unknown key or bad value", c->name, line, key, value);
+			c->problems++;
+		}
+		return 1;
+	}
+	flush(c, line);
+	if (strcmp(section, "added") == 0) {
+		state_set_added(c->st, key, value);
+		return 1;
+	}
+	log_warn(c->log, "%s:%d: unknown section [%s]", c->name, line, section);
+	c->problems++;
+	return 1;
+}
+
+int state_parse(struct state *st, const char *text, const char *name, struct log *log)
+{
+	struct ctx c = {.st = st, .name = name, .log = log};
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	r = ini_text_parse(text, handler, &c);
+	flush(&c, 0);
+	if (r > 0) {
+		log_warn(log, "%s:%d: not a valid INI line", name, r);
+		c.problems++;
+	}
+	return c.problems;
+}
+
+char *state_render(const struct state *st)
+{
+	struct strbuf sb = {0};
+	bool any_added = false;
+
+	for (size_t i = 0; i < st->added_keys.n; i++)
+		if (*st->added_values.v[i])
+			any_added = true;
+	if (!st->n_dev && !any_added)
+		return NULL;
+	strbuf_puts(&sb, "# Managed by vfioconf: the devices it hands to vfio-pci at boot, and what it\n"
+			 "# added to files it shares with others. Change it with vfioconf.\n");
+	for (size_t i = 0; i < st->n_dev; i++) {
+		const struct state_device *d = &st->dev[i];
+		strbuf_printf(&sb, "\n[device %s]\nvendor = %04x\ndevice = %04x\n", d->addr, d->vendor,
+			      d->device);
+		if (d->subsys_vendor)
+			strbuf_printf(&sb, "subsystem = %04x:%04x\n", d->subsys_vendor, d->subsys_device);
+		strbuf_printf(&sb, "class = %06x\nmethod = %s\n", d->class_code, bind_method_name(d->method));
+	}
+	if (any_added) {
+		strbuf_puts(&sb, "\n[added]\n");
+		for (size_t i = 0; i < st->added_keys.n; i++)
+			if (*st->added_values.v[i])
+				strbuf_printf(&sb, "%s = %s\n", st->added_keys.v[i], st->added_values.v[i]);
+	}
+	return strbuf_detach(&sb);
+}
+
+void state_free(struct state *st)
+{
+	free(st->dev);
+	strv_free(&st->added_keys);
+	strv_free(&st->added_values);
+	memset(st, 0, sizeof(*st));
+}
+
+const struct state_device *state_find(const struct state *st, const char *addr)
+{
+	for (size_t i = 0; i < st->n_dev; i++)
+		if (strcmp(st->dev[i].addr, addr) == 0)
+			return &st->dev[i];
+	return NULL;
+}
+
+void state_add_device(struct state *st, const struct state_device *d)
+{
+	st->dev = xrealloc(st->dev, (st->n_dev + 1) * sizeof(*st->dev));
+	st->dev[st->n_dev++] = *d;
+}
+
+const char *state_added(const struct state *st, const char *key)
+{
+	for (size_t i = 0; i < st->added_keys.n; i++)
+		if (strcmp(st->added_keys.v[i], key) == 0)
+			return st->added_values.v[i];
+	return "";
+}
+
+void state_set_added(struct state *st, const char *key, const char *tokens)
+{
+	for (size_t i = 0; i < st->added_keys.n; i++)
+		if (strcmp(st->added_keys.v[i], key) == 0) {
+			free(st->added_values.v[i]);
+			st->added_values.v[i] = xstrdup(tokens);
+			return;
+		}
+	strv_push(&st->added_keys, key);
+	strv_push(&st->added_values, tokens);
+}

@@ -1,0 +1,60 @@
+/* state.h - /etc/vfioconf/devices.conf: what vfioconf manages.
+ *
+ * Written by every plan, read by the next plan and by vfioconf-bind in the
+ * initramfs. It names each device handed to vfio-pci with the fingerprint
+ * that must still match at boot, and each token vfioconf added to a file
+ * it shares with others, so that deselecting removes exactly those and
+ * never a parameter the user had before.
+ *
+ *   [device 0000:02:00.0]
+ *   vendor = 10de
+ *   device = 13c2
+ *   subsystem = 3842:3975
+ *   class = 030000
+ *   method = driver-override
+ *
+ *   [added]
+ *   etc/default/grub GRUB_CMDLINE_LINUX_DEFAULT = intel_iommu=on iommu=pt
+ *   etc/initramfs-tools/modules = vfio vfio_iommu_type1 vfio_pci
+ */
+#ifndef VFIOCONF_STATE_H
+#define VFIOCONF_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/log.h"
+#include "core/settings.h"
+#include "core/util.h"
+
+#define STATE_PATH "etc/vfioconf/devices.conf"
+
+struct state_device {
+	char addr[24];
+	uint16_t vendor, device;
+	uint16_t subsys_vendor, subsys_device;
+	uint32_t class_code;
+	enum bind_method method; /* BIND_IDS or BIND_DRIVER_OVERRIDE */
+};
+
+struct state {
+	struct state_device *dev;
+	size_t n_dev;
+	struct strv added_keys;   /* "path" or "path slot": no ":" or "=" (inih splits there) */
+	struct strv added_values; /* space-separated tokens, parallel */
+};
+
+/* Problems are warnings naming name:line; bad entries are dropped. */
+int state_parse(struct state *st, const char *text, const char *name, struct log *log);
+/* NULL when there is nothing to record (the file should not exist). */
+char *state_render(const struct state *st);
+void state_free(struct state *st);
+
+const struct state_device *state_find(const struct state *st, const char *addr);
+void state_add_device(struct state *st, const struct state_device *d);
+/* Tokens vfioconf added to key (borrowed, "" when none). */
+const char *state_added(const struct state *st, const char *key);
+/* Records tokens (space separated; "" removes the key). */
+void state_set_added(struct state *st, const char *key, const char *tokens);
+
+#endif
