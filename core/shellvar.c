@@ -79,8 +79,9 @@ static bool name_char(char c)
 
 static bool word_end(char c)
 {
-	return !c || c == ' ' || c == '\t' || c == '\n' || c == ';' || c == '&' || c == '|' ||
-	       c == '(' || c == ')' || c == '<' || c == '>';
+	/* \r too: CRLF files are common, and the kernel takes \r as a blank */
+	return !c || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ';' || c == '&' ||
+	       c == '|' || c == '(' || c == ')' || c == '<' || c == '>';
 }
 
 /* $... at t[i] (t[i] == '$'); returns the offset after it. */
@@ -240,7 +241,7 @@ static void script_parse(const char *t, struct script *sc)
 		size_t kl;
 		int delta;
 
-		while (t[i] == ' ' || t[i] == '\t' || t[i] == ';')
+		while (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == ';')
 			i++;
 		if (!t[i])
 			break;
@@ -299,7 +300,7 @@ static void script_parse(const char *t, struct script *sc)
 					a->bad_at = a->at;
 				} else {
 					size_t k = i;
-					while (t[k] == ' ' || t[k] == '\t')
+					while (t[k] == ' ' || t[k] == '\t' || t[k] == '\r')
 						k++;
 					if (t[k] && t[k] != '\n' && t[k] != '#' && t[k] != ';') {
 						a->bad = "more than an assignment on the line";
@@ -542,11 +543,15 @@ static char *splice(const char *t, size_t from, size_t to, const char *ins)
 	return strbuf_detach(&sb);
 }
 
-/* Unquoted, no escapes, no expansions: safe to wrap in double quotes. */
-static bool plain_word(const char *t, const struct word *w)
+#define CREATED_MARK "# added by vfioconf"
+
+/* Needs no quoting in sh. */
+static bool plain_param(const char *p)
 {
-	for (size_t i = w->start; i < w->end; i++)
-		if (strchr("\\'\"$`", t[i]))
+	if (!*p)
+		return false;
+	for (; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.,:=/+-@%", *p))
 			return false;
 	return true;
 }
@@ -563,14 +568,15 @@ int sh_var_add(const char *text, const char *var, const char *param, char **out,
 	script_parse(text, &sc);
 	a = last_of(&sc, var);
 	if (!a) {
-		/* no assignment: add one at the end */
+		/* no assignment: add one at the end, marked so removal can
+		 * take the whole line back out */
 		size_t len = strlen(text);
 		strbuf_puts(&ins, text);
 		if (len && text[len - 1] != '\n')
 			strbuf_putc(&ins, '\n');
 		strbuf_printf(&ins, "%s=\"", var);
 		escape_dq(&ins, param);
-		strbuf_puts(&ins, "\"\n");
+		strbuf_puts(&ins, "\" " CREATED_MARK "\n");
 		*out = strbuf_detach(&ins);
 		goto done;
 	}
@@ -595,23 +601,17 @@ int sh_var_add(const char *text, const char *var, const char *param, char **out,
 		}
 		strbuf_printf(&ins, "%s%s", ntk ? " " : "", param);
 		*out = splice(text, a->w.close_q, a->w.close_q, ins.buf);
+	} else if (plain_param(param)) {
+		/* Unquoted: stay unquoted, with an escaped blank, so that
+		 * removing the parameter gives back the very same bytes. */
+		strbuf_printf(&ins, "%s%s", ntk ? "\\ " : "", param);
+		*out = splice(text, a->w.end, a->w.end, ins.buf);
 	} else {
-		/* unquoted or empty: quote it, keeping what was there */
-		strbuf_putc(&ins, '"');
-		strbuf_add(&ins, text + a->w.start, a->w.end - a->w.start);
-		strbuf_puts(&ins, ntk ? " " : "");
+		/* a parameter that needs quoting: a quoted part after the word */
+		strbuf_puts(&ins, ntk ? "\" " : "\"");
 		escape_dq(&ins, param);
 		strbuf_putc(&ins, '"');
-		if (!plain_word(text, &a->w)) {
-			/* mixed quoting: append a quoted segment instead */
-			strbuf_reset(&ins);
-			strbuf_puts(&ins, "\" ");
-			escape_dq(&ins, param);
-			strbuf_putc(&ins, '"');
-			*out = splice(text, a->w.end, a->w.end, ins.buf);
-		} else {
-			*out = splice(text, a->w.start, a->w.end, ins.buf);
-		}
+		*out = splice(text, a->w.end, a->w.end, ins.buf);
 	}
 done:
 	free(tk);
@@ -623,6 +623,26 @@ done:
 static bool is_blank_item(const struct item *it)
 {
 	return !it->var && (it->c == ' ' || it->c == '\t' || it->c == '\n');
+}
+
+/* A line vfioconf created (VAR="" # added by vfioconf) goes when empty. */
+static void drop_created_line(char **text, const char *var)
+{
+	char *empty = xasprintf("%s=\"\" " CREATED_MARK "\n", var);
+	char *p = *text;
+	size_t el = strlen(empty);
+
+	for (;;) {
+		char *hit = strstr(p, empty);
+		if (!hit)
+			break;
+		if (hit == *text || hit[-1] == '\n') {
+			memmove(hit, hit + el, strlen(hit + el) + 1);
+			break;
+		}
+		p = hit + 1;
+	}
+	free(empty);
 }
 
 int sh_var_remove(const char *text, const char *var, const char *param, char **out, struct sh_error *err)
@@ -670,6 +690,7 @@ int sh_var_remove(const char *text, const char *var, const char *param, char **o
 	}
 	strbuf_puts(&sb, text + pos);
 	*out = strbuf_detach(&sb);
+	drop_created_line(out, var);
 done:
 	if (r < 0)
 		strbuf_free(&sb);

@@ -14,12 +14,11 @@ not_ok() { checks=$((checks + 1)); fails=$((fails + 1)); echo "not ok $checks - 
 
 # vf MACHINE [ARGS...]: vfioconf on a fixture machine's three roots, with
 # that machine's SSH_CONNECTION when it has one.
-vf() {
-	m=$1; shift
-	d="$ROOTS/$m"
-	ssh=""
-	[ -f "$d/ssh_connection" ] && ssh=$(cat "$d/ssh_connection")
-	SSH_CONNECTION="$ssh" "$VFIOCONF" --root "$d/root" --sysfs "$d/sys" --procfs "$d/proc" "$@"
+vf() { # (sh has no locals: _vf_*)
+	_vf_d="$ROOTS/$1"; shift
+	_vf_ssh=""
+	[ -f "$_vf_d/ssh_connection" ] && _vf_ssh=$(cat "$_vf_d/ssh_connection")
+	SSH_CONNECTION="$_vf_ssh" "$VFIOCONF" --root "$_vf_d/root" --sysfs "$_vf_d/sys" --procfs "$_vf_d/proc" "$@"
 }
 
 # expect_contains NAME FILE TEXT

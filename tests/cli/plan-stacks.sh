@@ -8,10 +8,10 @@
 need patch
 golden="$top_srcdir/tests/golden"
 
-run() { # STACKDIR ARGS...
-	d=$1; shift
-	SSH_CONNECTION=$(cat "$d/ssh_connection" 2>/dev/null) \
-		"$VFIOCONF" --root "$d/root" --sysfs "$d/sys" --procfs "$d/proc" "$@"
+run() { # STACKDIR ARGS... (sh has no locals: _m)
+	_m=$1; shift
+	SSH_CONNECTION=$(cat "$_m/ssh_connection" 2>/dev/null) \
+		"$VFIOCONF" --root "$_m/root" --sysfs "$_m/sys" --procfs "$_m/proc" "$@"
 }
 
 check_golden() { # NAME FILE GOLDEN

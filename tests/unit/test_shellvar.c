@@ -58,19 +58,17 @@ static void adds_inside_the_quotes(void **state)
 	expect_add(V "=\"quiet\n  splash\"\n", "x", V "=\"quiet\n  splash x\"\n");
 }
 
-static void unquoted_values_get_quotes(void **state)
+static void unquoted_values_stay_unquoted(void **state)
 {
 	char *r;
 
 	(void)state;
-	r = add(V "=quiet\n", "iommu=pt");
-	assert_string_equal(r, V "=\"quiet iommu=pt\"\n");
-	free(r);
-	r = add(V "=\n", "iommu=pt");
-	assert_string_equal(r, V "=\"iommu=pt\"\n");
-	free(r);
-	r = add(V "=quiet\\ splash\n", "x"); /* escaped blank: append a quoted part */
-	assert_string_equal(r, V "=quiet\\ splash\" x\"\n");
+	expect_add(V "=quiet\n", "iommu=pt", V "=quiet\\ iommu=pt\n");
+	expect_add(V "=\n", "iommu=pt", V "=iommu=pt\n");
+	expect_add(V "=quiet\\ splash\n", "x", V "=quiet\\ splash\\ x\n");
+	/* a parameter that needs quotes gets a quoted part */
+	r = add(V "=quiet\n", "a=\"b c\"");
+	assert_string_equal(r, V "=quiet\" a=\\\"b c\\\"\"\n");
 	free(r);
 }
 
@@ -83,12 +81,17 @@ static void last_assignment_wins(void **state)
 
 static void missing_variable_is_appended(void **state)
 {
-	char *r;
+	char *r, *back;
 
 	(void)state;
 	r = add("GRUB_TIMEOUT=5", "iommu=pt");
-	assert_string_equal(r, "GRUB_TIMEOUT=5\n" V "=\"iommu=pt\"\n");
+	assert_string_equal(r, "GRUB_TIMEOUT=5\n" V "=\"iommu=pt\" # added by vfioconf\n");
+	back = rem(r, "iommu=pt");
+	assert_string_equal(back, "GRUB_TIMEOUT=5\n"); /* the line goes, the newline stays */
+	free(back);
 	free(r);
+	/* a user's own empty assignment is never taken out */
+	expect_add(V "=\"\"\n", "iommu=pt", V "=\"iommu=pt\"\n");
 }
 
 static void present_parameters_are_not_added(void **state)
@@ -169,7 +172,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(adds_inside_the_quotes),
-		cmocka_unit_test(unquoted_values_get_quotes),
+		cmocka_unit_test(unquoted_values_stay_unquoted),
 		cmocka_unit_test(last_assignment_wins),
 		cmocka_unit_test(missing_variable_is_appended),
 		cmocka_unit_test(present_parameters_are_not_added),

@@ -1,0 +1,124 @@
+#!/bin/sh
+# vfioconf plan and list --backends: usage errors, JSON, refusals, unsafe
+# files, built-in vfio-pci, IOMMU off, backend overrides.
+. "$top_srcdir/tests/lib.sh"
+need jq
+need patch
+
+copy() { rm -rf "$tmp/$1"; cp -a "$ROOTS/$1" "$tmp/$1"; }
+at() { # DIR ARGS...: vfioconf on a copied machine (sh has no locals: _m)
+	_m=$1; shift
+	SSH_CONNECTION=$(cat "$_m/ssh_connection" 2>/dev/null) \
+		"$VFIOCONF" --root "$_m/root" --sysfs "$_m/sys" --procfs "$_m/proc" "$@"
+}
+
+# --- usage errors name the problem, exit 2, write nothing
+copy debian; d="$tmp/debian"
+at "$d" plan --select 0000:09:00.0 >"$tmp/o" 2>"$tmp/e"; rc=$?
+expect_eq "unknown device: exit 2" 2 "$rc"
+expect_contains "unknown device: named" "$tmp/e" "no device 0000:09:00.0 on this machine"
+at "$d" plan --select banana >"$tmp/o" 2>"$tmp/e"; rc=$?
+expect_eq "bad address: exit 2" 2 "$rc"
+expect_contains "bad address: named" "$tmp/e" "'banana' is not a PCI address"
+at "$d" plan --group 99 >"$tmp/o" 2>"$tmp/e"; rc=$?
+expect_eq "unknown group: exit 2" 2 "$rc"
+at "$d" plan --bootloader lilo >"$tmp/o" 2>"$tmp/e"; rc=$?
+expect_eq "unknown backend: exit 2" 2 "$rc"
+expect_contains "unknown backend: named" "$tmp/e" "unknown --bootloader 'lilo'"
+expect_eq "nothing written by plan" "" "$(cd "$d" && diff -r --no-dereference root "$ROOTS/debian/root")"
+
+# --- JSON: files with old/new bytes and diffs, argv, backends
+at "$d" plan --select 0000:02:00.0 --json >"$tmp/j" 2>/dev/null
+expect_eq "json parses" 0 "$(jq empty "$tmp/j" >/dev/null 2>&1; echo $?)"
+expect_eq "json files" "etc/default/grub.d/99-vfioconf.cfg:create etc/initramfs-tools/modules:modify etc/modprobe.d/vfioconf.conf:create etc/vfioconf/devices.conf:create" \
+	"$(jq -r '[.files[] | "\(.path):\(.action)"] | sort | join(" ")' "$tmp/j")"
+expect_eq "json commands are argv arrays" '[["/usr/sbin/update-initramfs","-u","-k","all"],["/usr/sbin/update-grub"]]' \
+	"$(jq -c '[.commands[].argv]' "$tmp/j")"
+expect_eq "json new bytes equal what patch makes" \
+	"$(jq -r '.files[] | select(.path=="etc/initramfs-tools/modules") | .new' "$tmp/j")" \
+	"$(at "$d" plan --select 0000:02:00.0 --diff 2>/dev/null | patch -s -p0 -d "$d/root" -o - etc/initramfs-tools/modules 2>/dev/null)"
+expect_eq "json backends" '["initramfs: initramfs-tools (/usr/sbin/update-initramfs)","boot: grub (etc/default/grub; grub-mkconfig sources grub.d)"]' \
+	"$(jq -c .backends "$tmp/j")"
+
+# --- --group takes a whole group, bridges aside
+at "$d" plan --group 13 --json >"$tmp/j" 2>/dev/null
+expect_contains "group 13: both functions bound" "$tmp/j" "options vfio-pci ids=10de:0fbb,10de:13c2 disable_vga=1"
+
+# --- refusals: exit 1, reason, nothing of the refused device in the plan
+at "$d" plan --select 0000:00:17.0,0000:06:00.0 >"$tmp/o" 2>/dev/null; rc=$?
+expect_eq "root disk: exit 1" 1 "$rc"
+expect_contains "root disk: reason" "$tmp/o" "0000:00:17.0 (Q170/Q150/B150/H170/H110/Z170/CM236 Chipset SATA Controller [AHCI Mode]) stays with the host: holds / (/dev/sda2)"
+expect_contains "root disk: the rest is still planned" "$tmp/o" "options vfio-pci ids=1b73:1100"
+expect_not_contains "root disk: not bound" "$tmp/o" "8086:a102"
+at "$d" plan --select 0000:00:1f.6 >"$tmp/o" 2>/dev/null; rc=$?
+expect_eq "SSH NIC: exit 1" 1 "$rc"
+expect_contains "SSH NIC: reason" "$tmp/o" "carries this SSH session (eno1, 192.168.1.10)"
+at "$d" plan --select 0000:01:00.0 >"$tmp/o" 2>/dev/null; rc=$?
+expect_contains "boot GPU: refused" "$tmp/o" "stays with the host: boot VGA"
+at "$d" plan --select 0000:00:1c.0 >"$tmp/o" 2>/dev/null
+expect_contains "bridge: refused" "$tmp/o" "is a bridge: bridges stay with the host"
+copy amd-biggroup
+at "$tmp/amd-biggroup" plan --select 0000:04:00.0 >"$tmp/o" 2>/dev/null; rc=$?
+expect_eq "group holding /home: exit 1" 1 "$rc"
+expect_contains "group holding /home: reason" "$tmp/o" "IOMMU group 10 also holds 0000:02:00.1 (400 Series Chipset SATA Controller), which stays with the host: holds /home"
+
+# --- a group member that must go along is a warning
+copy qemu-q35; q="$tmp/qemu-q35"
+cp -a "$top_srcdir/tests/fixtures/distros/debian/." "$q/root/"
+at "$q" plan --select 0000:06:01.0 >"$tmp/o" 2>/dev/null
+expect_contains "PCI bridge group: the other device must go along" "$tmp/o" \
+	"IOMMU group 12 also holds 0000:06:02.0 (Virtio console, driver virtio-pci): it must go to the same VM as 0000:06:01.0"
+
+# --- identical IDs: the shared one is bound by address with a fingerprint
+at "$q" plan --select 0000:03:00.0 >"$tmp/o" 2>/dev/null
+expect_contains "twin NIC: by address" "$tmp/o" "0000:03:00.0 82574L Gigabit Network Connection [8086:10d3]  by address (its ID is shared)"
+expect_contains "twin NIC: install hook" "$tmp/o" "+install vfio-pci /usr/libexec/vfioconf/vfioconf-bind && /sbin/modprobe --ignore-install vfio-pci \$CMDLINE_OPTS"
+expect_not_contains "twin NIC: no ids= that would take both" "$tmp/o" "options vfio-pci ids="
+expect_contains "twin NIC: initramfs hook copies the helper" "$tmp/o" "+copy_exec /usr/libexec/vfioconf/vfioconf-bind"
+
+# --- an unsafe GRUB value: refused with file:line, exit 1, no diff for it
+copy arch; a="$tmp/arch"
+sed -i 's/^GRUB_CMDLINE_LINUX_DEFAULT=.*/GRUB_CMDLINE_LINUX_DEFAULT="loglevel=3 $(cat \/etc\//' "$a/root/etc/default/grub"
+sed -i 's/cat \/etc\/$/cat \/etc\/cmdline.extra) quiet"/' "$a/root/etc/default/grub"
+at "$a" plan --select 0000:02:00.0 >"$tmp/o" 2>"$tmp/e"; rc=$?
+expect_eq "command substitution: exit 1" 1 "$rc"
+expect_contains "command substitution: file:line and why" "$tmp/o" "etc/default/grub:6: cannot be edited safely: command substitution \$(...)"
+expect_not_contains "command substitution: grub untouched" "$tmp/o" "+++ etc/default/grub"
+
+# --- vfio-pci built into the kernel: vfio-pci.ids= on the command line
+copy debian; d="$tmp/debian"
+kv=6.5.0-0.deb12.4-amd64
+printf 'kernel/drivers/vfio/pci/vfio-pci.ko\n' >>"$d/root/lib/modules/$kv/modules.builtin"
+at "$d" plan --select 0000:06:00.0 >"$tmp/o" 2>/dev/null
+expect_contains "built-in vfio-pci: ids on the command line" "$tmp/o" "intel_iommu=on iommu=pt vfio-pci.ids=1b73:1100\""
+
+# --- IOMMU off: --enable-iommu plans just the parameters
+copy iommu-off; o="$tmp/iommu-off"
+cp -a "$top_srcdir/tests/fixtures/distros/arch/." "$o/root/"
+at "$o" plan --enable-iommu >"$tmp/o" 2>/dev/null; rc=$?
+expect_eq "enable-iommu: exit 0" 0 "$rc"
+expect_contains "enable-iommu: says so" "$tmp/o" "Bind no device; only turn the IOMMU on."
+expect_contains "enable-iommu: AMD parameter" "$tmp/o" "+GRUB_CMDLINE_LINUX_DEFAULT=\"loglevel=3 quiet amd_iommu=on iommu=pt\""
+expect_not_contains "enable-iommu: no modprobe file" "$tmp/o" "modprobe.d/vfioconf.conf"
+expect_contains "enable-iommu: note about groups" "$tmp/o" "the IOMMU is off"
+
+# --- a parameter the user had before is theirs: deselect keeps it
+copy arch; a="$tmp/arch"
+sed -i 's/^GRUB_CMDLINE_LINUX_DEFAULT="loglevel=3 quiet"/GRUB_CMDLINE_LINUX_DEFAULT="loglevel=3 iommu=pt quiet"/' "$a/root/etc/default/grub"
+cp "$a/root/etc/default/grub" "$tmp/grub.before"
+at "$a" plan --select 0000:02:00.0 --diff 2>/dev/null | patch -s -p0 -d "$a/root"
+expect_contains "user's iommu=pt is not added twice" "$a/root/etc/default/grub" 'GRUB_CMDLINE_LINUX_DEFAULT="loglevel=3 iommu=pt quiet intel_iommu=on"'
+at "$a" plan --select none --diff 2>/dev/null | patch -s -p0 -E -d "$a/root"
+expect_eq "deselect gives the user's file back" "" "$(diff "$tmp/grub.before" "$a/root/etc/default/grub")"
+
+# --- list --backends, and overriding detection
+at "$d" list --backends >"$tmp/o" 2>/dev/null
+expect_contains "backends: grub chosen" "$tmp/o" "  * grub             etc/default/grub; grub-mkconfig sources grub.d"
+expect_contains "backends: initramfs-tools chosen" "$tmp/o" "  * initramfs-tools  /usr/sbin/update-initramfs"
+expect_contains "backends: absent ones said" "$tmp/o" "    dracut           not found"
+at "$d" list --backends --json | jq -r '.boot[] | select(.chosen) | .name' >"$tmp/o"
+expect_eq "backends json: chosen" grub "$(cat "$tmp/o")"
+at "$d" plan --select 0000:06:00.0 --initramfs dracut --json >"$tmp/j" 2>/dev/null
+expect_eq "--initramfs dracut: its drop-in" 1 "$(jq '[.files[] | select(.path=="etc/dracut.conf.d/10-vfioconf.conf")] | length' "$tmp/j")"
+
+finish
