@@ -82,8 +82,9 @@ static int y_add(const char *text, const void *arg, const char *mod, char **out,
 	(void)arg;
 	(void)err;
 	if (!key_span(text, &s, &e)) {
-		size_t len = strlen(text);
-		*out = xasprintf("%s%s" KEY " %s\n", text, len && text[len - 1] != '\n' ? "\n" : "", mod);
+		char *line = xasprintf(KEY " %s", mod);
+		*out = text_append_line(text, line);
+		free(line);
 		return 0;
 	}
 	*out = xasprintf("%.*s%s%s%s", (int)e, text, e > s ? "," : "", mod, text + e);
@@ -112,15 +113,15 @@ static int y_remove(const char *text, const void *arg, const char *mod, char **o
 		i = j + 1;
 	}
 	if (!list.len) {
-		size_t ls = s, le = e;
+		/* the list is empty now: the line vfioconf made goes */
+		size_t ls = s;
 		while (ls > 0 && text[ls - 1] != '\n')
 			ls--;
-		while (text[le] && text[le] != '\n')
-			le++;
-		if (text[le])
-			le++;
-		strbuf_add(&sb, text, ls);
-		strbuf_puts(&sb, text + le);
+		char *line = xstrndup(text + ls, strcspn(text + ls, "\n"));
+		char *r = text_remove_line(text, line);
+		strbuf_puts(&sb, r);
+		free(r);
+		free(line);
 	} else {
 		strbuf_add(&sb, text, s);
 		strbuf_puts(&sb, list.buf);

@@ -82,8 +82,9 @@ static int arr_edit(const char *text, const char *name, const char *tok, bool ad
 			*out = xstrdup(text);
 			return 0;
 		}
-		size_t len = strlen(text);
-		*out = xasprintf("%s%s%s=(%s)\n", text, len && text[len - 1] != '\n' ? "\n" : "", name, tok);
+		char *line = xasprintf("%s=(%s)", name, tok);
+		*out = text_append_line(text, line);
+		free(line);
 		return 0;
 	}
 	body = xstrndup(text + s, e - s);

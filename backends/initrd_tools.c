@@ -61,29 +61,18 @@ static bool mods_has(const char *text, const void *arg, const char *mod)
 
 static int mods_add(const char *text, const void *arg, const char *mod, char **out, struct sh_error *err)
 {
-	size_t len = strlen(text);
-
 	(void)arg;
 	(void)err;
-	*out = xasprintf("%s%s%s\n", text, len && text[len - 1] != '\n' ? "\n" : "", mod);
+	*out = text_append_line(text, mod);
 	return 0;
 }
 
 /* Removes lines that are exactly the module: the ones vfioconf wrote. */
 static int mods_remove(const char *text, const void *arg, const char *mod, char **out, struct sh_error *err)
 {
-	struct strbuf sb = {0};
-
 	(void)arg;
 	(void)err;
-	for (const char *l = text; *l;) {
-		const char *nl = strchr(l, '\n');
-		size_t len = nl ? (size_t)(nl - l) : strlen(l);
-		if (!(len == strlen(mod) && strncmp(l, mod, len) == 0))
-			strbuf_add(&sb, l, len + (nl ? 1 : 0));
-		l += len + (nl ? 1 : 0);
-	}
-	*out = strbuf_detach(&sb);
+	*out = text_remove_line(text, mod);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 struct reader {
 	const char *p;
 	int line;
+	int too_long;    /* first overlong line */
 	ini_text_handler handler;
 	void *user;
 };
@@ -29,6 +30,15 @@ static char *read_line(char *str, int num, void *stream)
 	}
 	str[n] = '\0';
 	rd->line++;
+	if (n == num - 1 && str[n - 1] != '\n' && *rd->p) {
+		/* inih would take the rest as another line: drop it */
+		if (!rd->too_long)
+			rd->too_long = rd->line;
+		while (*rd->p && *rd->p != '\n')
+			rd->p++;
+		if (*rd->p)
+			rd->p++;
+	}
 	return str;
 }
 
@@ -42,6 +52,7 @@ static int trampoline(void *user, const char *section, const char *key, const ch
 int ini_text_parse(const char *text, ini_text_handler handler, void *user)
 {
 	struct reader rd = {.p = text, .line = 0, .handler = handler, .user = user};
+	int r = ini_parse_stream(read_line, &rd, trampoline, &rd);
 
-	return ini_parse_stream(read_line, &rd, trampoline, &rd);
+	return r != 0 ? r : rd.too_long ? -rd.too_long : 0;
 }

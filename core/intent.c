@@ -257,8 +257,9 @@ char *intent_render_modprobe(const struct intent *in, const struct inventory *in
 	}
 	if (in->any_override)
 		/* Loading vfio-pci first sets driver_override on the listed
-		 * addresses whose fingerprint still matches. */
-		strbuf_printf(&sb, "install vfio-pci %s && /sbin/modprobe --ignore-install vfio-pci $CMDLINE_OPTS\n",
+		 * addresses whose fingerprint still matches; ";" so that a
+		 * failing or missing helper never keeps vfio-pci out. */
+		strbuf_printf(&sb, "install vfio-pci %s; /sbin/modprobe --ignore-install vfio-pci $CMDLINE_OPTS\n",
 			      bind_helper);
 	for (size_t i = 0; i < in->softdeps.n; i++)
 		strbuf_printf(&sb, "softdep %s pre: vfio-pci\n", in->softdeps.v[i]);

@@ -103,7 +103,8 @@ int settings_parse(struct settings *s, const char *text, const char *name, struc
 		log_warn(log, "%s:%d: not a valid INI line (expected [section] or key = value)", name, r);
 		c.problems++;
 	} else if (r < 0) {
-		log_warn(log, "%s: could not be parsed", name);
+		log_warn(log, "%s:%d: longer than %d bytes; the rest of the line was ignored", name, -r,
+			 INI_TEXT_MAX_LINE - 1);
 		c.problems++;
 	}
 	return c.problems;

@@ -24,6 +24,7 @@ struct word {
 	size_t start, end;
 	const char *bad; /* why the word cannot be followed (static string) */
 	size_t bad_at;
+	bool open;       /* a quote or $( left open: sh reads on to the end */
 	char last_q;     /* quoting of the word's final segment, '\0' when unquoted */
 	size_t close_q;  /* offset of that segment's closing quote */
 };
@@ -40,6 +41,10 @@ struct assign {
 struct script {
 	struct assign *a;
 	size_t n, cap;
+	/* an unbalanced quote anywhere: sh reads the rest of the file as one
+	 * word, so nothing after it can be edited (or appended) safely */
+	const char *open_quote;
+	size_t open_at;
 };
 
 static void push_item(struct word *w, char c, char *var, size_t s, size_t e, char q)
@@ -99,6 +104,7 @@ static size_t scan_dollar(const char *t, size_t i, struct word *w, char q)
 				return j + 1;
 		}
 		mark_bad(w, "unbalanced parenthesis", i);
+		w->open = true;
 		return j;
 	}
 	if (t[j] == '{') {
@@ -112,6 +118,8 @@ static size_t scan_dollar(const char *t, size_t i, struct word *w, char q)
 		mark_bad(w, "parameter expansion with an operator ${...}", i);
 		while (t[k] && t[k] != '}')
 			k++;
+		if (!t[k])
+			w->open = true; /* sh fails on the file: "bad substitution" */
 		return t[k] ? k + 1 : k;
 	}
 	if (name_start(t[j])) {
@@ -143,6 +151,10 @@ static size_t scan_word(const char *t, size_t i, struct word *w)
 				push_item(w, t[i + 1], NULL, i, i + 2, 0);
 				i += 2;
 			} else {
+				/* a backslash as the very last byte escapes whatever
+				 * is written after it */
+				mark_bad(w, "a backslash at the end of the file", i);
+				w->open = true;
 				i++;
 			}
 			w->last_q = 0;
@@ -154,6 +166,7 @@ static size_t scan_word(const char *t, size_t i, struct word *w)
 			}
 			if (!t[i]) {
 				mark_bad(w, "unbalanced single quote", open);
+				w->open = true;
 				break;
 			}
 			w->last_q = '\'';
@@ -177,6 +190,7 @@ static size_t scan_word(const char *t, size_t i, struct word *w)
 			}
 			if (!t[i]) {
 				mark_bad(w, "unbalanced double quote", open);
+				w->open = true;
 				break;
 			}
 			w->last_q = '"';
@@ -227,6 +241,14 @@ static void script_free(struct script *sc)
 	}
 	free(sc->a);
 	memset(sc, 0, sizeof(*sc));
+}
+
+static void note_open(struct script *sc, const struct word *w)
+{
+	if (w->open && !sc->open_quote) {
+		sc->open_quote = w->bad;
+		sc->open_at = w->bad_at;
+	}
 }
 
 /* Splits text into statements and records every assignment. */
@@ -289,6 +311,7 @@ static void script_parse(const char *t, struct script *sc)
 				a->append = app;
 				a->at = i;
 				i = scan_word(t, j + (app ? 2 : 1), &a->w);
+				note_open(sc, &a->w);
 				if (a->w.bad) {
 					a->bad = a->w.bad;
 					a->bad_at = a->w.bad_at;
@@ -313,13 +336,16 @@ static void script_parse(const char *t, struct script *sc)
 		/* another command: skip its words */
 		while (t[i] && t[i] != '\n' && t[i] != ';' && t[i] != '&' && t[i] != '|') {
 			struct word w;
-			if (t[i] == ' ' || t[i] == '\t' || t[i] == '(' || t[i] == ')' || t[i] == '<' ||
-			    t[i] == '>') {
+			size_t before = i;
+			if (word_end(t[i])) {
 				i++;
 				continue;
 			}
 			i = scan_word(t, i, &w);
+			note_open(sc, &w);
 			word_free(&w);
+			if (i == before)
+				i++; /* never stand still */
 		}
 	}
 }
@@ -481,6 +507,17 @@ static size_t word_tokens(const struct word *w, struct ktok **out)
 	return n;
 }
 
+/* The kernel pairs the literal " of a value; an odd count leaves one open. */
+static bool kernel_quotes_open(const struct word *w)
+{
+	bool open = false;
+
+	for (size_t i = 0; i < w->n; i++)
+		if (!w->it[i].var && w->it[i].c == '"')
+			open = !open;
+	return open;
+}
+
 /* A token as text; an expansion makes it unmatchable (returns NULL). */
 static char *token_text(const struct word *w, const struct ktok *k)
 {
@@ -545,6 +582,19 @@ static char *splice(const char *t, size_t from, size_t to, const char *ins)
 
 #define CREATED_MARK "# added by vfioconf"
 
+/* An odd run of backslashes at the very end (before at most one final
+ * newline) would join an appended line to the last one. */
+static bool ends_in_continuation(const char *t)
+{
+	size_t n = strlen(t), k = 0;
+
+	if (n && t[n - 1] == '\n')
+		n--;
+	while (k < n && t[n - 1 - k] == '\\')
+		k++;
+	return k % 2 == 1;
+}
+
 /* Needs no quoting in sh. */
 static bool plain_param(const char *p)
 {
@@ -566,22 +616,32 @@ int sh_var_add(const char *text, const char *var, const char *param, char **out,
 	int r = 0;
 
 	script_parse(text, &sc);
+	if (sc.open_quote) {
+		r = fail(err, text, sc.open_at, sc.open_quote);
+		goto done;
+	}
 	a = last_of(&sc, var);
+	if (!a && ends_in_continuation(text)) {
+		r = fail(err, text, strlen(text) - 1,
+			 "the file ends in a backslash: a line added after it would continue it");
+		goto done;
+	}
 	if (!a) {
 		/* no assignment: add one at the end, marked so removal can
 		 * take the whole line back out */
-		size_t len = strlen(text);
-		strbuf_puts(&ins, text);
-		if (len && text[len - 1] != '\n')
-			strbuf_putc(&ins, '\n');
 		strbuf_printf(&ins, "%s=\"", var);
 		escape_dq(&ins, param);
-		strbuf_puts(&ins, "\" " CREATED_MARK "\n");
-		*out = strbuf_detach(&ins);
+		strbuf_puts(&ins, "\" " CREATED_MARK);
+		*out = text_append_line(text, ins.buf);
 		goto done;
 	}
 	if (a->bad) {
 		r = fail(err, text, a->bad_at, a->bad);
+		goto done;
+	}
+	if (kernel_quotes_open(&a->w)) {
+		r = fail(err, text, a->at, "the value has an odd number of \" as the kernel reads it: "
+					   "a parameter added after it would land inside the quote");
 		goto done;
 	}
 	ntk = word_tokens(&a->w, &tk);
@@ -628,20 +688,11 @@ static bool is_blank_item(const struct item *it)
 /* A line vfioconf created (VAR="" # added by vfioconf) goes when empty. */
 static void drop_created_line(char **text, const char *var)
 {
-	char *empty = xasprintf("%s=\"\" " CREATED_MARK "\n", var);
-	char *p = *text;
-	size_t el = strlen(empty);
+	char *empty = xasprintf("%s=\"\" " CREATED_MARK, var);
+	char *r = text_remove_line(*text, empty);
 
-	for (;;) {
-		char *hit = strstr(p, empty);
-		if (!hit)
-			break;
-		if (hit == *text || hit[-1] == '\n') {
-			memmove(hit, hit + el, strlen(hit + el) + 1);
-			break;
-		}
-		p = hit + 1;
-	}
+	free(*text);
+	*text = r;
 	free(empty);
 }
 
@@ -656,6 +707,10 @@ int sh_var_remove(const char *text, const char *var, const char *param, char **o
 	int r = 0;
 
 	script_parse(text, &sc);
+	if (sc.open_quote) {
+		r = fail(err, text, sc.open_at, sc.open_quote);
+		goto done;
+	}
 	a = last_of(&sc, var);
 	if (!a) {
 		*out = xstrdup(text);

@@ -2,9 +2,9 @@
 #include "config.h"
 
 #include "core/state.h"
-#include "core/ini_text.h"
 #include "core/inventory.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +35,47 @@ static void flush(struct ctx *c, int line)
 static int hex_field(const char *v, unsigned long max, unsigned long *out)
 {
 	return str_to_ulong(v, 16, max, out);
+}
+
+/* "path" or "path slot": what vfioconf writes, and what reads back the
+ * same (the key ends at the first =, blanks around it are trimmed). */
+static bool added_key_ok(const char *k)
+{
+	if (!*k || *k == ' ' || k[strlen(k) - 1] == ' ')
+		return false;
+	for (; *k; k++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./- ", *k))
+			return false;
+	return true;
+}
+
+/* a's and b's blank-separated tokens, joined by single blanks. */
+static char *tokens_join(const char *a, const char *b)
+{
+	struct strbuf sb = {0};
+	const char *parts[] = {a, b};
+
+	for (int k = 0; k < 2; k++)
+		for (const char *p = parts[k]; *p;) {
+			size_t n;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			n = strcspn(p, " \t");
+			if (n)
+				strbuf_printf(&sb, "%s%.*s", sb.len ? " " : "", (int)n, p);
+			p += n;
+		}
+	return strbuf_detach(&sb);
+}
+
+/* Tokens joined by blanks, without control characters. */
+static bool added_value_ok(const char *v)
+{
+	for (const char *p = v; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return false;
+	}
+	return true;
 }
 
 static int handler(void *user, int line, const char *section, const char *key, const char *value)
@@ -88,12 +129,65 @@ static int handler(void *user, int line, const char *section, const char *key, c
 	}
 	flush(c, line);
 	if (strcmp(section, "added") == 0) {
-		state_set_added(c->st, key, value);
+		/* a repeated key adds to what came before */
+		char *val = tokens_join(state_added(c->st, key), value);
+		if (!added_key_ok(key) || !added_value_ok(val)) {
+			log_warn(c->log, "%s:%d: [added] %s: not a file and its tokens; ignored", c->name,
+				 line, key);
+			c->problems++;
+			free(val);
+			return 1;
+		}
+		state_set_added(c->st, key, val);
+		free(val);
 		return 1;
 	}
 	log_warn(c->log, "%s:%d: unknown section [%s]", c->name, line, section);
 	c->problems++;
 	return 1;
+}
+
+/* vfioconf's own file, so its own reader: no line-length limit, no
+ * continuation lines, no inline comments (inih has all three, and each
+ * broke a round trip under the fuzzer). Returns the first bad line or 0. */
+static int parse_lines(const char *text, struct ctx *c)
+{
+	char section[256] = "";
+	int line = 0, bad = 0;
+
+	for (const char *l = text; *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
+		char *s = xstrndup(l, len), *p = s, *eq;
+
+		line++;
+		l += len + (nl ? 1 : 0);
+		str_rstrip(p);
+		p = (char *)str_lskip(p);
+		if (!*p || *p == '#' || *p == ';') {
+			free(s);
+			continue;
+		}
+		if (*p == '[') {
+			char *close = strrchr(p, ']');
+			if (!close || close[1]) {
+				if (!bad)
+					bad = line;
+			} else {
+				*close = '\0';
+				snprintf(section, sizeof(section), "%s", p + 1);
+			}
+		} else if ((eq = strchr(p, '='))) {
+			char *k = p, *v = (char *)str_lskip(eq + 1);
+			*eq = '\0';
+			str_rstrip(k);
+			handler(c, line, section, k, v);
+		} else if (!bad) {
+			bad = line;
+		}
+		free(s);
+	}
+	return bad;
 }
 
 int state_parse(struct state *st, const char *text, const char *name, struct log *log)
@@ -102,7 +196,7 @@ int state_parse(struct state *st, const char *text, const char *name, struct log
 	int r;
 
 	memset(st, 0, sizeof(*st));
-	r = ini_text_parse(text, handler, &c);
+	r = parse_lines(text, &c);
 	flush(&c, 0);
 	if (r > 0) {
 		log_warn(log, "%s:%d: not a valid INI line", name, r);
@@ -158,6 +252,11 @@ const struct state_device *state_find(const struct state *st, const char *addr)
 
 void state_add_device(struct state *st, const struct state_device *d)
 {
+	for (size_t i = 0; i < st->n_dev; i++)
+		if (strcmp(st->dev[i].addr, d->addr) == 0) {
+			st->dev[i] = *d; /* an address is listed once; the last wins */
+			return;
+		}
 	st->dev = xrealloc(st->dev, (st->n_dev + 1) * sizeof(*st->dev));
 	st->dev[st->n_dev++] = *d;
 }

@@ -16,6 +16,8 @@
  *   [added]
  *   etc/default/grub GRUB_CMDLINE_LINUX_DEFAULT = intel_iommu=on iommu=pt
  *   etc/initramfs-tools/modules = vfio vfio_iommu_type1 vfio_pci
+ *
+ * A repeated key adds to what came before. Lines have no length limit.
  */
 #ifndef VFIOCONF_STATE_H
 #define VFIOCONF_STATE_H
@@ -51,6 +53,7 @@ char *state_render(const struct state *st);
 void state_free(struct state *st);
 
 const struct state_device *state_find(const struct state *st, const char *addr);
+/* Adds d, or replaces the entry with the same address. */
 void state_add_device(struct state *st, const struct state_device *d);
 /* Tokens vfioconf added to key (borrowed, "" when none). */
 const char *state_added(const struct state *st, const char *key);

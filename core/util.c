@@ -249,3 +249,31 @@ void strv_sort(struct strv *sv)
 	if (sv->n > 1)
 		qsort(sv->v, sv->n, sizeof(char *), cmp_str);
 }
+
+char *text_append_line(const char *text, const char *line)
+{
+	size_t len = strlen(text);
+
+	if (len && text[len - 1] != '\n')
+		return xasprintf("%s\n%s", text, line);
+	return xasprintf("%s%s\n", text, line);
+}
+
+char *text_remove_line(const char *text, const char *line)
+{
+	struct strbuf sb = {0};
+	size_t ll = strlen(line);
+
+	for (const char *l = text; *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
+		if (len == ll && strncmp(l, line, ll) == 0) {
+			if (!nl && sb.len && sb.buf[sb.len - 1] == '\n')
+				sb.buf[--sb.len] = '\0'; /* last line: take the newline before it */
+		} else {
+			strbuf_add(&sb, l, len + (nl ? 1 : 0));
+		}
+		l += len + (nl ? 1 : 0);
+	}
+	return strbuf_detach(&sb);
+}

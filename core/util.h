@@ -52,6 +52,14 @@ const char *str_lskip(const char *s);
  * for 16); trailing whitespace is accepted. Returns -EINVAL or -ERANGE. */
 int str_to_ulong(const char *s, int base, unsigned long max, unsigned long *out);
 
+/* Line-oriented edits that undo each other byte for byte, also in a file
+ * without a final newline: append adds "\nLINE" there (and "LINE\n"
+ * otherwise); remove takes a line with its own newline, or with the one
+ * before it when it is the last line and has none. Both return new
+ * strings; remove drops every line equal to line (no newline in it). */
+char *text_append_line(const char *text, const char *line);
+char *text_remove_line(const char *text, const char *line);
+
 /* A NULL-terminated vector of owned strings. */
 struct strv {
 	char **v;

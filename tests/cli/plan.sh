@@ -72,7 +72,7 @@ expect_contains "PCI bridge group: the other device must go along" "$tmp/o" \
 # --- identical IDs: the shared one is bound by address with a fingerprint
 at "$q" plan --select 0000:03:00.0 >"$tmp/o" 2>/dev/null
 expect_contains "twin NIC: by address" "$tmp/o" "0000:03:00.0 82574L Gigabit Network Connection [8086:10d3]  by address (its ID is shared)"
-expect_contains "twin NIC: install hook" "$tmp/o" "+install vfio-pci /usr/libexec/vfioconf/vfioconf-bind && /sbin/modprobe --ignore-install vfio-pci \$CMDLINE_OPTS"
+expect_contains "twin NIC: install hook" "$tmp/o" "+install vfio-pci /usr/libexec/vfioconf/vfioconf-bind; /sbin/modprobe --ignore-install vfio-pci \$CMDLINE_OPTS"
 expect_not_contains "twin NIC: no ids= that would take both" "$tmp/o" "options vfio-pci ids="
 expect_contains "twin NIC: initramfs hook copies the helper" "$tmp/o" "+copy_exec /usr/libexec/vfioconf/vfioconf-bind"
 

@@ -85,9 +85,16 @@ static void missing_variable_is_appended(void **state)
 
 	(void)state;
 	r = add("GRUB_TIMEOUT=5", "iommu=pt");
+	/* no final newline: none added after the new line either */
+	assert_string_equal(r, "GRUB_TIMEOUT=5\n" V "=\"iommu=pt\" # added by vfioconf");
+	back = rem(r, "iommu=pt");
+	assert_string_equal(back, "GRUB_TIMEOUT=5");
+	free(back);
+	free(r);
+	r = add("GRUB_TIMEOUT=5\n", "iommu=pt");
 	assert_string_equal(r, "GRUB_TIMEOUT=5\n" V "=\"iommu=pt\" # added by vfioconf\n");
 	back = rem(r, "iommu=pt");
-	assert_string_equal(back, "GRUB_TIMEOUT=5\n"); /* the line goes, the newline stays */
+	assert_string_equal(back, "GRUB_TIMEOUT=5\n");
 	free(back);
 	free(r);
 	/* a user's own empty assignment is never taken out */
