@@ -613,6 +613,7 @@ int sh_var_add(const char *text, const char *var, const char *param, char **out,
 	struct ktok *tk = NULL;
 	size_t ntk;
 	struct strbuf ins = {0};
+	bool sep;
 	int r = 0;
 
 	script_parse(text, &sc);
@@ -650,8 +651,11 @@ int sh_var_add(const char *text, const char *var, const char *param, char **out,
 			*out = xstrdup(text);
 			goto done;
 		}
+	/* A separating blank whenever the value has any character (even only
+	 * blanks): exactly what removal takes back. */
+	sep = a->w.n > 0;
 	if (a->w.last_q == '"') {
-		strbuf_puts(&ins, ntk ? " " : "");
+		strbuf_puts(&ins, sep ? " " : "");
 		escape_dq(&ins, param);
 		*out = splice(text, a->w.close_q, a->w.close_q, ins.buf);
 	} else if (a->w.last_q == '\'') {
@@ -659,16 +663,16 @@ int sh_var_add(const char *text, const char *var, const char *param, char **out,
 			r = fail(err, text, a->at, "the value is in single quotes and the parameter has one");
 			goto done;
 		}
-		strbuf_printf(&ins, "%s%s", ntk ? " " : "", param);
+		strbuf_printf(&ins, "%s%s", sep ? " " : "", param);
 		*out = splice(text, a->w.close_q, a->w.close_q, ins.buf);
 	} else if (plain_param(param)) {
 		/* Unquoted: stay unquoted, with an escaped blank, so that
 		 * removing the parameter gives back the very same bytes. */
-		strbuf_printf(&ins, "%s%s", ntk ? "\\ " : "", param);
+		strbuf_printf(&ins, "%s%s", sep ? "\\ " : "", param);
 		*out = splice(text, a->w.end, a->w.end, ins.buf);
 	} else {
 		/* a parameter that needs quoting: a quoted part after the word */
-		strbuf_puts(&ins, ntk ? "\" " : "\"");
+		strbuf_puts(&ins, sep ? "\" " : "\"");
 		escape_dq(&ins, param);
 		strbuf_putc(&ins, '"');
 		*out = splice(text, a->w.end, a->w.end, ins.buf);
