@@ -45,3 +45,20 @@ finish() {
 	[ "$fails" -eq 0 ] || { echo "$fails of $checks checks failed"; exit 1; }
 	exit 0
 }
+
+# with_shell ROOTDIR: a /bin/sh (busybox) and a few commands in a fixture
+# root, so fake regeneration tools run there under chroot.
+with_shell() {
+	[ -x /bin/busybox ] || skip "busybox-static not installed"
+	mkdir -p "$1/bin"
+	cp /bin/busybox "$1/bin/busybox"
+	for a in sh rm cat sleep echo printf touch ls mkdir; do ln -sf busybox "$1/bin/$a"; done
+}
+
+# snapshot DIR FILE: every file under DIR with its hash, mode and owner.
+snapshot() {
+	(cd "$1" && find . -path ./var/lib/vfioconf -prune -o \( -type f -o -type l \) -printf '%p %m %U:%G %l\n' |
+		sort | while read -r p rest; do
+			if [ -f "$p" ] && [ ! -L "$p" ]; then echo "$p $(sha256sum <"$p" | cut -c1-16) $rest"; else echo "$p $rest"; fi
+		done) >"$2"
+}

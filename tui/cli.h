@@ -35,6 +35,10 @@ struct cli {
 	const char *initramfs;
 	/* list */
 	bool backends;
+	/* apply, undo, rollback */
+	bool yes;
+	bool no_regenerate;
+	bool force;
 };
 
 struct cli_command {
@@ -45,6 +49,18 @@ struct cli_command {
 
 int cmd_list(struct cli *cli);
 int cmd_plan(struct cli *cli);
+int cmd_apply(struct cli *cli);
+int cmd_history(struct cli *cli);
+int cmd_undo(struct cli *cli);
+int cmd_rollback(struct cli *cli);
+int cmd_recover(struct cli *cli);
+int cmd_status(struct cli *cli);
+/* Scan, selection, intent and plan, as plan and apply share them: EXIT_OK,
+ * EXIT_FAIL (refusals; the plan is still filled) or EXIT_USAGE. */
+struct intent;
+struct plan;
+int cli_build_plan(struct cli *cli, struct inventory *inv, struct intent *want, struct plan *plan);
+void cli_print_plan(const struct inventory *inv, const struct intent *want, const struct plan *plan);
 /* vfioconf-bind's path on the target (borrowed). */
 const char *cli_bind_helper(const struct sysroot *sr);
 /* Prints collected messages to stderr as "vfioconf: warning: ...". */

@@ -103,47 +103,90 @@ static void print_list(const char *title, const struct strv *sv)
 		printf("  %s\n", sv->v[i]);
 }
 
+int cli_build_plan(struct cli *cli, struct inventory *inv, struct intent *want, struct plan *plan)
+{
+	struct planner_opts po = {.bootloader = cli->bootloader, .initramfs = cli->initramfs};
+	bool *sel;
+	int r, rc;
+
+	if (cli->argc > 0) {
+		fprintf(stderr, _("%s: unexpected argument '%s' (use --select ADDR,...)\n"), PACKAGE, cli->argv[0]);
+		return EXIT_USAGE;
+	}
+	if (cli->bootloader && !backend_by_name(boot_backends, cli->bootloader)) {
+		fprintf(stderr, _("%s: unknown --bootloader '%s'; 'vfioconf list --backends' names them\n"),
+			PACKAGE, cli->bootloader);
+		return EXIT_USAGE;
+	}
+	if (cli->initramfs && !backend_by_name(initramfs_backends, cli->initramfs)) {
+		fprintf(stderr, _("%s: unknown --initramfs '%s'; 'vfioconf list --backends' names them\n"),
+			PACKAGE, cli->initramfs);
+		return EXIT_USAGE;
+	}
+	r = scan_system(&cli->scan, inv, &cli->log);
+	if (r < 0) {
+		cli_print_log(&cli->log);
+		return EXIT_FAIL;
+	}
+	sel = xcalloc(inv->n_devices ? inv->n_devices : 1, sizeof(bool));
+	rc = build_selection(cli, inv, sel);
+	if (rc == EXIT_OK) {
+		intent_build(inv, &cli->settings, sel, cli->enable_iommu, want);
+		po.bind_helper = cli_bind_helper(&cli->scan.sr);
+		r = planner_run(&cli->scan.sr, inv, &cli->settings, want, &po, plan, &cli->log);
+		rc = r < 0 || plan->refusals.n ? EXIT_FAIL : EXIT_OK;
+	} else {
+		memset(want, 0, sizeof(*want));
+	}
+	free(sel);
+	return rc;
+}
+
+void cli_print_plan(const struct inventory *inv, const struct intent *want, const struct plan *plan)
+{
+	struct strbuf out = {0};
+
+	if (want->n_dev) {
+		printf(P_("Bind %zu device to vfio-pci:\n", "Bind %zu devices to vfio-pci:\n", want->n_dev),
+		       want->n_dev);
+		for (size_t i = 0; i < want->n_dev; i++) {
+			const struct device *d = &inv->devices[want->dev[i].idx];
+			printf("  %s %s [%04x:%04x]  %s\n", d->addr_str, d->device_name ? d->device_name : "?",
+			       d->vendor, d->device,
+			       want->dev[i].method == BIND_IDS ? _("by ID") : _("by address (its ID is shared)"));
+		}
+	} else {
+		printf(want->params.n ? _("Bind no device; only turn the IOMMU on.\n")
+				      : _("Bind no device: take out everything vfioconf set up.\n"));
+	}
+	print_list(_("Backends:"), &plan->backends);
+	print_list(_("Refused:"), &plan->refusals);
+	print_list(_("Warnings:"), &plan->warnings);
+	print_list(_("Notes:"), &plan->notes);
+	putchar('\n');
+	if (plan_empty(plan)) {
+		printf(_("Nothing to do: the system already looks like this.\n"));
+	} else {
+		plan_render_text(plan, &out);
+		fputs(out.buf, stdout);
+	}
+	strbuf_free(&out);
+}
+
 int cmd_plan(struct cli *cli)
 {
 	struct inventory inv = {0};
-	struct intent want;
+	struct intent want = {0};
 	struct plan plan = {0};
 	struct strbuf out = {0};
-	struct planner_opts po = {.bootloader = cli->bootloader, .initramfs = cli->initramfs};
-	bool *sel = NULL;
-	int r, rc = EXIT_OK;
+	int rc;
 
-	if (cli->argc > 0) {
-		fprintf(stderr, _("%s: plan: unexpected argument '%s' (use --select ADDR,...)\n"), PACKAGE,
-			cli->argv[0]);
-		return EXIT_USAGE;
-	}
-	if ((cli->bootloader && !backend_by_name(boot_backends, cli->bootloader)) ||
-	    (cli->initramfs && !backend_by_name(initramfs_backends, cli->initramfs))) {
-		fprintf(stderr, _("%s: unknown %s '%s'; 'vfioconf list --backends' names them\n"), PACKAGE,
-			cli->initramfs && !backend_by_name(initramfs_backends, cli->initramfs) ? "--initramfs"
-												 : "--bootloader",
-			cli->initramfs && !backend_by_name(initramfs_backends, cli->initramfs) ? cli->initramfs
-												 : cli->bootloader);
-		return EXIT_USAGE;
-	}
-	r = scan_system(&cli->scan, &inv, &cli->log);
-	if (r < 0) {
-		cli_print_log(&cli->log);
+	rc = cli_build_plan(cli, &inv, &want, &plan);
+	if (rc == EXIT_USAGE || (rc == EXIT_FAIL && !inv.n_devices && !plan.n_files)) {
 		inventory_free(&inv);
-		return EXIT_FAIL;
+		return rc;
 	}
-	sel = xcalloc(inv.n_devices ? inv.n_devices : 1, sizeof(bool));
-	rc = build_selection(cli, &inv, sel);
-	if (rc != EXIT_OK)
-		goto out;
-	intent_build(&inv, &cli->settings, sel, cli->enable_iommu, &want);
-	po.bind_helper = cli_bind_helper(&cli->scan.sr);
-	r = planner_run(&cli->scan.sr, &inv, &cli->settings, &want, &po, &plan, &cli->log);
 	cli_print_log(&cli->log);
-	if (r < 0 || plan.refusals.n)
-		rc = EXIT_FAIL;
-
 	if (cli->json) {
 		plan_render_json(&plan, &out);
 		fputs(out.buf, stdout);
@@ -151,36 +194,11 @@ int cmd_plan(struct cli *cli)
 		plan_render_diff(&plan, &out);
 		fputs(strbuf_str(&out), stdout);
 	} else {
-		if (want.n_dev) {
-			printf(P_("Bind %zu device to vfio-pci:\n", "Bind %zu devices to vfio-pci:\n", want.n_dev),
-			       want.n_dev);
-			for (size_t i = 0; i < want.n_dev; i++) {
-				const struct device *d = &inv.devices[want.dev[i].idx];
-				printf("  %s %s [%04x:%04x]  %s\n", d->addr_str,
-				       d->device_name ? d->device_name : "?", d->vendor, d->device,
-				       want.dev[i].method == BIND_IDS ? _("by ID") : _("by address (its ID is shared)"));
-			}
-		} else {
-			printf(want.params.n ? _("Bind no device; only turn the IOMMU on.\n")
-					     : _("Bind no device: take out everything vfioconf set up.\n"));
-		}
-		print_list(_("Backends:"), &plan.backends);
-		print_list(_("Refused:"), &plan.refusals);
-		print_list(_("Warnings:"), &plan.warnings);
-		print_list(_("Notes:"), &plan.notes);
-		putchar('\n');
-		if (plan_empty(&plan)) {
-			printf(_("Nothing to do: the system already looks like this.\n"));
-		} else {
-			plan_render_text(&plan, &out);
-			fputs(out.buf, stdout);
-		}
+		cli_print_plan(&inv, &want, &plan);
 	}
 	intent_free(&want);
-out:
 	strbuf_free(&out);
 	plan_free(&plan);
-	free(sel);
 	inventory_free(&inv);
 	return rc;
 }

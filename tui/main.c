@@ -16,6 +16,12 @@
 static const struct cli_command cli_commands[] = {
 	{"list", cmd_list, N_("show IOMMU groups and devices, with drivers and warnings")},
 	{"plan", cmd_plan, N_("show the diffs and commands a selection needs; writes nothing")},
+	{"apply", cmd_apply, N_("apply a selection as one transaction (same options as plan)")},
+	{"status", cmd_status, N_("after the reboot: are the devices on vfio-pci, as configured?")},
+	{"history", cmd_history, N_("list vfioconf's transactions")},
+	{"undo", cmd_undo, N_("take back one transaction (default: the last) as a new one")},
+	{"rollback", cmd_rollback, N_("take back every change vfioconf made")},
+	{"recover", cmd_recover, N_("finish or roll back an interrupted transaction")},
 };
 
 enum {
@@ -32,6 +38,9 @@ enum {
 	OPT_BOOTLOADER,
 	OPT_INITRAMFS,
 	OPT_BACKENDS,
+	OPT_YES,
+	OPT_NO_REGENERATE,
+	OPT_FORCE,
 };
 
 static const struct option long_opts[] = {
@@ -50,6 +59,9 @@ static const struct option long_opts[] = {
 	{"bootloader", required_argument, NULL, OPT_BOOTLOADER},
 	{"initramfs", required_argument, NULL, OPT_INITRAMFS},
 	{"backends", no_argument, NULL, OPT_BACKENDS},
+	{"yes", no_argument, NULL, OPT_YES},
+	{"no-regenerate", no_argument, NULL, OPT_NO_REGENERATE},
+	{"force", no_argument, NULL, OPT_FORCE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -78,7 +90,12 @@ static void usage(FILE *f)
 		"      --group N      every device of IOMMU group N (repeatable)\n"
 		"      --enable-iommu turn the IOMMU on even with no device selected\n"
 		"      --diff         print only the unified diff (for patch -p0 -d ROOT)\n"
-		"Without --select or --group, plan re-plans what is configured now.\n"), f);
+		"Without --select or --group, plan re-plans what is configured now.\n"
+		"\napply, undo, rollback options:\n"
+		"      --yes          do not ask (needed without a terminal)\n"
+		"      --no-regenerate  write the files, but run no initramfs/boot loader command\n"
+		"      --force        overwrite files changed by hand, keeping a copy beside each\n"
+		"undo takes a transaction id from 'vfioconf history' (default: the last one).\n"), f);
 	fputs(_("\nWithout a command, 'list' is run. 'vfioconf list --json' is meant for scripts.\n"
 		"Exit status: 0 success, 1 failure, 2 bad usage.\n"
 		"See vfioconf(8) for more.\n"), f);
@@ -166,6 +183,15 @@ int main(int argc, char **argv)
 			break;
 		case OPT_BACKENDS:
 			cli.backends = true;
+			break;
+		case OPT_YES:
+			cli.yes = true;
+			break;
+		case OPT_NO_REGENERATE:
+			cli.no_regenerate = true;
+			break;
+		case OPT_FORCE:
+			cli.force = true;
 			break;
 		case 'h':
 			usage(stdout);

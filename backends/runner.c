@@ -1,0 +1,173 @@
+/* runner.c - run a regeneration command inside the root. */
+#include "config.h"
+
+#include "backends/runner.h"
+#include "backends/sysroot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void child_fail(int fd, const char *what, int err)
+{
+	dprintf(fd, "vfioconf: %s: %s\n", what, strerror(err));
+	_exit(127);
+}
+
+/* /proc, /sys, /dev of the root, mounted when they exist as empty dirs. */
+static void mount_api(const char *root, int out)
+{
+	static const struct {
+		const char *dir, *src, *type;
+		unsigned long flags;
+	} m[] = {
+		{"proc", "proc", "proc", 0},
+		{"sys", "sysfs", "sysfs", 0},
+		{"dev", "/dev", NULL, MS_BIND | MS_REC},
+	};
+	struct stat rs, ds;
+
+	if (stat(root, &rs) < 0)
+		return;
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		char *t = path_join(root, m[i].dir);
+		/* a mount point has another device than the root */
+		if (stat(t, &ds) == 0 && S_ISDIR(ds.st_mode) && ds.st_dev == rs.st_dev &&
+		    mount(m[i].src, t, m[i].type, m[i].flags, NULL) < 0)
+			dprintf(out, "vfioconf: mount %s on %s: %s\n", m[i].src, t, strerror(errno));
+		free(t);
+	}
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void emit(const struct run_opts *o, const char *buf, size_t n, bool *bol)
+{
+	if (o->capture)
+		strbuf_add(o->capture, buf, n);
+	if (!o->echo)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (*bol && o->prefix)
+			fputs(o->prefix, o->echo);
+		fputc(buf[i], o->echo);
+		*bol = buf[i] == '\n';
+	}
+	fflush(o->echo);
+}
+
+int run_cmd(const struct strv *argv, const struct run_opts *o)
+{
+	static const char *const envp[] = {
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"LANG=C", "LC_ALL=C", "HOME=/root", "TERM=dumb", NULL,
+	};
+	int pfd[2], status = 0;
+	pid_t pid;
+	bool chrooted = o->root && strcmp(o->root, "/") != 0, bol = true, killed = false;
+	double deadline = now() + (o->timeout > 0 ? o->timeout : 600), term_at = 0;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+		setpgid(0, 0);
+		if (devnull >= 0)
+			dup2(devnull, 0);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		if (chrooted) {
+			if (unshare(CLONE_NEWNS) < 0)
+				child_fail(2, "unshare(CLONE_NEWNS)", errno);
+			if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+				child_fail(2, "making mounts private", errno);
+			mount_api(o->root, 2);
+			if (chroot(o->root) < 0)
+				child_fail(2, o->root, errno);
+			if (chdir("/") < 0)
+				child_fail(2, "chdir /", errno);
+		}
+		execve(argv->v[0], argv->v, (char *const *)envp);
+		child_fail(2, argv->v[0], errno);
+	}
+	close(pfd[1]);
+	setpgid(pid, pid);
+	for (;;) {
+		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
+		double left = (killed ? term_at + 5 : deadline) - now();
+		int pr = poll(&p, 1, left > 0 ? (int)(left * 1000) + 1 : 0);
+		if (pr > 0) {
+			char buf[4096];
+			ssize_t n = read(pfd[0], buf, sizeof(buf));
+			if (n > 0) {
+				emit(o, buf, (size_t)n, &bol);
+				continue;
+			}
+			if (n == 0)
+				break; /* every writer is gone */
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (!killed) {
+			kill(-pid, SIGTERM);
+			killed = true;
+			term_at = now();
+		} else {
+			kill(-pid, SIGKILL);
+			break;
+		}
+	}
+	close(pfd[0]);
+	/* Output closed; the command may still hang: same deadline. */
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid || (w < 0 && errno != EINTR))
+			break;
+		if (now() > (killed ? term_at + 5 : deadline)) {
+			if (killed) {
+				kill(-pid, SIGKILL);
+				while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+					;
+				break;
+			}
+			kill(-pid, SIGTERM);
+			killed = true;
+			term_at = now();
+		}
+		usleep(20000);
+	}
+	if (killed)
+		kill(-pid, SIGKILL); /* whatever of the group is left */
+	if (!bol && o->echo)
+		fputc('\n', o->echo);
+	if (killed)
+		return -ETIMEDOUT;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}

@@ -1,0 +1,137 @@
+/* txrec.c - journal records with a checksum line. */
+#include "config.h"
+
+#include "core/txrec.h"
+#include "core/sha256.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void txrec_set(struct txrec *r, const char *key, const char *value)
+{
+	for (size_t i = 0; i < r->keys.n; i++)
+		if (strcmp(r->keys.v[i], key) == 0) {
+			free(r->values.v[i]);
+			r->values.v[i] = xstrdup(value);
+			return;
+		}
+	strv_push(&r->keys, key);
+	strv_push(&r->values, value);
+}
+
+void txrec_setf(struct txrec *r, const char *key, const char *fmt, ...)
+{
+	struct strbuf sb = {0};
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	txrec_set(r, key, strbuf_str(&sb));
+	strbuf_free(&sb);
+}
+
+const char *txrec_get(const struct txrec *r, const char *key)
+{
+	for (size_t i = 0; i < r->keys.n; i++)
+		if (strcmp(r->keys.v[i], key) == 0)
+			return r->values.v[i];
+	return NULL;
+}
+
+long long txrec_get_int(const struct txrec *r, const char *key, long long dflt)
+{
+	const char *v = txrec_get(r, key);
+	char *end;
+	long long x;
+
+	if (!v || !*v)
+		return dflt;
+	x = strtoll(v, &end, 0);
+	return *end ? dflt : x;
+}
+
+static void encode(struct strbuf *sb, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p >= 0x7f || *p == '%')
+			strbuf_printf(sb, "%%%02X", *p);
+		else
+			strbuf_putc(sb, (char)*p);
+	}
+}
+
+char *txrec_render(const struct txrec *r)
+{
+	struct strbuf sb = {0};
+	char hex[65];
+
+	for (size_t i = 0; i < r->keys.n; i++) {
+		strbuf_printf(&sb, "%s=", r->keys.v[i]);
+		encode(&sb, r->values.v[i]);
+		strbuf_putc(&sb, '\n');
+	}
+	sha256_hex(strbuf_str(&sb), sb.len, hex);
+	strbuf_printf(&sb, "sha256=%s\n", hex);
+	return strbuf_detach(&sb);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int txrec_parse(struct txrec *r, const char *text)
+{
+	const char *sum = strstr(text, "sha256=");
+	char hex[65];
+
+	memset(r, 0, sizeof(*r));
+	/* the checksum line is the last one */
+	while (sum && strstr(sum + 1, "\nsha256="))
+		sum = strstr(sum + 1, "\nsha256=") + 1;
+	if (!sum || (sum != text && sum[-1] != '\n') || strlen(sum) != 7 + 64 + 1 || sum[71] != '\n')
+		return -EBADMSG;
+	sha256_hex(text, (size_t)(sum - text), hex);
+	if (strncmp(sum + 7, hex, 64) != 0)
+		return -EBADMSG;
+	for (const char *l = text; l < sum;) {
+		const char *nl = memchr(l, '\n', (size_t)(sum - l));
+		const char *eq;
+		struct strbuf v = {0};
+		char *k;
+
+		if (!nl || !(eq = memchr(l, '=', (size_t)(nl - l)))) {
+			txrec_free(r);
+			return -EBADMSG;
+		}
+		for (const char *p = eq + 1; p < nl; p++) {
+			if (*p == '%' && p + 2 < nl + 1 && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+				strbuf_putc(&v, (char)(hexval(p[1]) * 16 + hexval(p[2])));
+				p += 2;
+			} else {
+				strbuf_putc(&v, *p);
+			}
+		}
+		k = xstrndup(l, (size_t)(eq - l));
+		txrec_set(r, k, strbuf_str(&v));
+		free(k);
+		strbuf_free(&v);
+		l = nl + 1;
+	}
+	return 0;
+}
+
+void txrec_free(struct txrec *r)
+{
+	strv_free(&r->keys);
+	strv_free(&r->values);
+}

@@ -1,0 +1,103 @@
+#!/bin/sh
+# Crash at every write point and every command step (failpoints), then
+# recover: every file (bytes, mode, owner) must be exactly as before the
+# transaction or exactly as after it, never a mix. For apply, for undo,
+# and for recovery itself (a crash while recovering). Reports N of N.
+# hundreds of fsyncs and tree copies: on a tmpfs when there is one
+[ -w /dev/shm ] && TMPDIR=/dev/shm && export TMPDIR
+. "$top_srcdir/tests/lib.sh"
+
+base="$tmp/base"
+cp -a "$ROOTS/debian" "$base"
+with_shell "$base/root"
+printf 'initramfs image v1\n' >"$base/root/boot/initrd.img-6.1.0-18-amd64"
+printf '#!/bin/sh\necho "image $*" >/boot/initrd.img-6.1.0-18-amd64\n' >"$base/root/usr/sbin/update-initramfs"
+chmod 600 "$base/root/etc/initramfs-tools/modules"   # an odd mode, to see it kept
+
+run() { # DIR ARGS
+	_m=$1; shift
+	SSH_CONNECTION=$(cat "$_m/ssh_connection") "$VFIOCONF" --root "$_m/root" --sysfs "$_m/sys" \
+		--procfs "$_m/proc" "$@"
+}
+sel=0000:02:00.0
+
+# the states to compare with
+snapshot "$base/root" "$tmp/pre"
+cp -a "$base" "$tmp/full"
+run "$tmp/full" apply --select $sel --yes >/dev/null 2>&1 || not_ok "a plain apply works"
+snapshot "$tmp/full/root" "$tmp/post"
+[ -s "$tmp/post" ] && ! cmp -s "$tmp/pre" "$tmp/post" || not_ok "apply changes something"
+
+# every failpoint an apply passes
+cp -a "$base" "$tmp/trace"
+VFIOCONF_FAILPOINT_TRACE=1 run "$tmp/trace" apply --select $sel --yes 2>&1 >/dev/null |
+	sed -n 's/^failpoint: //p' | sort -u >"$tmp/points"
+np=$(wc -l <"$tmp/points")
+
+check_state() { # DIR [PRE POST]: pre or post, nothing else
+	snapshot "$1/root" "$tmp/now"
+	if cmp -s "$tmp/now" "${2:-$tmp/pre}"; then echo pre
+	elif cmp -s "$tmp/now" "${3:-$tmp/post}"; then echo post
+	else echo mixed; diff "${2:-$tmp/pre}" "$tmp/now" | sed 's/^/#   /' | head -8 >&2; fi
+}
+
+good=0
+while read -r fp; do
+	w="$tmp/w"; rm -rf "$w"; cp -a "$base" "$w"
+	VFIOCONF_FAILPOINT="$fp" run "$w" apply --select $sel --yes >/dev/null 2>&1; rc=$?
+	run "$w" recover >/dev/null 2>&1; rr=$?
+	st=$(check_state "$w")
+	if [ "$rc" -eq 99 ] && [ "$rr" -eq 0 ] && [ "$st" != mixed ]; then
+		good=$((good + 1))
+	else
+		not_ok "apply crash at $fp: exit $rc, recover $rr, state $st"
+	fi
+done <"$tmp/points"
+expect_eq "apply: a crash at each of $np points, then recover: exactly before or after" "$np of $np" "$good of $np"
+
+# the same for undo: its pre is the applied state; its post has the
+# original files and a regenerated initramfs
+cp -a "$tmp/full" "$tmp/udone"
+run "$tmp/udone" undo --yes >/dev/null 2>&1
+snapshot "$tmp/udone/root" "$tmp/upost"
+cp -a "$tmp/full" "$tmp/utrace"
+VFIOCONF_FAILPOINT_TRACE=1 run "$tmp/utrace" undo --yes 2>&1 >/dev/null |
+	sed -n 's/^failpoint: //p' | sort -u >"$tmp/upoints"
+nu=$(wc -l <"$tmp/upoints")
+good=0
+while read -r fp; do
+	w="$tmp/w"; rm -rf "$w"; cp -a "$tmp/full" "$w"
+	VFIOCONF_FAILPOINT="$fp" run "$w" undo --yes >/dev/null 2>&1; rc=$?
+	run "$w" recover >/dev/null 2>&1; rr=$?
+	st=$(check_state "$w" "$tmp/post" "$tmp/upost")
+	if [ "$rc" -eq 99 ] && [ "$rr" -eq 0 ] && [ "$st" != mixed ]; then
+		good=$((good + 1))
+	else
+		not_ok "undo crash at $fp: exit $rc, recover $rr, state $st"
+	fi
+done <"$tmp/upoints"
+expect_eq "undo: a crash at each of $nu points, then recover" "$nu of $nu" "$good of $nu"
+
+# a crash while recovering: crash apply after its files are written and
+# during regeneration, then crash recovery at each of its points
+cp -a "$base" "$tmp/rtrace"
+VFIOCONF_FAILPOINT="R3:0" run "$tmp/rtrace" apply --select $sel --yes >/dev/null 2>&1
+cp -a "$tmp/rtrace" "$tmp/rbase"
+VFIOCONF_FAILPOINT_TRACE=1 run "$tmp/rtrace" recover 2>&1 >/dev/null | sed -n 's/^failpoint: //p' | sort -u >"$tmp/rpoints"
+nr=$(wc -l <"$tmp/rpoints")
+good=0
+while read -r fp; do
+	w="$tmp/w"; rm -rf "$w"; cp -a "$tmp/rbase" "$w"
+	VFIOCONF_FAILPOINT="$fp" run "$w" recover >/dev/null 2>&1; rc=$?
+	run "$w" recover >/dev/null 2>&1; rr=$?
+	st=$(check_state "$w")
+	if [ "$rc" -eq 99 ] && [ "$rr" -eq 0 ] && [ "$st" = pre ]; then
+		good=$((good + 1))
+	else
+		not_ok "recovery crash at $fp: exit $rc, recover $rr, state $st"
+	fi
+done <"$tmp/rpoints"
+expect_eq "recovery: a crash at each of $nr points, then recover again: as before" "$nr of $nr" "$good of $nr"
+echo "# crash points: apply $np, undo $nu, recovery $nr"
+[ "$np" -gt 20 ] && ok "apply passes $np failpoints" || not_ok "too few apply failpoints: $np"
+finish
