@@ -176,7 +176,7 @@ int atomic_write(const char *root, const char *rel, const char *bytes, size_t le
 		goto out;
 	}
 	failpointf("%s:W2", fp);
-	r = fault("write");
+	r = fault(fp, "write");
 	if (r == 0)
 		r = write_all(fd, bytes, len);
 	if (r < 0)
@@ -189,13 +189,13 @@ int atomic_write(const char *root, const char *rel, const char *bytes, size_t le
 	if (old >= 0 && (r = copy_xattrs(old, fd)) < 0)
 		goto fail;
 	failpointf("%s:W4", fp);
-	r = fault("fsync");
+	r = fault(fp, "fsync");
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (r < 0)
 		goto fail; /* fatal: never retried and trusted */
 	failpointf("%s:W5", fp);
-	r = fault("rename");
+	r = fault(fp, "rename");
 	if (r == 0 && renameat(dfd, tmp, dfd, leaf) < 0)
 		r = -errno;
 	if (r < 0)

@@ -35,19 +35,28 @@ void failpointf(const char *fmt, ...)
 	failpoint(buf);
 }
 
-int fault(const char *name)
+int fault(const char *fp, const char *name)
 {
 	static const struct {
 		const char *n;
 		int e;
 	} errs[] = {{"EIO", EIO}, {"ENOSPC", ENOSPC}, {"EROFS", EROFS}, {"EPERM", EPERM}, {"EACCES", EACCES}};
-	const char *f = getenv("VFIOCONF_FAULT");
-	size_t l = strlen(name);
+	const char *f = getenv("VFIOCONF_FAULT"), *eq, *colon;
+	size_t kl = fp ? strcspn(fp, ":") : 0;
 
-	if (!f || strncmp(f, name, l) != 0 || f[l] != '=')
+	if (!f || !(eq = strchr(f, '=')))
 		return 0;
+	colon = memchr(f, ':', (size_t)(eq - f));
+	if (colon) {
+		/* KIND:NAME */
+		if (!fp || (size_t)(colon - f) != kl || strncmp(f, fp, kl) != 0 ||
+		    strlen(name) != (size_t)(eq - colon - 1) || strncmp(colon + 1, name, strlen(name)) != 0)
+			return 0;
+	} else if (strlen(name) != (size_t)(eq - f) || strncmp(f, name, strlen(name)) != 0) {
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
-		if (strcmp(f + l + 1, errs[i].n) == 0)
+		if (strcmp(eq + 1, errs[i].n) == 0)
 			return -errs[i].e;
 	return -EIO;
 }

@@ -4,8 +4,9 @@
  *                           as a power cut would stop it (no cleanup).
  * VFIOCONF_FAILPOINT_TRACE=1  prints "failpoint: NAME" for every point
  *                           passed, so a test can enumerate them.
- * VFIOCONF_FAULT=NAME=ERR   fault(NAME) returns -ERR (EIO, ENOSPC, EROFS,
- *                           EPERM) instead of 0.
+ * VFIOCONF_FAULT=NAME=ERR   fault(fp, NAME) returns -ERR (EIO, ENOSPC, EROFS,
+ *                           EPERM, EACCES) instead of 0; KIND:NAME=ERR only
+ *                           where the failpoint fp starts with KIND (apply:fsync).
  * Without the variables both are a getenv and a compare.
  */
 #ifndef VFIOCONF_FAILPOINT_H
@@ -13,6 +14,6 @@
 
 void failpoint(const char *name);
 void failpointf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int fault(const char *name);
+int fault(const char *fp, const char *name);
 
 #endif
