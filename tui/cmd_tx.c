@@ -18,7 +18,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 static int need_root(const char *what)
 {
@@ -107,6 +116,7 @@ int cmd_apply(struct cli *cli)
 	struct tx_opts o = {.regenerate = !cli->no_regenerate, .force = cli->force, .timeout = timeout_s(),
 			    .kind = "apply"};
 	char *txid = NULL;
+	double t0;
 	int rc, r;
 
 	if (need_root("apply") < 0)
@@ -136,7 +146,10 @@ int cmd_apply(struct cli *cli)
 		goto out;
 	}
 	printf(_("Applying:\n"));
+	t0 = mono_ms();
 	r = journal_apply(&j, &plan, &o, &txid);
+	if (getenv("VFIOCONF_TIMING"))
+		fprintf(stderr, "timing: transaction %.2f ms\n", mono_ms() - t0);
 	cli_print_log(&cli->log);
 	if (r < 0) {
 		fprintf(stderr, _("%s: not applied; every file is as it was before\n"), PACKAGE);
@@ -172,7 +185,10 @@ static int journal_cmd(struct cli *cli, const char *what, const char *question,
 		journal_close(&j);
 		return EXIT_FAIL;
 	}
+	double t0 = mono_ms();
 	r = fn(&j, arg, &o, &txid);
+	if (getenv("VFIOCONF_TIMING"))
+		fprintf(stderr, "timing: transaction %.2f ms\n", mono_ms() - t0);
 	cli_print_log(&cli->log);
 	journal_close(&j);
 	if (r == -ENODATA)
