@@ -81,6 +81,18 @@ static char *blob_rel(const struct tx *t, const char *kind, size_t i)
 	return xasprintf("%s/blobs/%s-%04zu", t->rel, kind, i);
 }
 
+/* The bytes of a blob; -errno when unreadable. Caller frees. */
+static int read_blob(struct journal *j, const struct tx *t, const char *kind, size_t i, char **bytes,
+		     size_t *len)
+{
+	char *rel = blob_rel(t, kind, i), *full = path_join(j->root, rel);
+	int e = read_file(full, 1u << 30, bytes, len);
+
+	free(full);
+	free(rel);
+	return e;
+}
+
 /* A record in the transaction directory, written atomically. */
 static int write_record(struct journal *j, const struct tx *t, const char *name, const struct txrec *r)
 {
@@ -258,7 +270,7 @@ static int tx_load(struct journal *j, const char *id, struct tx *t)
 		free(rel);
 	}
 	strv_free(&names);
-	if (e == 0 && t->header.keys.n) {
+	if (e == 0 && t->header.kv.keys.n) {
 		long long n = txrec_get_int(&t->header, "cmds", 0);
 		for (long long c = 0; c < n; c++) {
 			char key[64];
@@ -303,17 +315,13 @@ static enum fstat_kind classify(struct journal *j, const struct tx_file *f, stru
 static int restore_pre(struct journal *j, const struct tx *t, size_t i, const char *fp)
 {
 	const struct tx_file *f = &t->f[i];
-	char *full, *bytes = NULL, *rel;
+	char *bytes = NULL;
 	size_t len = 0;
 	int e;
 
 	if (!f->pre_exists)
 		return atomic_remove(j->root, f->path, fp);
-	rel = blob_rel(t, f->artifact ? "art" : "pre", i);
-	full = path_join(j->root, rel);
-	e = read_file(full, 1u << 30, &bytes, &len);
-	free(full);
-	free(rel);
+	e = read_blob(j, t, f->artifact ? "art" : "pre", i, &bytes, &len);
 	if (e == 0) {
 		char sha[65];
 		sha256_hex(bytes, len, sha);
@@ -712,17 +720,13 @@ int journal_apply(struct journal *j, const struct plan *p, const struct tx_opts 
 		goto rollback;
 	for (size_t i = 0; i < t.nf; i++) {
 		struct tx_file *f = &t.f[i];
-		char *fp, *bytes = NULL, *rel;
+		char *fp, *bytes = NULL;
 		size_t len = 0;
 		if (f->artifact)
 			continue;
 		fp = xasprintf("apply:%zu", i);
 		if (f->post_exists) {
-			rel = blob_rel(&t, "post", i);
-			char *full = path_join(j->root, rel);
-			e = read_file(full, 1u << 30, &bytes, &len);
-			free(full);
-			free(rel);
+			e = read_blob(j, &t, "post", i, &bytes, &len);
 			if (e == 0)
 				e = atomic_write(j->root, f->path, bytes, len, f->post_mode, f->uid, f->gid, fp, tx_tag(&t));
 		} else {
@@ -837,16 +841,12 @@ static int reverse_plan(struct journal *j, struct tx *txs, size_t n, bool force,
 			if (cur.exists)
 				sha256_hex(cur.bytes, cur.len, sha);
 			if (cur.exists != f->post_exists || (cur.exists && strcmp(sha, f->post_sha) != 0)) {
-				char *pre = NULL, *post = NULL, *full;
+				char *pre = NULL, *post = NULL;
 				size_t pl = 0, ql = 0;
-				full = path_join(j->root, blob_rel(first, "pre", fi));
 				if (first->f[fi].pre_exists)
-					read_file(full, 1u << 30, &pre, &pl);
-				free(full);
-				full = path_join(j->root, blob_rel(t, "post", i));
+					read_blob(j, first, "pre", fi, &pre, &pl);
 				if (f->post_exists)
-					read_file(full, 1u << 30, &post, &ql);
-				free(full);
+					read_blob(j, t, "post", i, &post, &ql);
 				log_error(j->log, "%s/%s: changed by hand since vfioconf wrote it", j->root, f->path);
 				if (j->out) {
 					fprintf(j->out, "%s was changed by hand since vfioconf wrote it:\n", f->path);
@@ -873,17 +873,17 @@ static int reverse_plan(struct journal *j, struct tx *txs, size_t n, bool force,
 				}
 			}
 			{
-				char *pre = NULL, *full = path_join(j->root, blob_rel(first, "pre", fi));
+				char *pre = NULL;
 				size_t pl = 0;
-				if (first->f[fi].pre_exists && read_file(full, 1u << 30, &pre, &pl) < 0) {
-					log_error(j->log, "%s: journal copy unreadable", full);
+				if (first->f[fi].pre_exists && read_blob(j, first, "pre", fi, &pre, &pl) < 0) {
+					log_error(j->log, "%s/tx/%s: the copy of %s is unreadable", j->dir, first->id,
+						  f->path);
 					drift++;
 				} else {
 					plan_set_file(p, f->path, cur.bytes, cur.len, pre, pl, first->f[fi].pre_mode,
 						      "back to how it was before vfioconf");
 				}
 				free(pre);
-				free(full);
 			}
 			file_state_free(&cur);
 		}
@@ -909,7 +909,7 @@ static int load_all(struct journal *j, struct tx **v, size_t *n)
 	free(dir);
 	for (size_t i = 0; i < ids.n; i++) {
 		struct tx t;
-		if (tx_load(j, ids.v[i], &t) < 0 || !t.header.keys.n) {
+		if (tx_load(j, ids.v[i], &t) < 0 || !t.header.kv.keys.n) {
 			tx_free(&t);
 			continue;
 		}

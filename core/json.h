@@ -35,6 +35,8 @@ void json_null(struct json *j);
 void json_kstr(struct json *j, const char *key, const char *s);
 void json_kint(struct json *j, const char *key, long long v);
 void json_kbool(struct json *j, const char *key, bool v);
+/* key: [strings] */
+void json_kstrv(struct json *j, const char *key, const struct strv *sv);
 
 /* Appends s as a JSON string literal (with quotes). */
 void json_escape(struct strbuf *out, const char *s);

@@ -182,15 +182,6 @@ void plan_render_text(const struct plan *p, struct strbuf *out)
 	}
 }
 
-static void json_strv(struct json *j, const char *key, const struct strv *sv)
-{
-	json_key(j, key);
-	json_arr_begin(j);
-	for (size_t i = 0; i < sv->n; i++)
-		json_str(j, sv->v[i]);
-	json_arr_end(j);
-}
-
 void plan_render_json(const struct plan *p, struct strbuf *out)
 {
 	struct json j;
@@ -198,7 +189,7 @@ void plan_render_json(const struct plan *p, struct strbuf *out)
 	json_init(&j, out, true);
 	json_obj_begin(&j);
 	json_kbool(&j, "empty", plan_empty(p));
-	json_strv(&j, "backends", &p->backends);
+	json_kstrv(&j, "backends", &p->backends);
 	json_key(&j, "files");
 	json_arr_begin(&j);
 	for (size_t i = 0; i < p->n_files; i++) {
@@ -213,7 +204,7 @@ void plan_render_json(const struct plan *p, struct strbuf *out)
 		json_kstr(&j, "old", f->old);
 		json_kstr(&j, "new", f->new);
 		json_kstr(&j, "diff", strbuf_str(&d));
-		json_strv(&j, "reasons", &f->reasons);
+		json_kstrv(&j, "reasons", &f->reasons);
 		json_obj_end(&j);
 		strbuf_free(&d);
 	}
@@ -222,14 +213,14 @@ void plan_render_json(const struct plan *p, struct strbuf *out)
 	json_arr_begin(&j);
 	for (size_t i = 0; i < p->n_cmds; i++) {
 		json_obj_begin(&j);
-		json_strv(&j, "argv", &p->cmds[i].argv);
+		json_kstrv(&j, "argv", &p->cmds[i].argv);
 		json_kstr(&j, "reason", p->cmds[i].reason);
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
-	json_strv(&j, "refusals", &p->refusals);
-	json_strv(&j, "warnings", &p->warnings);
-	json_strv(&j, "notes", &p->notes);
+	json_kstrv(&j, "refusals", &p->refusals);
+	json_kstrv(&j, "warnings", &p->warnings);
+	json_kstrv(&j, "notes", &p->notes);
 	json_obj_end(&j);
 	strbuf_putc(out, '\n');
 }

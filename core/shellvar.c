@@ -378,28 +378,17 @@ void sh_error_free(struct sh_error *err)
 
 void sh_env_set(struct sh_env *env, const char *name, const char *value)
 {
-	for (size_t i = 0; i < env->names.n; i++)
-		if (strcmp(env->names.v[i], name) == 0) {
-			free(env->values.v[i]);
-			env->values.v[i] = xstrdup(value);
-			return;
-		}
-	strv_push(&env->names, name);
-	strv_push(&env->values, value);
+	strmap_set(&env->vars, name, value);
 }
 
 const char *sh_env_get(const struct sh_env *env, const char *name)
 {
-	for (size_t i = 0; i < env->names.n; i++)
-		if (strcmp(env->names.v[i], name) == 0)
-			return env->values.v[i];
-	return NULL;
+	return strmap_get(&env->vars, name);
 }
 
 void sh_env_free(struct sh_env *env)
 {
-	strv_free(&env->names);
-	strv_free(&env->values);
+	strmap_free(&env->vars);
 }
 
 static char *word_value(const struct word *w, const struct sh_env *env)

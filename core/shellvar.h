@@ -23,10 +23,9 @@ struct sh_error {
 };
 
 /* Values of variables set before this file (a chain of sourced files);
- * parallel arrays, may be empty. */
+ * may be empty. */
 struct sh_env {
-	struct strv names;
-	struct strv values;
+	struct strmap vars;
 };
 void sh_env_set(struct sh_env *env, const char *name, const char *value);
 const char *sh_env_get(const struct sh_env *env, const char *name);

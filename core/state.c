@@ -210,8 +210,8 @@ char *state_render(const struct state *st)
 	struct strbuf sb = {0};
 	bool any_added = false;
 
-	for (size_t i = 0; i < st->added_keys.n; i++)
-		if (*st->added_values.v[i])
+	for (size_t i = 0; i < st->added.keys.n; i++)
+		if (*st->added.values.v[i])
 			any_added = true;
 	if (!st->n_dev && !any_added)
 		return NULL;
@@ -227,9 +227,9 @@ char *state_render(const struct state *st)
 	}
 	if (any_added) {
 		strbuf_puts(&sb, "\n[added]\n");
-		for (size_t i = 0; i < st->added_keys.n; i++)
-			if (*st->added_values.v[i])
-				strbuf_printf(&sb, "%s = %s\n", st->added_keys.v[i], st->added_values.v[i]);
+		for (size_t i = 0; i < st->added.keys.n; i++)
+			if (*st->added.values.v[i])
+				strbuf_printf(&sb, "%s = %s\n", st->added.keys.v[i], st->added.values.v[i]);
 	}
 	return strbuf_detach(&sb);
 }
@@ -237,8 +237,7 @@ char *state_render(const struct state *st)
 void state_free(struct state *st)
 {
 	free(st->dev);
-	strv_free(&st->added_keys);
-	strv_free(&st->added_values);
+	strmap_free(&st->added);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -263,20 +262,12 @@ void state_add_device(struct state *st, const struct state_device *d)
 
 const char *state_added(const struct state *st, const char *key)
 {
-	for (size_t i = 0; i < st->added_keys.n; i++)
-		if (strcmp(st->added_keys.v[i], key) == 0)
-			return st->added_values.v[i];
-	return "";
+	const char *v = strmap_get(&st->added, key);
+
+	return v ? v : "";
 }
 
 void state_set_added(struct state *st, const char *key, const char *tokens)
 {
-	for (size_t i = 0; i < st->added_keys.n; i++)
-		if (strcmp(st->added_keys.v[i], key) == 0) {
-			free(st->added_values.v[i]);
-			st->added_values.v[i] = xstrdup(tokens);
-			return;
-		}
-	strv_push(&st->added_keys, key);
-	strv_push(&st->added_values, tokens);
+	strmap_set(&st->added, key, tokens);
 }

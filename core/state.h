@@ -42,8 +42,7 @@ struct state_device {
 struct state {
 	struct state_device *dev;
 	size_t n_dev;
-	struct strv added_keys;   /* "path" or "path slot": no ":" or "=" (inih splits there) */
-	struct strv added_values; /* space-separated tokens, parallel */
+	struct strmap added;      /* "path" or "path slot" -> space-separated tokens */
 };
 
 /* Problems are warnings naming name:line; bad entries are dropped. */

@@ -11,14 +11,7 @@
 
 void txrec_set(struct txrec *r, const char *key, const char *value)
 {
-	for (size_t i = 0; i < r->keys.n; i++)
-		if (strcmp(r->keys.v[i], key) == 0) {
-			free(r->values.v[i]);
-			r->values.v[i] = xstrdup(value);
-			return;
-		}
-	strv_push(&r->keys, key);
-	strv_push(&r->values, value);
+	strmap_set(&r->kv, key, value);
 }
 
 void txrec_setf(struct txrec *r, const char *key, const char *fmt, ...)
@@ -35,10 +28,7 @@ void txrec_setf(struct txrec *r, const char *key, const char *fmt, ...)
 
 const char *txrec_get(const struct txrec *r, const char *key)
 {
-	for (size_t i = 0; i < r->keys.n; i++)
-		if (strcmp(r->keys.v[i], key) == 0)
-			return r->values.v[i];
-	return NULL;
+	return strmap_get(&r->kv, key);
 }
 
 long long txrec_get_int(const struct txrec *r, const char *key, long long dflt)
@@ -68,9 +58,9 @@ char *txrec_render(const struct txrec *r)
 	struct strbuf sb = {0};
 	char hex[65];
 
-	for (size_t i = 0; i < r->keys.n; i++) {
-		strbuf_printf(&sb, "%s=", r->keys.v[i]);
-		encode(&sb, r->values.v[i]);
+	for (size_t i = 0; i < r->kv.keys.n; i++) {
+		strbuf_printf(&sb, "%s=", r->kv.keys.v[i]);
+		encode(&sb, r->kv.values.v[i]);
 		strbuf_putc(&sb, '\n');
 	}
 	sha256_hex(strbuf_str(&sb), sb.len, hex);
@@ -132,6 +122,5 @@ int txrec_parse(struct txrec *r, const char *text)
 
 void txrec_free(struct txrec *r)
 {
-	strv_free(&r->keys);
-	strv_free(&r->values);
+	strmap_free(&r->kv);
 }

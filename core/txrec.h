@@ -8,8 +8,7 @@
 #include "core/util.h"
 
 struct txrec {
-	struct strv keys;
-	struct strv values; /* decoded */
+	struct strmap kv; /* values decoded */
 };
 
 void txrec_set(struct txrec *r, const char *key, const char *value);

@@ -277,3 +277,29 @@ char *text_remove_line(const char *text, const char *line)
 	}
 	return strbuf_detach(&sb);
 }
+
+void strmap_set(struct strmap *m, const char *key, const char *value)
+{
+	for (size_t i = 0; i < m->keys.n; i++)
+		if (strcmp(m->keys.v[i], key) == 0) {
+			free(m->values.v[i]);
+			m->values.v[i] = xstrdup(value);
+			return;
+		}
+	strv_push(&m->keys, key);
+	strv_push(&m->values, value);
+}
+
+const char *strmap_get(const struct strmap *m, const char *key)
+{
+	for (size_t i = 0; i < m->keys.n; i++)
+		if (strcmp(m->keys.v[i], key) == 0)
+			return m->values.v[i];
+	return NULL;
+}
+
+void strmap_free(struct strmap *m)
+{
+	strv_free(&m->keys);
+	strv_free(&m->values);
+}

@@ -73,4 +73,16 @@ bool strv_contains(const struct strv *sv, const char *s);
 void strv_free(struct strv *sv);
 void strv_sort(struct strv *sv);
 
+/* Keys to values, both owned strings, in insertion order (small maps:
+ * lookups are linear). */
+struct strmap {
+	struct strv keys;
+	struct strv values;
+};
+/* Sets key to value, replacing an earlier value in place. */
+void strmap_set(struct strmap *m, const char *key, const char *value);
+/* Borrowed; NULL when absent. */
+const char *strmap_get(const struct strmap *m, const char *key);
+void strmap_free(struct strmap *m);
+
 #endif

@@ -36,15 +36,6 @@ void cli_print_log(const struct log *log)
 			log->e[i].msg);
 }
 
-static void json_strv(struct json *j, const char *key, const struct strv *sv)
-{
-	json_key(j, key);
-	json_arr_begin(j);
-	for (size_t i = 0; i < sv->n; i++)
-		json_str(j, sv->v[i]);
-	json_arr_end(j);
-}
-
 static void json_hex(struct json *j, const char *key, unsigned v, int width)
 {
 	char buf[16];
@@ -84,7 +75,7 @@ static void json_device(struct json *j, const struct device *d)
 	else
 		json_kstr(j, "revision", NULL);
 	json_kstr(j, "driver", d->driver);
-	json_strv(j, "modules", &d->modules);
+	json_kstrv(j, "modules", &d->modules);
 	json_key(j, "boot_vga");
 	if (d->boot_vga >= 0)
 		json_bool(j, d->boot_vga == 1);
@@ -111,9 +102,9 @@ static void json_device(struct json *j, const struct device *d)
 		if (d->flags & flag_names[i].flag)
 			json_str(j, flag_names[i].name);
 	json_arr_end(j);
-	json_strv(j, "same_id_as", &d->same_id);
+	json_kstrv(j, "same_id_as", &d->same_id);
 	json_kint(j, "same_id_count", (long long)d->same_id_count);
-	json_strv(j, "host_critical", &d->reasons);
+	json_kstrv(j, "host_critical", &d->reasons);
 	json_obj_end(j);
 }
 
@@ -160,7 +151,7 @@ static void print_json(const struct inventory *inv, const struct settings *st, c
 		json_kstr(&j, "target", h->mounts[i].target);
 		json_kstr(&j, "source", h->mounts[i].source);
 		json_kbool(&j, "mounted", !h->mounts[i].from_fstab_only);
-		json_strv(&j, "devices", &h->mounts[i].pci);
+		json_kstrv(&j, "devices", &h->mounts[i].pci);
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
@@ -169,7 +160,7 @@ static void print_json(const struct inventory *inv, const struct settings *st, c
 		json_obj_begin(&j);
 		json_kstr(&j, "local_address", h->ssh_local);
 		json_kstr(&j, "interface", h->ssh_iface);
-		json_strv(&j, "devices", &h->ssh_pci);
+		json_kstrv(&j, "devices", &h->ssh_pci);
 		json_obj_end(&j);
 	} else {
 		json_null(&j);

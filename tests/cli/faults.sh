@@ -34,9 +34,11 @@ done
 
 if unshare -m true 2>/dev/null; then
 	# a real full file system under one of the targets
-	setup s; s="$tmp/s"; snapshot "$s/root" "$tmp/before"
+	setup s; s="$tmp/s"
+	mkdir -p "$s/root/etc/default/grub.d"
+	snapshot "$s/root" "$tmp/before"
 	unshare -m sh -c "mount -t tmpfs -o size=4k tmpfs '$s/root/etc/default/grub.d' &&
-		dd if=/dev/zero of='$s/root/etc/default/grub.d/filler' bs=4k count=1 2>/dev/null;
+		{ dd if=/dev/zero of='$s/root/etc/default/grub.d/filler' bs=4k count=2 2>/dev/null; true; } &&
 		SSH_CONNECTION='$(cat "$s/ssh_connection")' '$VFIOCONF' --root '$s/root' --sysfs '$s/sys' \
 			--procfs '$s/proc' apply --select 0000:02:00.0 --yes" >/dev/null 2>"$tmp/err"; rc=$?
 	expect_eq "ENOSPC (tmpfs): exit 1" 1 "$rc"
