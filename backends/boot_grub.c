@@ -89,6 +89,18 @@ static const char *grub_cfg(const struct sysroot *sr)
 	return "/boot/grub/grub.cfg";
 }
 
+/* After grub-mkconfig: the grub.cfg it wrote carries every parameter. */
+static void check_cfg(struct plan_ctx *ctx)
+{
+	const char *cfg = grub_cfg(ctx->sr) + 1;
+
+	for (size_t i = 0; i < ctx->want->params.n; i++) {
+		char *c = xasprintf("contains %s %s", cfg, ctx->want->params.v[i]);
+		plan_add_check(ctx->plan, c);
+		free(c);
+	}
+}
+
 static void regenerate(struct plan_ctx *ctx)
 {
 	static const char *const update_grub[] = {"usr/sbin/update-grub", "sbin/update-grub", NULL};
@@ -108,6 +120,7 @@ static void regenerate(struct plan_ctx *ctx)
 		return;
 	}
 	free(tool);
+	check_cfg(ctx);
 }
 
 /* The command line GRUB builds from the main file and, where sourced, the

@@ -188,6 +188,8 @@ static int mk_plan(struct plan_ctx *ctx)
 		plan_add_cmd(ctx->plan, (const char *[]){tool, "-P", NULL},
 			     "rebuild the initramfs of every preset");
 		free(tool);
+		if (ctx->want->n_dev)
+			plan_add_check(ctx->plan, "lists lsinitcpio boot/initramfs-*.img vfio-pci.ko|vfio_pci.ko");
 	}
 	return r;
 }

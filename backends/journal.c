@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -558,6 +559,88 @@ static int verify_artifacts(struct journal *j, struct tx *t)
 	return bad ? -EIO : 0;
 }
 
+/* Does any of the |-separated alternatives occur in text? */
+static bool has_any(const char *text, const char *alts)
+{
+	char *copy = xstrdup(alts), *save = NULL;
+	bool found = false;
+
+	for (char *a = strtok_r(copy, "|", &save); a && !found; a = strtok_r(NULL, "|", &save))
+		found = strstr(text, a) != NULL;
+	free(copy);
+	return found;
+}
+
+/* The plan's checks, after the commands ran (an exit status is no
+ * evidence). 0, or -EIO with every failure logged. */
+static int run_checks(struct journal *j, struct tx *t, const struct plan *p, int timeout)
+{
+	int bad = 0;
+
+	for (size_t c = 0; c < p->checks.n; c++) {
+		char *copy = xstrdup(p->checks.v[c]), *save = NULL;
+		char *kind = strtok_r(copy, " ", &save), *a = strtok_r(NULL, " ", &save);
+		char *b = strtok_r(NULL, " ", &save), *rest = strtok_r(NULL, "", &save);
+
+		if (kind && a && b && strcmp(kind, "contains") == 0) {
+			char *full = path_join(j->root, a), *text = NULL;
+			if (read_file(full, 64u << 20, &text, NULL) < 0) {
+				log_error(j->log, "%s: missing after the commands ran", full);
+				bad++;
+			} else if (!strstr(text, b)) {
+				log_error(j->log, "%s: does not carry %s after the commands ran", full, b);
+				bad++;
+			}
+			free(text);
+			free(full);
+		} else if (kind && a && b && rest && strcmp(kind, "lists") == 0) {
+			const char *const dirs[] = {"usr/bin", "usr/sbin", "bin", "sbin"};
+			char *lister = NULL;
+			glob_t g;
+			char *pattern = path_join(j->root, b);
+			for (size_t d = 0; d < 4 && !lister; d++) {
+				char *rel = xasprintf("%s/%s", dirs[d], a), *full = path_join(j->root, rel);
+				if (access(full, X_OK) == 0)
+					lister = xasprintf("/%s", rel);
+				free(full);
+				free(rel);
+			}
+			if (!lister) {
+				if (j->out)
+					fprintf(j->out, "  (no %s in the system: the initramfs contents are not checked)\n", a);
+			} else if (glob(pattern, 0, NULL, &g) == 0) {
+				for (size_t k = 0; k < g.gl_pathc; k++) {
+					struct strv argv = {0};
+					struct strbuf cap = {0};
+					const char *img = g.gl_pathv[k] + strlen(j->root) - (strcmp(j->root, "/") == 0);
+					struct run_opts ro = {.root = j->root, .timeout = timeout, .capture = &cap};
+					strv_push(&argv, lister);
+					strv_push(&argv, img);
+					if (run_cmd(&argv, &ro) != 0 || !has_any(strbuf_str(&cap), rest)) {
+						log_error(j->log, "%s%s: %s does not list %s", strcmp(j->root, "/") ? j->root : "",
+							  img, a, rest);
+						bad++;
+					} else if (j->out) {
+						fprintf(j->out, "  checked: %s holds vfio-pci\n", img);
+					}
+					logf_tx(j, t, "$ %s %s\n%s", lister, img, strbuf_str(&cap));
+					strbuf_free(&cap);
+					strv_free(&argv);
+				}
+				globfree(&g);
+			} else if (j->out) {
+				/* a kernel without an initramfs; one that vanished is
+				 * caught with the other generated files */
+				fprintf(j->out, "  (no %s: not checked)\n", b);
+			}
+			free(pattern);
+			free(lister);
+		}
+		free(copy);
+	}
+	return bad ? -EIO : 0;
+}
+
 int journal_apply(struct journal *j, const struct plan *p, const struct tx_opts *o, char **txid)
 {
 	struct tx t = {0};
@@ -775,6 +858,10 @@ int journal_apply(struct journal *j, const struct plan *p, const struct tx_opts 
 		}
 		if ((e = verify_artifacts(j, &t)) < 0) {
 			log_error(j->log, "a generated file is missing; everything is rolled back");
+			goto rollback;
+		}
+		if ((e = run_checks(j, &t, p, o->timeout)) < 0) {
+			log_error(j->log, "the generated files do not say what was planned; everything is rolled back");
 			goto rollback;
 		}
 		if ((e = set_state(j, &t, "REGENERATED", NULL)) < 0)

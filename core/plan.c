@@ -90,6 +90,11 @@ void plan_add_cmd(struct plan *p, const char *const *argv, const char *reason)
 	c->reason = xstrdup_or_null(reason);
 }
 
+void plan_add_check(struct plan *p, const char *check)
+{
+	strv_push_unique(&p->checks, check);
+}
+
 size_t plan_changed_files(const struct plan *p)
 {
 	size_t n = 0;
@@ -123,6 +128,7 @@ void plan_free(struct plan *p)
 	strv_free(&p->warnings);
 	strv_free(&p->notes);
 	strv_free(&p->backends);
+	strv_free(&p->checks);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -218,6 +224,7 @@ void plan_render_json(const struct plan *p, struct strbuf *out)
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
+	json_kstrv(&j, "checks", &p->checks);
 	json_kstrv(&j, "refusals", &p->refusals);
 	json_kstrv(&j, "warnings", &p->warnings);
 	json_kstrv(&j, "notes", &p->notes);

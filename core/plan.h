@@ -36,6 +36,11 @@ struct plan {
 	size_t n_cmds;
 	struct strv refusals, warnings, notes;
 	struct strv backends; /* "boot: grub (why)", "initramfs: ..." */
+	/* What must hold after the commands ran (an exit status is no
+	 * evidence): "contains PATH TEXT" - the generated file has TEXT;
+	 * "lists LISTER IMAGE-GLOB TEXT" - LISTER run on each image under
+	 * the root prints TEXT. */
+	struct strv checks;
 };
 
 /* The bytes a path will have once earlier edits in this plan are applied:
@@ -50,6 +55,7 @@ void plan_set_file(struct plan *p, const char *path, const char *old, size_t old
 /* Appends a command unless the same argv is already planned (the first
  * reason wins). argv is NULL-terminated. */
 void plan_add_cmd(struct plan *p, const char *const *argv, const char *reason);
+void plan_add_check(struct plan *p, const char *check);
 /* True when nothing would change. */
 bool plan_empty(const struct plan *p);
 /* Files whose content really changes (old != new). */

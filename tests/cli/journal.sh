@@ -11,8 +11,14 @@ setup() { # NAME STACK: a copied stack with a shell and an initramfs to regenera
 	mkdir -p "$tmp/$1/root/boot"
 	printf 'initramfs image v1\n' >"$tmp/$1/root/boot/initrd.img-6.1.0-18-amd64"
 	if [ -e "$tmp/$1/root/usr/sbin/update-initramfs" ]; then
-		printf '#!/bin/sh\necho building initramfs\necho "image $*" >/boot/initrd.img-6.1.0-18-amd64\n' \
-			>"$tmp/$1/root/usr/sbin/update-initramfs"
+		# an image that lists the modules /etc/initramfs-tools/modules names
+		cat >"$tmp/$1/root/usr/sbin/update-initramfs" <<'TOOL'
+#!/bin/sh
+echo building initramfs
+{ echo "image $*"
+  while read -r m rest; do case $m in ''|\#*) ;; *) echo "kernel/$m.ko" ;; esac; done </etc/initramfs-tools/modules
+} >/boot/initrd.img-6.1.0-18-amd64
+TOOL
 	fi
 }
 at() { # DIR ARGS (sh has no locals: _m)
@@ -29,7 +35,8 @@ expect_eq "apply: exit 0" 0 "$rc"
 expect_contains "apply: streams the command output" "$tmp/out" "  | building initramfs"
 expect_contains "apply: says what happens at next boot" "$tmp/out" "At the next boot these go to vfio-pci:"
 expect_contains "apply: says to reboot" "$tmp/out" "Reboot for this to take effect"
-expect_eq "apply: the initramfs was regenerated" "image -u -k all" "$(cat "$a/root/boot/initrd.img-6.1.0-18-amd64")"
+expect_eq "apply: the initramfs was regenerated" "image -u -k all" "$(head -1 "$a/root/boot/initrd.img-6.1.0-18-amd64")"
+expect_contains "apply: grub.cfg checked for the parameters" "$a/root/boot/grub/grub.cfg" "intel_iommu=on iommu=pt"
 expect_contains "apply: modprobe file written" "$a/root/etc/modprobe.d/vfioconf.conf" "options vfio-pci ids=10de:0fbb,10de:13c2"
 expect_eq "journal directory is 0700" 700 "$(stat -c %a "$a/root/var/lib/vfioconf")"
 at "$a" history --json >"$tmp/h"
@@ -41,8 +48,8 @@ at "$a" undo --yes >"$tmp/out" 2>&1; rc=$?
 expect_eq "undo: exit 0" 0 "$rc"
 snapshot "$a/root" "$tmp/after"
 expect_eq "undo: every file as before (content, mode, owner)" "" \
-	"$(diff "$tmp/before" "$tmp/after" | grep '^[<>]' | grep -v 'initrd.img')"
-expect_eq "undo: the initramfs regenerated again" "image -u -k all" "$(cat "$a/root/boot/initrd.img-6.1.0-18-amd64")"
+	"$(diff "$tmp/before" "$tmp/after" | grep '^[<>]' | grep -v 'initrd.img\|grub.cfg')"
+expect_eq "undo: the initramfs regenerated again" "image -u -k all" "$(head -1 "$a/root/boot/initrd.img-6.1.0-18-amd64")"
 expect_eq "history: apply, then undo of it" "apply undo" "$(at "$a" history --json | jq -r '[.[].kind] | join(" ")')"
 expect_eq "undo names what it undid" "$(at "$a" history --json | jq -r '.[0].id')" "$(at "$a" history --json | jq -r '.[1].of')"
 
@@ -56,7 +63,7 @@ at "$b" rollback --yes >"$tmp/out" 2>&1; rc=$?
 expect_eq "rollback: exit 0" 0 "$rc"
 snapshot "$b/root" "$tmp/after"
 expect_eq "rollback: every file as before vfioconf" "" \
-	"$(diff "$tmp/before" "$tmp/after" | grep '^[<>]' | grep -v 'initrd.img')"
+	"$(diff "$tmp/before" "$tmp/after" | grep '^[<>]' | grep -v 'initrd.img\|grub.cfg')"
 at "$b" rollback --yes >"$tmp/out" 2>&1; rc=$?
 expect_eq "rollback again: nothing to do, exit 0" 0 "$rc"
 expect_contains "rollback again: says so" "$tmp/out" "nothing to roll back"
@@ -98,6 +105,31 @@ for how in fail delete hang; do
 	hang) expect_contains "hang: says it timed out" "$tmp/err" "did not finish in time" ;;
 	esac
 done
+
+# --- the initramfs is listed where the system can list it
+setup l debian; l="$tmp/l"
+mkdir -p "$l/root/usr/bin"
+printf '#!/bin/sh\ncat "$1"\n' >"$l/root/usr/bin/lsinitramfs"
+chmod 755 "$l/root/usr/bin/lsinitramfs"
+at "$l" apply --select 0000:02:00.0 --yes >"$tmp/out" 2>&1; rc=$?
+expect_eq "listed initramfs holds vfio-pci: exit 0" 0 "$rc"
+expect_contains "listed initramfs: said" "$tmp/out" "checked: /boot/initrd.img-6.1.0-18-amd64 holds vfio-pci"
+setup m debian; m="$tmp/m"
+mkdir -p "$m/root/usr/bin"
+cp "$l/root/usr/bin/lsinitramfs" "$m/root/usr/bin/lsinitramfs"
+printf '#!/bin/sh\necho "image without vfio" >/boot/initrd.img-6.1.0-18-amd64\n' >"$m/root/usr/sbin/update-initramfs"
+snapshot "$m/root" "$tmp/before"
+at "$m" apply --select 0000:02:00.0 --yes >"$tmp/out" 2>"$tmp/err"; rc=$?
+expect_eq "initramfs without vfio-pci: exit 1" 1 "$rc"
+expect_contains "initramfs without vfio-pci: said" "$tmp/err" "boot/initrd.img-6.1.0-18-amd64: lsinitramfs does not list vfio-pci.ko|vfio_pci.ko"
+snapshot "$m/root" "$tmp/after"
+expect_eq "initramfs without vfio-pci: rolled back, image included" "" "$(diff "$tmp/before" "$tmp/after")"
+# grub.cfg without the parameters (a grub-mkconfig that did nothing)
+setup g debian; g="$tmp/g"
+printf '#!/bin/sh\nexit 0\n' >"$g/root/usr/sbin/update-grub"
+at "$g" apply --select 0000:02:00.0 --yes >"$tmp/out" 2>"$tmp/err"; rc=$?
+expect_eq "grub.cfg without the parameters: exit 1" 1 "$rc"
+expect_contains "grub.cfg without the parameters: said" "$tmp/err" "boot/grub/grub.cfg: does not carry intel_iommu=on"
 
 # --- without root: refused, nothing changed
 setup n debian; n="$tmp/n"
