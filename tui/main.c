@@ -4,6 +4,7 @@
 #include "backends/sysroot.h"
 #include "core/i18n.h"
 #include "tui/cli.h"
+#include "tui/tui.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const struct cli_command cli_commands[] = {
 	{"list", cmd_list, N_("show IOMMU groups and devices, with drivers and warnings")},
@@ -24,6 +26,9 @@ static const struct cli_command cli_commands[] = {
 	{"recover", cmd_recover, N_("finish or roll back an interrupted transaction")},
 };
 
+/* vfioconf without a command, on a terminal */
+static const struct cli_command tui_command = {"", tui_run, NULL};
+
 enum {
 	OPT_ROOT = 0x100,
 	OPT_SYSFS,
@@ -31,6 +36,7 @@ enum {
 	OPT_JSON,
 	OPT_NO_MODULES,
 	OPT_LIST_COMMANDS,
+	OPT_LIST_KEYS,
 	OPT_SELECT,
 	OPT_GROUP,
 	OPT_ENABLE_IOMMU,
@@ -52,6 +58,7 @@ static const struct option long_opts[] = {
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{"list-commands", no_argument, NULL, OPT_LIST_COMMANDS},
+	{"list-keys", no_argument, NULL, OPT_LIST_KEYS},
 	{"select", required_argument, NULL, OPT_SELECT},
 	{"group", required_argument, NULL, OPT_GROUP},
 	{"enable-iommu", no_argument, NULL, OPT_ENABLE_IOMMU},
@@ -96,7 +103,8 @@ static void usage(FILE *f)
 		"      --no-regenerate  write the files, but run no initramfs/boot loader command\n"
 		"      --force        overwrite files changed by hand, keeping a copy beside each\n"
 		"undo takes a transaction id from 'vfioconf history' (default: the last one).\n"), f);
-	fputs(_("\nWithout a command, 'list' is run. 'vfioconf list --json' is meant for scripts.\n"
+	fputs(_("\nWithout a command, on a terminal, vfioconf opens its interactive screen;\n"
+		"otherwise 'list' is run. 'vfioconf list --json' is meant for scripts.\n"
 		"Exit status: 0 success, 1 failure, 2 bad usage.\n"
 		"See vfioconf(8) for more.\n"), f);
 }
@@ -199,6 +207,9 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("%s %s\n", PACKAGE, PACKAGE_VERSION);
 			return EXIT_OK;
+		case OPT_LIST_KEYS:
+			tui_print_keys(stdout);
+			return EXIT_OK;
 		case OPT_LIST_COMMANDS:
 			for (size_t i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++)
 				puts(cli_commands[i].name);
@@ -218,6 +229,8 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		optind++;
+	} else if (isatty(0) && isatty(1)) {
+		cmd = &tui_command;
 	} else {
 		cmd = &cli_commands[0];
 	}

@@ -21,8 +21,14 @@ for opt in $(grep -o -- '--[a-z][a-z-]*' "$tmp/help" | sort -u); do
 	if grep -q -- "$o" "$man"; then ok "man page documents $opt"; else not_ok "man page documents $opt"; fi
 	expect_contains "completion offers $opt" "$comp" "$opt"
 done
+# the key table drives the help screen and the man page's KEYS section
+"$VFIOCONF" --list-keys >"$tmp/keys"
+[ -s "$tmp/keys" ] || not_ok "--list-keys prints the key table"
+while IFS='	' read -r k h; do
+	expect_contains "man page KEYS has '$k'" "$man" "$k	$h"
+done <"$tmp/keys"
 if command -v groff >/dev/null 2>&1; then
-	warn=$(groff -man -Tutf8 -ww "$man" 2>&1 >/dev/null)
+	warn=$(groff -t -man -Tutf8 -ww "$man" 2>&1 >/dev/null)
 	expect_eq "man page renders without warnings" "" "$warn"
 fi
 if command -v bash >/dev/null 2>&1; then

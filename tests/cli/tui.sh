@@ -1,0 +1,120 @@
+#!/bin/sh
+# The curses screen, driven in tmux at 80x24 as a person would: read the
+# tree, search, tick, preview the diff, help, quit; NO_COLOR and LANG=C,
+# a resize, other TERMs, read-only without root, the IOMMU off, SIGTERM.
+. "$top_srcdir/tests/lib.sh"
+need tmux
+# a tmux server (socket) per window: killing one and starting the next on
+# the same socket races
+n=0
+T="tmux -L vfioconf-test-$$-0"
+trap '$T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+
+newsock() {
+	$T kill-server 2>/dev/null
+	n=$((n + 1))
+	T="tmux -L vfioconf-test-$$-$n"
+}
+
+start() { # MACHINE [ENV...]: vfioconf in a fresh 80x24 window
+	_d="$ROOTS/$1"; shift
+	newsock
+	$T new-session -d -s s -x 80 -y 24 "env SSH_CONNECTION='$(cat "$_d/ssh_connection" 2>/dev/null)' $* \
+		'$VFIOCONF' --root '$_d/root' --sysfs '$_d/sys' --procfs '$_d/proc'; echo \"EXITED rc=\$?\"; sleep 60"
+	waitfor " vfioconf"
+}
+screen() { $T capture-pane -p -t s 2>/dev/null; }
+waitfor() { # TEXT: poll the screen up to 5 s
+	_i=0
+	while [ $_i -lt 50 ]; do
+		screen >"$tmp/screen"
+		grep -qF -- "$1" "$tmp/screen" && return 0
+		sleep 0.1; _i=$((_i + 1))
+	done
+	return 1
+}
+keys() { $T send-keys -t s "$@" 2>/dev/null; sleep 0.2; }
+see() { # NAME TEXT
+	if waitfor "$2"; then ok "$1"; else not_ok "$1"; echo "#   expected on screen: $2"; sed 's/^/#   | /' "$tmp/screen"; fi
+}
+
+start debian LC_ALL=C.UTF-8
+see "header: host facts" "IOMMU on (Intel)  boot: grub  initramfs: initramfs-tools"
+see "tree: groups with a mark" "▾ Group 0   1 device"
+see "tree: the root disk's group is marked HOST" "Group 4   1 device  HOST: stays with the host"
+see "footer: the keys" " Space tick  g group  Enter open"
+screen >"$tmp/s1"
+lines=$(wc -l <"$tmp/s1")
+expect_eq "80x24: 24 lines" 24 "$lines"
+expect_eq "80x24: nothing wider than 80" "" "$(awk 'length($0) > 80' "$tmp/s1")"
+
+keys / ; keys -l GTX ; keys Enter
+keys Space
+see "search and tick: the GPU is ticked" "[x] 02:00.0 GM204 [GeForce GTX 970]"
+keys Down
+see "tick: its audio function comes along" "[x] 02:00.1 GM204 High Definition Audio"
+keys p
+see "preview: what would be bound" "Bind 2 devices to vfio-pci."
+see "preview: the modprobe.d diff" "+options vfio-pci ids=10de:0fbb,10de:13c2 disable_vga=1"
+keys NPage
+see "preview: PgDn shows the grub drop-in" "GRUB_CMDLINE_LINUX_DEFAULT=\"\$GRUB_CMDLINE_LINUX_DEFAULT intel_iommu=on iommu=pt"
+keys End
+see "preview: End shows the commands" "/usr/sbin/update-grub    (regenerate grub.cfg)"
+keys Escape
+see "back to the tree" "tick addr"
+keys / ; keys -l I219 ; keys Enter ; keys Space
+see "the SSH NIC cannot be ticked: it says why" "0000:00:1f.6: carries this SSH session (eno1, 192.168.1.10)"
+keys d
+see "details of the device" "Driver in use: e1000e"
+see "details: why it stays" "Stays with the host: carries this SSH session"
+keys Escape ; keys '?'
+see "help from the action table" "Space      tick or untick a device for vfio-pci"
+keys Escape ; keys q
+see "quit asks when ticks are not applied" "Quit? The ticks are not applied. (y/n)"
+keys n
+see "n stays" "tick addr"
+keys q ; keys y
+see "y quits; the terminal is back" "EXITED rc=0"
+
+# NO_COLOR and LANG=C: ASCII marks, no colour sequences
+start debian NO_COLOR=1 LC_ALL=C
+see "LANG=C: ASCII marks" "v Group 0   1 device"
+$T capture-pane -p -e -t s >"$tmp/esc"
+if grep -q "$(printf '\033')\[3[0-7]m\|$(printf '\033')\[4[0-7]m" "$tmp/esc"; then
+	not_ok "NO_COLOR: no colour"; grep -o "$(printf '\033')\[[0-9;]*m" "$tmp/esc" | sort -u | head -5 | sed 's/^/#   /'
+else ok "NO_COLOR: no colour"; fi
+expect_eq "LANG=C: no UTF-8 on screen" "" "$(screen | LC_ALL=C grep -n '[^[:print:]]' | head -3)"
+
+# a resize redraws: the footer moves to the new last line
+$T resize-window -t s -x 100 -y 30
+sleep 0.5
+see "resize: redrawn" "tick addr"
+expect_eq "resize: the footer on line 30" " Space tick" "$(screen | sed -n 30p | cut -c1-11)"
+
+# SIGTERM: the terminal comes back
+pid=$(pgrep -f "vfioconf --root $ROOTS/debian/root" | head -1)
+kill -TERM "$pid" 2>/dev/null
+see "SIGTERM: the shell gets the terminal back" "EXITED rc=143"
+
+# other terminals
+for term in linux vt100 screen tmux-256color xterm; do
+	start debian TERM=$term LC_ALL=C
+	see "TERM=$term: the tree is drawn" "Group 4   1 device  HOST"
+	keys q
+done
+
+# read-only without root; the IOMMU off offers the plan that turns it on
+if command -v setpriv >/dev/null 2>&1; then
+	chmod -R a+rX "$ROOTS" 2>/dev/null
+	d="$ROOTS/debian"
+	newsock
+	$T new-session -d -s s -x 80 -y 24 "setpriv --reuid=65534 --regid=65534 --clear-groups \
+		'$VFIOCONF' --root '$d/root' --sysfs '$d/sys' --procfs '$d/proc'; sleep 60"
+	see "not root: says read-only" "[read-only: not root]"
+fi
+start iommu-off LC_ALL=C
+see "IOMMU off: said in the header" "IOMMU OFF (AMD)"
+see "IOMMU off: what to do" "The IOMMU is off: p shows the plan that turns it on"
+keys p
+see "IOMMU off: the preview turns it on" "The IOMMU is off: this plan turns it on."
+finish
