@@ -114,16 +114,7 @@ static int it_plan(struct plan_ctx *ctx)
 		plan_add_cmd(ctx->plan, (const char *[]){tool, "-u", "-k", "all", NULL},
 			     "rebuild the initramfs of every installed kernel");
 		free(tool);
-		/* each kernel's image holds vfio-pci, unless that kernel has it built in */
-		for (size_t k = 0; ctx->want->n_dev && k < ctx->inv->host.n_kernels; k++) {
-			const struct kernel_info *ki = &ctx->inv->host.kernels[k];
-			char *c;
-			if (ki->vfio_pci_builtin)
-				continue;
-			c = xasprintf("lists lsinitramfs boot/initrd.img-%s vfio-pci.ko|vfio_pci.ko", ki->version);
-			plan_add_check(ctx->plan, c);
-			free(c);
-		}
+		ctx_check_initramfs(ctx, "lsinitramfs", "boot/initrd.img-", "");
 	}
 	return 0;
 }

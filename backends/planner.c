@@ -107,6 +107,19 @@ bool ctx_initramfs_inputs_changed(struct plan_ctx *ctx, const char *const *extra
 	return false;
 }
 
+void ctx_check_initramfs(struct plan_ctx *ctx, const char *lister, const char *prefix, const char *suffix)
+{
+	for (size_t k = 0; ctx->want->n_dev && k < ctx->inv->host.n_kernels; k++) {
+		const struct kernel_info *ki = &ctx->inv->host.kernels[k];
+		char *c;
+		if (ki->vfio_pci_builtin)
+			continue; /* no module to find in that image */
+		c = xasprintf("lists %s %s%s%s vfio-pci.ko|vfio_pci.ko", lister, prefix, ki->version, suffix);
+		plan_add_check(ctx->plan, c);
+		free(c);
+	}
+}
+
 /* ---- parameter ops ---- */
 
 static bool cf_has(const char *text, const void *arg, const char *param)

@@ -92,6 +92,11 @@ bool ctx_changed(struct plan_ctx *ctx, const char *rel);
  * state file) or any of the extra paths does. NULL-terminated. */
 bool ctx_initramfs_inputs_changed(struct plan_ctx *ctx, const char *const *extra);
 
+/* After regeneration, each installed kernel's image (PREFIX KVER SUFFIX
+ * under the root) must list vfio-pci when LISTER is run on it; kernels with
+ * vfio-pci built in are skipped. Only when devices are bound. */
+void ctx_check_initramfs(struct plan_ctx *ctx, const char *lister, const char *prefix, const char *suffix);
+
 /* Kernel parameters kept in some lines of a file: spans of text that are
  * each a command line. */
 struct line_spans {
