@@ -61,6 +61,12 @@ struct intent;
 struct plan;
 int cli_build_plan(struct cli *cli, struct inventory *inv, struct intent *want, struct plan *plan);
 void cli_print_plan(const struct inventory *inv, const struct intent *want, const struct plan *plan);
+/* Applies a plan through the journal, printing progress and what happens
+ * at the next boot; the caller has asked. EXIT_OK or EXIT_FAIL. */
+int cli_apply_plan(struct cli *cli, const struct inventory *inv, const struct intent *want,
+		   const struct plan *plan);
+/* Undoes the last transaction (the caller has asked). */
+int cli_undo_last(struct cli *cli);
 /* vfioconf-bind's path on the target (borrowed). */
 const char *cli_bind_helper(const struct sysroot *sr);
 /* Prints collected messages to stderr as "vfioconf: warning: ...". */

@@ -107,17 +107,44 @@ static void print_next_boot(const struct inventory *inv, const struct intent *wa
 	printf(_("Reboot for this to take effect, then check with 'vfioconf status'.\n"));
 }
 
-int cmd_apply(struct cli *cli)
+int cli_apply_plan(struct cli *cli, const struct inventory *inv, const struct intent *want,
+		   const struct plan *plan)
 {
-	struct inventory inv = {0};
-	struct intent want = {0};
-	struct plan plan = {0};
 	struct journal j;
 	struct tx_opts o = {.regenerate = !cli->no_regenerate, .force = cli->force, .timeout = timeout_s(),
 			    .kind = "apply"};
 	char *txid = NULL;
 	double t0;
-	int rc, r;
+	int r;
+
+	if (open_journal(cli, &j) < 0) {
+		journal_close(&j);
+		return EXIT_FAIL;
+	}
+	printf(_("Applying:\n"));
+	t0 = mono_ms();
+	r = journal_apply(&j, plan, &o, &txid);
+	if (getenv("VFIOCONF_TIMING"))
+		fprintf(stderr, "timing: transaction %.2f ms\n", mono_ms() - t0);
+	cli_print_log(&cli->log);
+	log_free(&cli->log);
+	if (r < 0) {
+		fprintf(stderr, _("%s: not applied; every file is as it was before\n"), PACKAGE);
+	} else {
+		printf(_("Done: transaction %s ('vfioconf undo' takes it back).\n"), txid);
+		print_next_boot(inv, want, plan, o.regenerate);
+	}
+	free(txid);
+	journal_close(&j);
+	return r < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_apply(struct cli *cli)
+{
+	struct inventory inv = {0};
+	struct intent want = {0};
+	struct plan plan = {0};
+	int rc;
 
 	if (need_root("apply") < 0)
 		return EXIT_FAIL;
@@ -140,26 +167,7 @@ int cmd_apply(struct cli *cli)
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	if (open_journal(cli, &j) < 0) {
-		journal_close(&j);
-		rc = EXIT_FAIL;
-		goto out;
-	}
-	printf(_("Applying:\n"));
-	t0 = mono_ms();
-	r = journal_apply(&j, &plan, &o, &txid);
-	if (getenv("VFIOCONF_TIMING"))
-		fprintf(stderr, "timing: transaction %.2f ms\n", mono_ms() - t0);
-	cli_print_log(&cli->log);
-	if (r < 0) {
-		fprintf(stderr, _("%s: not applied; every file is as it was before\n"), PACKAGE);
-		rc = EXIT_FAIL;
-	} else {
-		printf(_("Done: transaction %s ('vfioconf undo' takes it back).\n"), txid);
-		print_next_boot(&inv, &want, &plan, o.regenerate);
-	}
-	free(txid);
-	journal_close(&j);
+	rc = cli_apply_plan(cli, &inv, &want, &plan);
 out:
 	intent_free(&want);
 	plan_free(&plan);
@@ -211,6 +219,17 @@ static int do_rollback(struct journal *j, const char *arg, const struct tx_opts 
 {
 	(void)arg;
 	return journal_rollback(j, o, txid);
+}
+
+int cli_undo_last(struct cli *cli)
+{
+	bool yes = cli->yes;
+	int r;
+
+	cli->yes = true; /* the screen asked already */
+	r = journal_cmd(cli, "undo", "", journal_undo, NULL);
+	cli->yes = yes;
+	return r;
 }
 
 int cmd_undo(struct cli *cli)

@@ -3,9 +3,11 @@
  */
 #include "config.h"
 
+#include "backends/journal.h"
 #include "backends/planner.h"
 #include "core/analysis.h"
 #include "core/i18n.h"
+#include "core/state.h"
 #include "tui/tui.h"
 
 #include <curses.h>
@@ -41,6 +43,9 @@ static const struct binding {
 	{'d', ACT_DETAILS, "d", N_("details of the device")},
 	{'p', ACT_PREVIEW, "p", N_("preview: the diff of every file and the commands")},
 	{'/', ACT_SEARCH, "/", N_("search by name, ID or address")},
+	{'a', ACT_APPLY, "a", N_("in the preview: apply it as one transaction (asks first)")},
+	{'h', ACT_HISTORY, "h", N_("history of transactions")},
+	{'u', ACT_UNDO, "u", N_("in the history: undo the last transaction (asks first)")},
 	{'?', ACT_HELP, "?", N_("this help")},
 	{27, ACT_BACK, "Esc", N_("back to the groups")},
 	{KEY_BACKSPACE, ACT_BACK, NULL, NULL},
@@ -248,7 +253,7 @@ static void tree_draw(struct tui *t)
 			fill_line(2 + y);
 		attroff(A_REVERSE | A_BOLD | A_COLOR);
 	}
-	draw_footer(t, _(" Space tick  g group  Enter open  d details  p preview  / search  ? help  q quit"));
+	draw_footer(t, _(" Space tick  g group  Enter open  d details  p preview  h history  ? help  q quit"));
 }
 
 static const struct row *cur_row(const struct tui *t)
@@ -282,6 +287,9 @@ static const char *untickable(const struct device *d)
 }
 
 static void open_preview(struct tui *t);
+static void open_history(struct tui *t);
+static void apply_preview(struct tui *t);
+static void undo_last(struct tui *t);
 static void open_details(struct tui *t);
 static void open_help(struct tui *t);
 static bool confirm_quit(struct tui *t);
@@ -378,6 +386,12 @@ static bool tree_act(struct tui *t, enum action a)
 	case ACT_HELP:
 		open_help(t);
 		break;
+	case ACT_HISTORY:
+		open_history(t);
+		break;
+	case ACT_APPLY:
+		snprintf(t->status, sizeof(t->status), "%s", _("p shows the preview first; a applies it from there"));
+		break;
 	case ACT_QUIT:
 		return !confirm_quit(t);
 	default:
@@ -450,6 +464,17 @@ static bool text_act(struct tui *t, enum action a)
 	case ACT_HELP:
 		open_help(t);
 		break;
+	case ACT_HISTORY:
+		open_history(t);
+		break;
+	case ACT_APPLY:
+		if (t->text_kind == TEXT_PREVIEW)
+			apply_preview(t);
+		break;
+	case ACT_UNDO:
+		if (t->text_kind == TEXT_HISTORY)
+			undo_last(t);
+		break;
 	case ACT_QUIT:
 		return !confirm_quit(t);
 	default:
@@ -460,8 +485,9 @@ static bool text_act(struct tui *t, enum action a)
 
 const struct view text_view = {"text", text_draw, text_act};
 
-static void set_text(struct tui *t, const char *title, const char *text)
+static void set_text(struct tui *t, enum text_kind kind, const char *title, const char *text)
 {
+	t->text_kind = kind;
 	strv_free(&t->text);
 	for (const char *l = text; *l;) {
 		const char *nl = strchr(l, '\n');
@@ -491,7 +517,7 @@ static void open_help(struct tui *t)
 			   "HOST: the group holds a device the host cannot lose (its root disk, the NIC\n"
 			   "of this SSH session, the boot GPU); shared: its devices go to a VM together.\n"
 			   "Nothing is written until you apply a plan; 'vfioconf apply' does it.\n"));
-	set_text(t, _("Help"), sb.buf);
+	set_text(t, TEXT_HELP, _("Help"), sb.buf);
 	strbuf_free(&sb);
 }
 
@@ -534,7 +560,7 @@ static void open_details(struct tui *t)
 		strbuf_printf(&sb, _("Same vendor:device as %zu other device(s): it is bound by address, not by ID.\n"),
 			      d->same_id_count);
 	snprintf(title, sizeof(title), "%s %s", _("Device"), d->addr_str);
-	set_text(t, title, sb.buf);
+	set_text(t, TEXT_DETAILS, title, sb.buf);
 	strbuf_free(&sb);
 }
 
@@ -573,11 +599,18 @@ static void open_preview(struct tui *t)
 	else
 		plan_render_text(&plan, &sb);
 	if (!plan_empty(&plan))
-		strbuf_printf(&sb, _("\nTo apply it: sudo vfioconf apply --select ...  (apply from here comes later)\n"));
-	set_text(t, _("Preview: what would change (nothing is written)"), sb.buf);
+		strbuf_puts(&sb, t->readonly ? _("\nRead-only (not root): run vfioconf as root to apply this.\n")
+				 : plan.refusals.n ? _("\nSomething is refused: change the ticks before applying.\n")
+						   : _("\nPress a to apply this as one transaction.\n"));
+	set_text(t, TEXT_PREVIEW, _("Preview: what would change (nothing is written)"), sb.buf);
 	strbuf_free(&sb);
-	plan_free(&plan);
-	intent_free(&want);
+	if (t->have_plan) {
+		plan_free(&t->plan);
+		intent_free(&t->want);
+	}
+	t->plan = plan;
+	t->want = want;
+	t->have_plan = true;
 	log_free(&log);
 }
 
@@ -588,6 +621,141 @@ static int ask(struct tui *t, const char *q)
 	t->view->draw(t);
 	refresh();
 	return getch();
+}
+
+/* Ticks what devices.conf names: the screen starts from what is set up. */
+static void ticks_from_state(struct tui *t)
+{
+	char *full = path_join(t->cli->scan.sr.root, STATE_PATH), *text = NULL;
+	struct state st;
+	struct log log = {0};
+
+	memset(t->ticked, 0, t->inv.n_devices * sizeof(bool));
+	if (read_file(full, 1u << 20, &text, NULL) == 0) {
+		state_parse(&st, text, full, &log);
+		for (size_t i = 0; i < st.n_dev; i++) {
+			struct device *d = inventory_find_str(&t->inv, st.dev[i].addr);
+			if (d)
+				t->ticked[d - t->inv.devices] = true;
+		}
+		state_free(&st);
+	}
+	log_free(&log);
+	free(text);
+	free(full);
+	t->dirty = 0;
+}
+
+/* Runs fn on the plain terminal (live command output), then comes back. */
+static int outside(struct tui *t, int (*fn)(struct tui *))
+{
+	int r, c;
+
+	def_prog_mode();
+	endwin();
+	curses_on = 0;
+	putchar('\n');
+	r = fn(t);
+	printf(_("\nPress Enter to return to vfioconf."));
+	fflush(stdout);
+	while ((c = getchar()) != EOF && c != '\n')
+		;
+	reset_prog_mode();
+	curses_on = 1;
+	refresh();
+	return r;
+}
+
+static int do_apply(struct tui *t)
+{
+	return cli_apply_plan(t->cli, &t->inv, &t->want, &t->plan);
+}
+
+static int do_undo(struct tui *t)
+{
+	return cli_undo_last(t->cli);
+}
+
+static void apply_preview(struct tui *t)
+{
+	int c;
+
+	if (!t->have_plan || plan_empty(&t->plan)) {
+		snprintf(t->status, sizeof(t->status), "%s", _("nothing to apply"));
+		return;
+	}
+	if (t->readonly) {
+		snprintf(t->status, sizeof(t->status), "%s", _("read-only (not root): run vfioconf as root to apply"));
+		return;
+	}
+	if (t->plan.refusals.n) {
+		snprintf(t->status, sizeof(t->status), "%s", _("something is refused: change the ticks first"));
+		return;
+	}
+	c = ask(t, _("Apply these changes now? (y/n)"));
+	t->status[0] = '\0';
+	if (c != 'y' && c != 'Y')
+		return;
+	if (outside(t, do_apply) == EXIT_OK) {
+		t->dirty = 0;
+		snprintf(t->status, sizeof(t->status), "%s", _("Applied. Reboot for it to take effect; h shows the history."));
+	} else {
+		snprintf(t->status, sizeof(t->status), "%s", _("Not applied: everything was rolled back (the reason was shown)."));
+	}
+	t->view = &tree_view;
+}
+
+static void open_history(struct tui *t)
+{
+	struct journal j = {.lockfd = -1};
+	struct tx_info *v = NULL;
+	size_t n = 0;
+	struct strbuf sb = {0};
+	struct log log = {0};
+
+	j.root = (char *)t->cli->scan.sr.root;
+	j.dir = path_join(t->cli->scan.sr.root, JOURNAL_DIR);
+	j.log = &log;
+	journal_list(&j, &v, &n);
+	free(j.dir);
+	if (!n)
+		strbuf_puts(&sb, _("No transaction yet.\n"));
+	for (size_t i = n; i > 0; i--) {
+		const struct tx_info *x = &v[i - 1];
+		strbuf_printf(&sb, "%s  %-8s %-12s %s%s%s\n", x->created, x->kind, x->state, x->id,
+			      x->of[0] ? _("  of ") : "", x->of);
+		for (size_t f = 0; f < x->files.n; f++)
+			strbuf_printf(&sb, "    %s\n", x->files.v[f]);
+		for (size_t c = 0; c < x->cmds.n; c++)
+			strbuf_printf(&sb, "    $ %s\n", x->cmds.v[c]);
+	}
+	if (n)
+		strbuf_puts(&sb, t->readonly ? _("\nRead-only (not root): run vfioconf as root to undo.\n")
+					     : _("\nPress u to undo the last transaction.\n"));
+	journal_list_free(v, n);
+	log_free(&log);
+	set_text(t, TEXT_HISTORY, _("History: newest first"), sb.buf);
+	strbuf_free(&sb);
+}
+
+static void undo_last(struct tui *t)
+{
+	int c;
+
+	if (t->readonly) {
+		snprintf(t->status, sizeof(t->status), "%s", _("read-only (not root): run vfioconf as root to undo"));
+		return;
+	}
+	c = ask(t, _("Undo the last transaction now? (y/n)"));
+	t->status[0] = '\0';
+	if (c != 'y' && c != 'Y')
+		return;
+	if (outside(t, do_undo) == EXIT_OK)
+		snprintf(t->status, sizeof(t->status), "%s", _("Undone. Reboot for it to take effect."));
+	else
+		snprintf(t->status, sizeof(t->status), "%s", _("Not undone (the reason was shown)."));
+	ticks_from_state(t);
+	open_history(t);
 }
 
 static bool confirm_quit(struct tui *t)
@@ -667,6 +835,7 @@ int tui_run(struct cli *cli)
 	t.utf8 = cs && strcasecmp(cs, "UTF-8") == 0;
 	t.readonly = geteuid() != 0;
 	t.demo = strcmp(cli->scan.sr.sysfs, "/sys") != 0;
+	ticks_from_state(&t);
 	build_rows(&t);
 	t.view = &tree_view;
 	if (!inventory_iommu_enabled(&t.inv))
@@ -710,6 +879,10 @@ int tui_run(struct cli *cli)
 	endwin();
 	curses_on = 0;
 	strv_free(&t.text);
+	if (t.have_plan) {
+		plan_free(&t.plan);
+		intent_free(&t.want);
+	}
 	free(t.rows);
 	free(t.ticked);
 	free(t.open);

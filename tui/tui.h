@@ -18,7 +18,10 @@ enum action {
 	ACT_UP, ACT_DOWN, ACT_PGUP, ACT_PGDN, ACT_HOME, ACT_END,
 	ACT_OPEN, ACT_CLOSE, ACT_TOGGLE, ACT_TICK, ACT_GROUP,
 	ACT_DETAILS, ACT_PREVIEW, ACT_SEARCH, ACT_HELP, ACT_BACK, ACT_QUIT,
+	ACT_APPLY, ACT_HISTORY, ACT_UNDO,
 };
+
+enum text_kind { TEXT_HELP, TEXT_DETAILS, TEXT_PREVIEW, TEXT_HISTORY };
 
 /* One row of the tree: a group, or a device under it. */
 struct row {
@@ -43,7 +46,12 @@ struct tui {
 	struct strv text;
 	size_t text_top;
 	char title[128];
-	int dirty;             /* ticks changed since start */
+	enum text_kind text_kind;
+	int dirty;             /* ticks changed since start or the last apply */
+	/* the plan the preview showed: what 'a' applies */
+	struct intent want;
+	struct plan plan;
+	bool have_plan;
 };
 
 struct view {

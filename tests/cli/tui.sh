@@ -16,8 +16,8 @@ newsock() {
 	T="tmux -L vfioconf-test-$$-$n"
 }
 
-start() { # MACHINE [ENV...]: vfioconf in a fresh 80x24 window
-	_d="$ROOTS/$1"; shift
+start() { # MACHINE-or-DIR [ENV...]: vfioconf in a fresh 80x24 window
+	_d="$ROOTS/$1"; [ -d "$1" ] && _d=$1; shift
 	newsock
 	$T new-session -d -s s -x 80 -y 24 "env SSH_CONNECTION='$(cat "$_d/ssh_connection" 2>/dev/null)' $* \
 		'$VFIOCONF' --root '$_d/root' --sysfs '$_d/sys' --procfs '$_d/proc'; echo \"EXITED rc=\$?\"; sleep 60"
@@ -112,6 +112,36 @@ if command -v setpriv >/dev/null 2>&1; then
 		'$VFIOCONF' --root '$d/root' --sysfs '$d/sys' --procfs '$d/proc'; sleep 60"
 	see "not root: says read-only" "[read-only: not root]"
 fi
+# apply and undo from the screen (root; the stub tools run in the root)
+w="$tmp/w"
+cp -a "$ROOTS/debian" "$w"
+with_shell "$w/root"
+snapshot "$w/root" "$tmp/before"
+start "$w" LC_ALL=C
+keys / ; keys -l GTX ; keys Enter ; keys Space ; keys p ; keys End
+see "preview offers apply" "Press a to apply this as one transaction."
+keys a
+see "apply asks first" "Apply these changes now? (y/n)"
+keys y
+see "apply shows the commands live" "Running /usr/sbin/update-grub"
+see "apply says done" "Done: transaction"
+keys Enter
+see "back on the screen: applied" "Applied. Reboot for it to take effect"
+expect_contains "apply from the screen wrote the binding" "$w/root/etc/modprobe.d/vfioconf.conf" "ids=10de:0fbb,10de:13c2"
+keys h
+see "history shows the apply" "apply    COMMITTED"
+keys u
+see "undo asks first" "Undo the last transaction now? (y/n)"
+keys y
+see "undo says done" "Done: transaction"
+keys Enter
+see "history shows the undo" "undo     COMMITTED"
+snapshot "$w/root" "$tmp/after"
+expect_eq "undo from the screen: every file as before" "" \
+	"$(diff "$tmp/before" "$tmp/after" | grep '^[<>]' | grep -v 'grub.cfg')"
+keys Escape ; keys q
+see "nothing unapplied after undo: q quits at once" "EXITED rc=0"
+
 start iommu-off LC_ALL=C
 see "IOMMU off: said in the header" "IOMMU OFF (AMD)"
 see "IOMMU off: what to do" "The IOMMU is off: p shows the plan that turns it on"
