@@ -1137,6 +1137,16 @@ int journal_list(struct journal *j, struct tx_info **out, size_t *nout)
 	return 0;
 }
 
+int journal_list_at(const char *root, struct log *log, struct tx_info **v, size_t *n)
+{
+	struct journal j = {.root = xstrdup(root), .dir = path_join(root, JOURNAL_DIR), .lockfd = -1, .log = log};
+	int r = journal_list(&j, v, n);
+
+	free(j.root);
+	free(j.dir);
+	return r;
+}
+
 void journal_list_free(struct tx_info *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

@@ -67,6 +67,9 @@ int journal_undo(struct journal *j, const char *txid, const struct tx_opts *o, c
 int journal_rollback(struct journal *j, const struct tx_opts *o, char **new_txid);
 /* Every transaction, oldest first; caller frees with journal_list_free. */
 int journal_list(struct journal *j, struct tx_info **v, size_t *n);
+/* The same without opening the journal (no lock, nothing created): for
+ * reading the history, also without root. */
+int journal_list_at(const char *root, struct log *log, struct tx_info **v, size_t *n);
 void journal_list_free(struct tx_info *v, size_t n);
 
 #endif

@@ -267,15 +267,10 @@ int cmd_recover(struct cli *cli)
 
 int cmd_history(struct cli *cli)
 {
-	struct journal j = {.lockfd = -1};
 	struct tx_info *v = NULL;
 	size_t n = 0;
 
-	j.root = (char *)cli->scan.sr.root;
-	j.dir = path_join(cli->scan.sr.root, JOURNAL_DIR);
-	j.log = &cli->log;
-	journal_list(&j, &v, &n);
-	free(j.dir);
+	journal_list_at(cli->scan.sr.root, &cli->log, &v, &n);
 	if (cli->json) {
 		struct strbuf out = {0};
 		struct json js;

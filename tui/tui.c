@@ -79,7 +79,7 @@ static enum action key_action(int ch)
 
 /* ---- drawing helpers ---- */
 
-enum { PAIR_BAR = 1, PAIR_BAD, PAIR_TICK, PAIR_WARN, PAIR_HEAD };
+enum { PAIR_BAR = 1, PAIR_BAD, PAIR_TICK, PAIR_HEAD };
 
 static void attr(const struct tui *t, int pair, bool on)
 {
@@ -707,17 +707,12 @@ static void apply_preview(struct tui *t)
 
 static void open_history(struct tui *t)
 {
-	struct journal j = {.lockfd = -1};
 	struct tx_info *v = NULL;
 	size_t n = 0;
 	struct strbuf sb = {0};
 	struct log log = {0};
 
-	j.root = (char *)t->cli->scan.sr.root;
-	j.dir = path_join(t->cli->scan.sr.root, JOURNAL_DIR);
-	j.log = &log;
-	journal_list(&j, &v, &n);
-	free(j.dir);
+	journal_list_at(t->cli->scan.sr.root, &log, &v, &n);
 	if (!n)
 		strbuf_puts(&sb, _("No transaction yet.\n"));
 	for (size_t i = n; i > 0; i--) {
@@ -861,7 +856,6 @@ int tui_run(struct cli *cli)
 		init_pair(PAIR_BAR, COLOR_BLACK, COLOR_CYAN);
 		init_pair(PAIR_BAD, COLOR_RED, -1);
 		init_pair(PAIR_TICK, COLOR_GREEN, -1);
-		init_pair(PAIR_WARN, COLOR_YELLOW, -1);
 		init_pair(PAIR_HEAD, COLOR_WHITE, COLOR_BLUE);
 	}
 	for (;;) {
