@@ -204,7 +204,8 @@ static void draw_header(struct tui *t)
 	snprintf(buf, sizeof(buf), " vfioconf%s  IOMMU %s (%s)  boot: %s  initramfs: %s%s",
 		 t->readonly ? _("  [read-only: not root]") : "",
 		 inventory_iommu_enabled(&t->inv) ? _("on") : _("OFF"), cpu_vendor_name(h->cpu),
-		 t->boot ? t->boot : "?", t->initrd ? t->initrd : "?", t->demo ? _("  [fixture]") : "");
+		 t->boot ? t->boot : _("none found"), t->initrd ? t->initrd : _("none found"),
+		 t->demo ? _("  [fixture]") : "");
 	attr(t, PAIR_HEAD, true);
 	line_at(0, buf);
 	fill_line(0);
