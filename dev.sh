@@ -6,6 +6,9 @@
 #                    bundled demo machine (it says which)
 #   ./dev.sh check   install what is missing, build, and run the whole test
 #                    suite (make check)
+#   ./dev.sh check-vm  the same, plus QEMU and debootstrap, then make check-vm:
+#                    Debian 12 guests boot what vfioconf wrote (needs root and
+#                    the Debian mirror the first time; about 10 minutes)
 #
 # Options for both: --builddir DIR (default ./build), and for check
 # --sanitize (AddressSanitizer + UBSan) and --werror. Packages come from
@@ -32,6 +35,8 @@ done
 PACKAGES="gcc make autoconf automake autopoint gettext pkg-config
 	libncurses-dev libpci-dev libkmod-dev libinih-dev libcmocka-dev
 	pciutils pci.ids kmod jq tmux groff-base bash-completion patch clang busybox-static"
+
+VM_PACKAGES="qemu-system-x86 debootstrap e2fsprogs"
 
 install_missing() {
 	missing=""
@@ -83,8 +88,14 @@ check)
 	build
 	make -j"$(nproc)" check
 	;;
+check-vm)
+	PACKAGES="$PACKAGES $VM_PACKAGES"
+	install_missing
+	build
+	make check-vm
+	;;
 *)
-	sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac

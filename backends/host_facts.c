@@ -503,6 +503,23 @@ static void scan_ssh(const struct sysroot *sr, const char *conn, struct host_fac
 	iface_to_pci(sr, ifn, &h->ssh_pci, 0);
 }
 
+/* dmar0 (VT-d), ivhd0 (AMD-Vi): the kernel names the units by their kind. */
+static enum cpu_vendor iommu_vendor(const char *class_dir)
+{
+	enum cpu_vendor v = CPU_UNKNOWN;
+	DIR *d = opendir(class_dir);
+	struct dirent *e;
+
+	while (d && v == CPU_UNKNOWN && (e = readdir(d)))
+		if (str_starts_with(e->d_name, "dmar"))
+			v = CPU_INTEL;
+		else if (str_starts_with(e->d_name, "ivhd"))
+			v = CPU_AMD;
+	if (d)
+		closedir(d);
+	return v;
+}
+
 void host_facts_scan(const struct sysroot *sr, const char *ssh_connection, struct inventory *inv,
 		     struct log *log)
 {
@@ -514,6 +531,7 @@ void host_facts_scan(const struct sysroot *sr, const char *ssh_connection, struc
 	free(p);
 	p = path_join(sr->sysfs, "class/iommu");
 	h->iommu_class = dir_has_entries(p);
+	h->iommu_vendor = iommu_vendor(p);
 	free(p);
 
 	scan_cpu(sr, h, log);

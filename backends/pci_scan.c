@@ -159,13 +159,31 @@ static int need_hex(int dfd, const char *dir, const char *name, unsigned long ma
 	return r;
 }
 
+/* The bound driver: the last component of the driver link, the kernel's
+ * .../bus/pci/drivers/NAME; NULL without one, or when it leads nowhere.
+ * (libpci canonicalizes the whole path for this, a readlink per
+ * component: most of the scan's system calls on a big machine.) */
+static char *read_driver(int dfd)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlinkat(dfd, "driver", buf, sizeof(buf) - 1);
+	const char *slash;
+
+	if (n <= 0 || faccessat(dfd, "driver", F_OK, 0) < 0)
+		return NULL;
+	buf[n] = '\0';
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = '\0';
+	slash = strrchr(buf, '/');
+	return xstrdup(slash ? slash + 1 : buf);
+}
+
 static void scan_one(struct pci_access *pacc, const char *devdir, const char *name,
 		     struct inventory *inv, struct log *log)
 {
 	char *dir = path_join(devdir, name);
 	unsigned long vendor, device, cls, v;
 	struct pci_addr addr;
-	struct pci_dev *volatile pd = NULL;
 	struct device *d;
 	int dfd = -1;
 	char *s;
@@ -190,21 +208,7 @@ static void scan_one(struct pci_access *pacc, const char *devdir, const char *na
 	d->device = (uint16_t)device;
 	d->class_code = (uint32_t)cls;
 
-	pci_jmp_armed = true;
-	if (sigsetjmp(pci_jmp, 1) == 0) {
-		pd = pci_get_dev(pacc, (int)addr.domain, addr.bus, addr.dev, addr.func);
-		/* IDs, class, subsystem and modalias are read through the device's
-		 * directory fd below (one path walk); libpci resolves the driver. */
-		pci_fill_info(pd, PCI_FILL_DRIVER);
-		s = pci_get_string_property(pd, PCI_FILL_DRIVER);
-		d->driver = xstrdup_or_null(s);
-	} else {
-		log_warn(log, "%s: libpci: %s", dir, pci_errmsg);
-	}
-	pci_jmp_armed = false;
-	if (pd)
-		pci_free_dev(pd);
-
+	d->driver = read_driver(dfd);
 	if (read_attr_hex_at(dfd, "revision", 0xff, &v) == 0)
 		d->revision = (int)v;
 	if (read_attr_at(dfd, "modalias", &s) == 0)

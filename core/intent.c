@@ -31,9 +31,10 @@ static const char *describe(const struct device *d)
 }
 
 void intent_build(const struct inventory *inv, const struct settings *st, const bool *selected,
-		  bool enable_iommu, struct intent *out)
+		  const bool *confirmed, bool enable_iommu, struct intent *out)
 {
 	bool *sel = xcalloc(inv->n_devices ? inv->n_devices : 1, sizeof(bool));
+	bool *taken = xcalloc(inv->n_devices ? inv->n_devices : 1, sizeof(bool));
 	struct selection_issue *issues = NULL;
 	size_t nissues;
 	const struct host_facts *h = &inv->host;
@@ -53,9 +54,22 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 			bool gpu = (d->class_code >> 16) == 0x03;
 			if (!sel[j] && !(o->flags & DEV_BRIDGE) && pci_addr_same_slot(&o->addr, &d->addr) &&
 			    (gpu || (o->group >= 0 && o->group == d->group))) {
-				char *n = xasprintf("%s (%s) added: another function of %s's card", o->addr_str,
-						    describe(o), d->addr_str);
-				strv_push(&out->notes, n);
+				char *n;
+				/* a GPU's companions are expected; any other function
+				 * the user did not pick is worth a warning: the host
+				 * loses it too */
+				if (gpu) {
+					n = xasprintf("%s (%s) added: another function of %s's card",
+						      o->addr_str, describe(o), d->addr_str);
+					strv_push(&out->notes, n);
+				} else {
+					n = xasprintf("%s (%s) goes to vfio-pci too: it is another function of "
+						      "%s's slot in the same IOMMU group (%d), so a VM can only "
+						      "have them together, and the host loses it (driver %s)",
+						      o->addr_str, describe(o), d->addr_str, o->group,
+						      o->driver ? o->driver : "none");
+					strv_push(&out->warnings, n);
+				}
 				free(n);
 				sel[j] = true;
 			}
@@ -80,7 +94,20 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 			const struct device *d = &inv->devices[issues[k].device];
 			size_t b = issues[k].because;
 			char *m = NULL;
-			if (issues[k].kind == ISSUE_REFUSED && sel[issues[k].device]) {
+			if (issues[k].kind == ISSUE_REFUSED && sel[issues[k].device] && confirmed &&
+			    confirmed[issues[k].device]) {
+				if (!taken[issues[k].device]) {
+					char *w = xasprintf(
+						"%s (%s) is taken from the host, as you confirmed: %s. If the host "
+						"needs it to boot or to reach you, it will not come back after the "
+						"reboot; then run 'vfioconf --root /mnt rollback' from a rescue "
+						"system",
+						d->addr_str, describe(d), d->reasons.n ? d->reasons.v[0] : "host-critical");
+					strv_push(&out->warnings, w);
+					free(w);
+					taken[issues[k].device] = true;
+				}
+			} else if (issues[k].kind == ISSUE_REFUSED && sel[issues[k].device]) {
 				m = xasprintf("%s (%s) stays with the host: %s", d->addr_str, describe(d),
 					      d->reasons.n ? d->reasons.v[0] : "host-critical");
 				sel[issues[k].device] = false;
@@ -151,7 +178,7 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 			continue;
 		}
 		out->dev = xrealloc(out->dev, (out->n_dev + 1) * sizeof(*out->dev));
-		out->dev[out->n_dev++] = (struct intent_device){.idx = i, .method = m};
+		out->dev[out->n_dev++] = (struct intent_device){.idx = i, .method = m, .taken_from_host = taken[i]};
 		if (m == BIND_IDS) {
 			char id[16];
 			snprintf(id, sizeof(id), "%04x:%04x", d->vendor, d->device);
@@ -176,6 +203,7 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 	strv_sort(&out->ids);
 	strv_sort(&out->softdeps);
 	free(sel);
+	free(taken);
 
 	out->virqfd_all = h->n_kernels > 0;
 	for (size_t k = 0; k < h->n_kernels; k++) {
@@ -190,8 +218,8 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 	if (!out->n_dev && !enable_iommu)
 		return; /* empty: the plan takes everything back out */
 
-	if (cpu_iommu_param(h->cpu))
-		strv_push(&out->params, cpu_iommu_param(h->cpu));
+	if (host_iommu_param(h))
+		strv_push(&out->params, host_iommu_param(h));
 	else
 		strv_push(&out->warnings, "CPU vendor unknown: add intel_iommu=on or amd_iommu=on yourself");
 	if (st->iommu_pt)
@@ -279,6 +307,7 @@ void intent_to_state(const struct intent *in, const struct inventory *inv, struc
 		sd.subsys_device = d->subsys_device;
 		sd.class_code = d->class_code;
 		sd.method = in->dev[i].method;
+		sd.taken_from_host = in->dev[i].taken_from_host;
 		state_add_device(st, &sd);
 	}
 }

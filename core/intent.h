@@ -19,6 +19,7 @@
 struct intent_device {
 	size_t idx;              /* into inventory.devices */
 	enum bind_method method; /* BIND_IDS or BIND_DRIVER_OVERRIDE */
+	bool taken_from_host;    /* host-critical, handed over on a typed confirmation */
 };
 
 struct intent {
@@ -38,12 +39,17 @@ struct intent {
 };
 
 /* selected: one bool per inventory device; other functions of a selected
- * device's slot are added (with a note). enable_iommu: the kernel
- * parameters even with nothing selected (the first step on a host with
- * the IOMMU off). Nothing selected and !enable_iommu: an empty intent,
- * whose plan removes everything vfioconf added. */
+ * device's slot are added (with a note). confirmed: NULL, or one bool per
+ * device: a selected host-critical device the user confirmed by typing its
+ * address goes to vfio-pci with a warning instead of being refused (the
+ * design's "refused unless forced with a typed confirmation"); a device
+ * whose group holds an unselected host-critical one is still refused.
+ * enable_iommu: the kernel parameters even with nothing selected (the
+ * first step on a host with the IOMMU off). Nothing selected and
+ * !enable_iommu: an empty intent, whose plan removes everything vfioconf
+ * added. */
 void intent_build(const struct inventory *inv, const struct settings *st, const bool *selected,
-		  bool enable_iommu, struct intent *out);
+		  const bool *confirmed, bool enable_iommu, struct intent *out);
 void intent_free(struct intent *in);
 /* Content of /etc/modprobe.d/vfioconf.conf, or NULL when not needed.
  * bind_helper is the absolute path of vfioconf-bind on the target. */

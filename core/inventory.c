@@ -248,6 +248,11 @@ const char *cpu_vendor_name(enum cpu_vendor v)
 	}
 }
 
+const char *host_iommu_param(const struct host_facts *h)
+{
+	return cpu_iommu_param(h->iommu_vendor != CPU_UNKNOWN ? h->iommu_vendor : h->cpu);
+}
+
 const char *cpu_iommu_param(enum cpu_vendor v)
 {
 	switch (v) {

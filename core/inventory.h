@@ -111,6 +111,10 @@ struct host_facts {
 	bool iommu_groups;      /* SYSFS/kernel/iommu_groups has entries */
 	bool iommu_class;       /* SYSFS/class/iommu has entries */
 	enum cpu_vendor cpu;
+	/* Whose IOMMU the kernel found, by SYSFS/class/iommu names (dmar*:
+	 * Intel VT-d, ivhd*: AMD-Vi); CPU_UNKNOWN when none is listed. Emulators
+	 * pair them freely (QEMU TCG: an AMD CPU with intel-iommu). */
+	enum cpu_vendor iommu_vendor;
 	bool cpu_virt;          /* vmx or svm */
 	char *cmdline;          /* running kernel command line, NULL if unreadable */
 	char *running_kernel;   /* PROCFS/sys/kernel/osrelease */
@@ -149,5 +153,8 @@ void inventory_free(struct inventory *inv);
 const char *cpu_vendor_name(enum cpu_vendor v);
 /* intel_iommu=on / amd_iommu=on, or NULL when the vendor is unknown. */
 const char *cpu_iommu_param(enum cpu_vendor v);
+/* The parameter for this host's IOMMU: the one the kernel lists, else the
+ * CPU's vendor's (the IOMMU is off, so nothing is listed). */
+const char *host_iommu_param(const struct host_facts *h);
 
 #endif

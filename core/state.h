@@ -12,6 +12,8 @@
  *   subsystem = 3842:3975
  *   class = 030000
  *   method = driver-override
+ *   taken-from-host = yes       (only for a host-critical device the user
+ *                                confirmed by typing its address)
  *
  *   [added]
  *   etc/default/grub GRUB_CMDLINE_LINUX_DEFAULT = intel_iommu=on iommu=pt
@@ -37,6 +39,7 @@ struct state_device {
 	uint16_t subsys_vendor, subsys_device;
 	uint32_t class_code;
 	enum bind_method method; /* BIND_IDS or BIND_DRIVER_OVERRIDE */
+	bool taken_from_host;    /* host-critical; the user typed its address */
 };
 
 struct state {

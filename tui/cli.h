@@ -28,6 +28,7 @@ struct cli {
 	char **argv;
 	/* plan */
 	const char *select;      /* --select, or NULL */
+	const char *take_from_host; /* --take-from-host: host-critical addresses, typed in full */
 	struct strv groups;      /* --group, repeatable */
 	bool enable_iommu;
 	bool diff_only;

@@ -121,7 +121,8 @@ static void print_json(const struct inventory *inv, const struct settings *st, c
 	json_kbool(&j, "enabled", inventory_iommu_enabled(inv));
 	json_kint(&j, "groups", (long long)inv->n_groups);
 	json_kbool(&j, "iommu_class", h->iommu_class);
-	json_kstr(&j, "enable_param", cpu_iommu_param(h->cpu));
+	json_kstr(&j, "vendor", h->iommu_vendor == CPU_INTEL ? "intel" : h->iommu_vendor == CPU_AMD ? "amd" : NULL);
+	json_kstr(&j, "enable_param", host_iommu_param(h));
 	json_obj_end(&j);
 
 	json_key(&j, "host");
@@ -247,7 +248,7 @@ static void print_text(const struct inventory *inv)
 		printf(_("IOMMU: on (%s CPU, %zu groups, %zu devices)\n"), cpu_vendor_name(h->cpu),
 		       inv->n_groups, inv->n_devices);
 	} else {
-		const char *param = cpu_iommu_param(h->cpu);
+		const char *param = host_iommu_param(h);
 		printf(_("IOMMU: off - the kernel shows no IOMMU groups.\n"));
 		if (param)
 			printf(_("To turn it on: enable %s in the firmware setup, add %s to the kernel "

@@ -29,9 +29,39 @@ const char *cli_bind_helper(const struct sysroot *sr)
 	return found;
 }
 
-/* Selected devices from --select/--group, or from the state file. Returns
- * 0, or EXIT_USAGE after printing what was wrong. */
-static int build_selection(struct cli *cli, const struct inventory *inv, bool *sel)
+/* --take-from-host: each address typed in full, host-critical, selected. */
+static int confirm_taken(struct cli *cli, const struct inventory *inv, const bool *sel, bool *confirmed)
+{
+	char *copy = xstrdup(cli->take_from_host), *save = NULL;
+	int rc = 0;
+
+	for (char *a = strtok_r(copy, ",", &save); a && !rc; a = strtok_r(NULL, ",", &save)) {
+		struct device *d = inventory_find_str(inv, a);
+		if (!d) {
+			fprintf(stderr, _("%s: --take-from-host: no device '%s' on this machine\n"), PACKAGE, a);
+			rc = EXIT_USAGE;
+		} else if (strcmp(a, d->addr_str) != 0) {
+			fprintf(stderr, _("%s: --take-from-host: type the full address, %s\n"), PACKAGE, d->addr_str);
+			rc = EXIT_USAGE;
+		} else if (!(d->flags & DEV_HOST_CRITICAL)) {
+			fprintf(stderr, _("%s: --take-from-host: %s is not a device the host needs; --select is enough\n"),
+				PACKAGE, a);
+			rc = EXIT_USAGE;
+		} else if (!sel[d - inv->devices]) {
+			fprintf(stderr, _("%s: --take-from-host: %s is not selected; add it to --select\n"), PACKAGE, a);
+			rc = EXIT_USAGE;
+		} else {
+			confirmed[d - inv->devices] = true;
+		}
+	}
+	free(copy);
+	return rc;
+}
+
+/* Selected devices from --select/--group, or from the state file (with the
+ * host-critical ones confirmed then). Returns 0, or EXIT_USAGE after
+ * printing what was wrong. */
+static int build_selection(struct cli *cli, const struct inventory *inv, bool *sel, bool *confirmed)
 {
 	bool any = false;
 
@@ -80,9 +110,10 @@ static int build_selection(struct cli *cli, const struct inventory *inv, bool *s
 			state_parse(&st, text, full, &cli->log);
 			for (size_t i = 0; i < st.n_dev; i++) {
 				struct device *d = inventory_find_str(inv, st.dev[i].addr);
-				if (d)
+				if (d) {
 					sel[d - inv->devices] = true;
-				else
+					confirmed[d - inv->devices] = st.dev[i].taken_from_host;
+				} else
 					log_warn(&cli->log, "%s: %s is configured but not on this machine now",
 						 full, st.dev[i].addr);
 			}
@@ -91,7 +122,7 @@ static int build_selection(struct cli *cli, const struct inventory *inv, bool *s
 		free(text);
 		free(full);
 	}
-	return 0;
+	return cli->take_from_host ? confirm_taken(cli, inv, sel, confirmed) : 0;
 }
 
 static void print_list(const char *title, const struct strv *sv)
@@ -106,7 +137,7 @@ static void print_list(const char *title, const struct strv *sv)
 int cli_build_plan(struct cli *cli, struct inventory *inv, struct intent *want, struct plan *plan)
 {
 	struct planner_opts po = {.bootloader = cli->bootloader, .initramfs = cli->initramfs};
-	bool *sel;
+	bool *sel, *confirmed;
 	int r, rc;
 
 	if (cli->argc > 0) {
@@ -129,9 +160,10 @@ int cli_build_plan(struct cli *cli, struct inventory *inv, struct intent *want, 
 		return EXIT_FAIL;
 	}
 	sel = xcalloc(inv->n_devices ? inv->n_devices : 1, sizeof(bool));
-	rc = build_selection(cli, inv, sel);
+	confirmed = xcalloc(inv->n_devices ? inv->n_devices : 1, sizeof(bool));
+	rc = build_selection(cli, inv, sel, confirmed);
 	if (rc == EXIT_OK) {
-		intent_build(inv, &cli->settings, sel, cli->enable_iommu, want);
+		intent_build(inv, &cli->settings, sel, confirmed, cli->enable_iommu, want);
 		po.bind_helper = cli_bind_helper(&cli->scan.sr);
 		r = planner_run(&cli->scan.sr, inv, &cli->settings, want, &po, plan, &cli->log);
 		rc = r < 0 || plan->refusals.n ? EXIT_FAIL : EXIT_OK;
@@ -139,6 +171,7 @@ int cli_build_plan(struct cli *cli, struct inventory *inv, struct intent *want, 
 		memset(want, 0, sizeof(*want));
 	}
 	free(sel);
+	free(confirmed);
 	return rc;
 }
 

@@ -406,7 +406,7 @@ int cmd_status(struct cli *cli)
 		json_key(&js, "parameters");
 		json_arr_begin(&js);
 	}
-	intent_build(&inv, &cli->settings, sel, true, &want);
+	intent_build(&inv, &cli->settings, sel, NULL, true, &want);
 	for (size_t i = 0; i < want.params.n; i++) {
 		bool has = cmdline_has(&cl, want.params.v[i]);
 		if (!has)

@@ -4,6 +4,7 @@
 #include "backends/sysroot.h"
 #include "core/i18n.h"
 #include "tui/cli.h"
+#include "tui/term.h"
 #include "tui/tui.h"
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const struct cli_command cli_commands[] = {
@@ -47,6 +49,7 @@ enum {
 	OPT_YES,
 	OPT_NO_REGENERATE,
 	OPT_FORCE,
+	OPT_TAKE_FROM_HOST,
 };
 
 static const struct option long_opts[] = {
@@ -69,6 +72,7 @@ static const struct option long_opts[] = {
 	{"yes", no_argument, NULL, OPT_YES},
 	{"no-regenerate", no_argument, NULL, OPT_NO_REGENERATE},
 	{"force", no_argument, NULL, OPT_FORCE},
+	{"take-from-host", required_argument, NULL, OPT_TAKE_FROM_HOST},
 	{NULL, 0, NULL, 0},
 };
 
@@ -97,6 +101,9 @@ static void usage(FILE *f)
 		"      --group N      every device of IOMMU group N (repeatable)\n"
 		"      --enable-iommu turn the IOMMU on even with no device selected\n"
 		"      --diff         print only the unified diff (for patch -p0 -d ROOT)\n"
+	"      --take-from-host ADDR[,ADDR...]  hand over selected devices the host\n"
+	"                     needs (root disk, SSH NIC, boot GPU): the full address,\n"
+	"                     typed out, is the confirmation\n"
 		"Without --select or --group, plan re-plans what is configured now.\n"
 		"\napply, undo, rollback options:\n"
 		"      --yes          do not ask (needed without a terminal)\n"
@@ -143,9 +150,12 @@ int main(int argc, char **argv)
 	const struct cli_command *cmd = NULL;
 	int c;
 
+	clock_gettime(CLOCK_MONOTONIC, &term_started);
 	setlocale(LC_ALL, "");
 #ifdef ENABLE_NLS
-	bindtextdomain(PACKAGE, LOCALEDIR);
+	/* VFIOCONF_LOCALEDIR: catalogs from a build tree, for tests */
+	bindtextdomain(PACKAGE, getenv("VFIOCONF_LOCALEDIR") && *getenv("VFIOCONF_LOCALEDIR")
+					? getenv("VFIOCONF_LOCALEDIR") : LOCALEDIR);
 	textdomain(PACKAGE);
 #endif
 	cli.scan.sr.root = "/";
@@ -201,6 +211,9 @@ int main(int argc, char **argv)
 		case OPT_FORCE:
 			cli.force = true;
 			break;
+		case OPT_TAKE_FROM_HOST:
+			cli.take_from_host = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -229,7 +242,7 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		optind++;
-	} else if (isatty(0) && isatty(1)) {
+	} else if ((isatty(0) && isatty(1)) || getenv("VFIOCONF_HEADLESS")) {
 		cmd = &tui_command;
 	} else {
 		cmd = &cli_commands[0];

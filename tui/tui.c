@@ -254,7 +254,7 @@ static void tree_draw(struct tui *t)
 			fill_line(2 + y);
 		attroff(A_REVERSE | A_BOLD | A_COLOR);
 	}
-	draw_footer(t, _(" Space tick  g group  Enter open  d details  p preview  h history  ? help  q quit"));
+	draw_footer(t, _("Space tick  g group  Enter open  d info  p preview  h history  ? help  q quit"));
 }
 
 static const struct row *cur_row(const struct tui *t)
@@ -268,12 +268,17 @@ static void tick(struct tui *t, size_t di, bool on)
 	const struct device *d = &t->inv.devices[di];
 
 	t->ticked[di] = on;
+	if (!on)
+		t->confirmed[di] = false;
 	if ((d->class_code >> 16) != 0x03)
 		return;
 	for (size_t j = 0; j < t->inv.n_devices; j++) {
 		const struct device *o = &t->inv.devices[j];
-		if (j != di && !(o->flags & DEV_BRIDGE) && pci_addr_same_slot(&o->addr, &d->addr))
+		if (j != di && !(o->flags & DEV_BRIDGE) && pci_addr_same_slot(&o->addr, &d->addr)) {
 			t->ticked[j] = on;
+			if (!on)
+				t->confirmed[j] = false;
+		}
 	}
 }
 
@@ -285,6 +290,30 @@ static const char *untickable(const struct device *d)
 	if (d->flags & DEV_HOST_CRITICAL)
 		return d->reasons.n ? d->reasons.v[0] : _("host-critical");
 	return NULL;
+}
+
+static void read_line(struct tui *t, int y, const char *prompt, char *buf, int n);
+
+/* A device the host needs is ticked only when the user types its address
+ * in full (DESIGN.md, Safety); the preview then says what the host loses. */
+static void take_from_host(struct tui *t, size_t di)
+{
+	const struct device *d = &t->inv.devices[di];
+	char prompt[160], typed[32] = "";
+
+	/* the reason on the message line, the question where the keys were */
+	snprintf(t->status, sizeof(t->status), "%s: %s", d->addr_str, untickable(d));
+	snprintf(prompt, sizeof(prompt), _("Type %s to take it from the host anyway: "), d->addr_str);
+	read_line(t, LINES - 1, prompt, typed, sizeof(typed));
+	if (strcmp(typed, d->addr_str) != 0) {
+		snprintf(t->status, sizeof(t->status), _("%s stays with the host (its address was not typed)"),
+			 d->addr_str);
+		return;
+	}
+	tick(t, di, true);
+	t->confirmed[di] = true;
+	t->dirty = 1;
+	snprintf(t->status, sizeof(t->status), _("%s ticked on your word: p shows what the host loses"), d->addr_str);
 }
 
 static void open_preview(struct tui *t);
@@ -345,8 +374,11 @@ static bool tree_act(struct tui *t, enum action a)
 			break;
 		}
 		if (untickable(&t->inv.devices[r->dev]) && !t->ticked[r->dev]) {
-			snprintf(t->status, sizeof(t->status), "%s: %s", t->inv.devices[r->dev].addr_str,
-				 untickable(&t->inv.devices[r->dev]));
+			if (t->inv.devices[r->dev].flags & DEV_BRIDGE)
+				snprintf(t->status, sizeof(t->status), "%s: %s", t->inv.devices[r->dev].addr_str,
+					 untickable(&t->inv.devices[r->dev]));
+			else
+				take_from_host(t, r->dev);
 			break;
 		}
 		tick(t, r->dev, !t->ticked[r->dev]);
@@ -578,7 +610,7 @@ static void open_preview(struct tui *t)
 	for (size_t i = 0; i < t->inv.n_devices; i++)
 		any = any || t->ticked[i];
 	/* with the IOMMU off, the first plan is the one that turns it on */
-	intent_build(&t->inv, &t->cli->settings, t->ticked, !inventory_iommu_enabled(&t->inv), &want);
+	intent_build(&t->inv, &t->cli->settings, t->ticked, t->confirmed, !inventory_iommu_enabled(&t->inv), &want);
 	planner_run(&t->cli->scan.sr, &t->inv, &t->cli->settings, &want, &po, &plan, &log);
 	if (!any && !inventory_iommu_enabled(&t->inv))
 		strbuf_puts(&sb, _("The IOMMU is off: this plan turns it on. IOMMU groups appear after that reboot.\n"));
@@ -632,12 +664,15 @@ static void ticks_from_state(struct tui *t)
 	struct log log = {0};
 
 	memset(t->ticked, 0, t->inv.n_devices * sizeof(bool));
+	memset(t->confirmed, 0, t->inv.n_devices * sizeof(bool));
 	if (read_file(full, 1u << 20, &text, NULL) == 0) {
 		state_parse(&st, text, full, &log);
 		for (size_t i = 0; i < st.n_dev; i++) {
 			struct device *d = inventory_find_str(&t->inv, st.dev[i].addr);
-			if (d)
+			if (d) {
 				t->ticked[d - t->inv.devices] = true;
+				t->confirmed[d - t->inv.devices] = st.dev[i].taken_from_host;
+			}
 		}
 		state_free(&st);
 	}
@@ -659,8 +694,12 @@ static int outside(struct tui *t, int (*fn)(struct tui *))
 	r = fn(t);
 	printf(_("\nPress Enter to return to vfioconf."));
 	fflush(stdout);
-	while ((c = getchar()) != EOF && c != '\n')
-		;
+	/* read(2), not stdio: curses reads the same fd byte by byte, and a
+	 * stdio buffer would swallow keys queued after the Enter */
+	do {
+		char b;
+		c = read(0, &b, 1) == 1 ? b : EOF;
+	} while (c != EOF && c != '\n');
 	reset_prog_mode();
 	curses_on = 1;
 	refresh();
@@ -765,18 +804,30 @@ static bool confirm_quit(struct tui *t)
 	return c == 'y' || c == 'Y';
 }
 
+/* One line typed at line y after prompt, echoed, over the screen as drawn. */
+static void read_line(struct tui *t, int y, const char *prompt, char *buf, int n)
+{
+	size_t w = mbstowcs(NULL, prompt, 0); /* columns, near enough */
+
+	if (w == (size_t)-1)
+		w = strlen(prompt);
+	t->view->draw(t);
+	line_at(y, prompt);
+	move(y, w < (size_t)COLS ? (int)w : COLS - 1);
+	echo();
+	curs_set(1);
+	getnstr(buf, n - 1);
+	noecho();
+	curs_set(0);
+	t->status[0] = '\0';
+}
+
 static void do_search(struct tui *t)
 {
 	char q[64] = "";
 
-	snprintf(t->status, sizeof(t->status), "/");
-	t->view->draw(t);
-	move(LINES - 2, 1);
-	echo();
-	curs_set(1);
-	getnstr(q, sizeof(q) - 1);
-	noecho();
-	curs_set(0);
+	t->status[0] = '\0';
+	read_line(t, LINES - 2, "/", q, sizeof(q));
 	if (q[0])
 		snprintf(t->search, sizeof(t->search), "%s", q);
 	/* open every group so the match can be shown */
@@ -824,6 +875,7 @@ int tui_run(struct cli *cli)
 			t.initrd = (*b)->name;
 	strbuf_free(&why);
 	t.ticked = xcalloc(t.inv.n_devices + 1, sizeof(bool));
+	t.confirmed = xcalloc(t.inv.n_devices + 1, sizeof(bool));
 	t.open = xcalloc(t.inv.n_groups + 1, sizeof(bool));
 	for (size_t g = 0; g <= t.inv.n_groups; g++)
 		t.open[g] = true;
@@ -843,7 +895,10 @@ int tui_run(struct cli *cli)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
-	initscr();
+	if (term_open(&t.term) < 0) {
+		r = EXIT_FAIL;
+		goto out;
+	}
 	curses_on = 1;
 	cbreak();
 	noecho();
@@ -859,10 +914,10 @@ int tui_run(struct cli *cli)
 		init_pair(PAIR_TICK, COLOR_GREEN, -1);
 		init_pair(PAIR_HEAD, COLOR_WHITE, COLOR_BLUE);
 	}
-	for (;;) {
-		int ch;
+	for (int ch = 0;;) {
 		t.view->draw(&t);
 		refresh();
+		term_frame(&t.term, ch);
 		ch = getch();
 		if (ch == KEY_RESIZE)
 			continue; /* ncurses has the new size: draw again */
@@ -871,8 +926,10 @@ int tui_run(struct cli *cli)
 		if (!t.view->act(&t, key_action(ch)))
 			break;
 	}
-	endwin();
+	term_close(&t.term);
 	curses_on = 0;
+	r = EXIT_OK;
+out:
 	strv_free(&t.text);
 	if (t.have_plan) {
 		plan_free(&t.plan);
@@ -880,7 +937,8 @@ int tui_run(struct cli *cli)
 	}
 	free(t.rows);
 	free(t.ticked);
+	free(t.confirmed);
 	free(t.open);
 	inventory_free(&t.inv);
-	return EXIT_OK;
+	return r;
 }

@@ -12,6 +12,7 @@
 #include "core/inventory.h"
 #include "core/plan.h"
 #include "tui/cli.h"
+#include "tui/term.h"
 
 enum action {
 	ACT_NONE,
@@ -34,6 +35,7 @@ struct tui {
 	struct cli *cli;
 	struct inventory inv;
 	bool *ticked;          /* one per device */
+	bool *confirmed;       /* one per device: host-critical, its address typed */
 	bool *open;            /* one per group (+1: the ungrouped) */
 	struct row *rows;
 	size_t nrows, cur, top;
@@ -52,6 +54,7 @@ struct tui {
 	struct intent want;
 	struct plan plan;
 	bool have_plan;
+	struct term_screen term;
 };
 
 struct view {

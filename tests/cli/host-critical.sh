@@ -71,4 +71,36 @@ out=$("$VFIOCONF" --root "$r/root" --sysfs "$r/sys" --procfs "$r/proc" list --js
 	jq -c '[.host.mounts[] | "\(.target)=\(.devices | join(","))"]')
 expect_eq "rescue: installed root's mounts under ROOT are found" '["/=0000:00:17.0","/boot/efi=0000:00:17.0","swap=0000:00:17.0"]' "$out"
 
+# Forcing one: only with its full address typed out (--take-from-host), and
+# then with a warning that says what the host loses and how to come back.
+vf z170 plan --select 0000:00:01.0,0000:00:1f.6 >"$tmp/o" 2>&1
+expect_eq "the SSH NIC alone is refused (exit 1)" 1 $?
+expect_contains "the refusal says why" "$tmp/o" "0000:00:1f.6 (Ethernet Connection (2) I219-V) stays with the host: carries this SSH session"
+vf z170 plan --select 0000:00:1f.6 --take-from-host 0000:00:1f.6 >"$tmp/o" 2>&1
+expect_eq "typed out: planned (exit 0)" 0 $?
+expect_contains "typed out: the warning" "$tmp/o" "0000:00:1f.6 (Ethernet Connection (2) I219-V) is taken from the host, as you confirmed: carries this SSH session"
+expect_contains "typed out: the way back" "$tmp/o" "vfioconf --root /mnt rollback"
+vf z170 plan --select 0000:00:1f.6 --take-from-host 00:1f.6 >"$tmp/o" 2>&1
+expect_eq "a short address is not a confirmation (exit 2)" 2 $?
+expect_contains "it asks for the full one" "$tmp/o" "type the full address, 0000:00:1f.6"
+vf z170 plan --select 0000:02:00.0 --take-from-host 0000:02:00.0 >"$tmp/o" 2>&1
+expect_eq "a device the host does not need: exit 2" 2 $?
+expect_contains "and why" "$tmp/o" "0000:02:00.0 is not a device the host needs; --select is enough"
+vf z170 plan --select 0000:02:00.0 --take-from-host 0000:00:1f.6 >"$tmp/o" 2>&1
+expect_eq "confirming an unselected device: exit 2" 2 $?
+expect_contains "and why" "$tmp/o" "0000:00:1f.6 is not selected; add it to --select"
+
+# apply keeps the confirmation in devices.conf: the next plan is quiet
+cp -a "$ROOTS/debian" "$tmp/deb"
+d="$tmp/deb"
+dv() { SSH_CONNECTION=$(cat "$d/ssh_connection") "$VFIOCONF" --root "$d/root" --sysfs "$d/sys" --procfs "$d/proc" "$@"; }
+dv apply --select 0000:00:1f.6 --take-from-host 0000:00:1f.6 --yes --no-regenerate >"$tmp/o" 2>&1
+expect_eq "apply with the confirmation: exit 0" 0 $?
+expect_contains "devices.conf records it" "$d/root/etc/vfioconf/devices.conf" "taken-from-host = yes"
+dv plan >"$tmp/o" 2>&1
+expect_eq "re-plan from devices.conf: exit 0" 0 $?
+expect_contains "re-plan from devices.conf: nothing to do" "$tmp/o" "Nothing to do"
+dv plan --select 0000:00:1f.6 >"$tmp/o" 2>&1
+expect_eq "a new --select must confirm again (exit 1)" 1 $?
+
 finish

@@ -82,4 +82,17 @@ expect_eq "unknown option: exit 2" 2 "$rc"
 vf z170 list extra >/dev/null 2>"$tmp/e"; rc=$?
 expect_eq "list with a stray argument: exit 2" 2 "$rc"
 
+# The IOMMU's kind comes from what the kernel lists, not from the CPU:
+# QEMU TCG pairs an AMD CPU with intel-iommu (seen in make check-vm).
+cp -a "$ROOTS/z170" "$tmp/m"
+sed -i 's/GenuineIntel/AuthenticAMD/' "$tmp/m/proc/cpuinfo"
+"$VFIOCONF" --root "$tmp/m/root" --sysfs "$tmp/m/sys" --procfs "$tmp/m/proc" list --json >"$tmp/j"
+expect_eq "AMD CPU with a dmar unit: intel_iommu=on" "amd intel intel_iommu=on" \
+	"$(jq -r '"\(.host.cpu_vendor) \(.iommu.vendor) \(.iommu.enable_param)"' "$tmp/j")"
+mv "$tmp/m/sys/class/iommu/dmar0" "$tmp/m/sys/class/iommu/ivhd0"
+sed -i 's/AuthenticAMD/GenuineIntel/' "$tmp/m/proc/cpuinfo"
+"$VFIOCONF" --root "$tmp/m/root" --sysfs "$tmp/m/sys" --procfs "$tmp/m/proc" list --json >"$tmp/j"
+expect_eq "Intel CPU with an ivhd unit: amd_iommu=on" "intel amd amd_iommu=on" \
+	"$(jq -r '"\(.host.cpu_vendor) \(.iommu.vendor) \(.iommu.enable_param)"' "$tmp/j")"
+
 finish

@@ -42,7 +42,7 @@ start debian LC_ALL=C.UTF-8
 see "header: host facts" "IOMMU on (Intel)  boot: grub  initramfs: initramfs-tools"
 see "tree: groups with a mark" "▾ Group 0   1 device"
 see "tree: the root disk's group is marked HOST" "Group 4   1 device  HOST: stays with the host"
-see "footer: the keys" " Space tick  g group  Enter open"
+see "footer: the keys, whole" "Space tick  g group  Enter open  d info  p preview  h history  ? help  q quit"
 screen >"$tmp/s1"
 lines=$(wc -l <"$tmp/s1")
 expect_eq "80x24: 24 lines" 24 "$lines"
@@ -63,7 +63,11 @@ see "preview: End shows the commands" "/usr/sbin/update-grub    (regenerate grub
 keys Escape
 see "back to the tree" "tick addr"
 keys / ; keys -l I219 ; keys Enter ; keys Space
-see "the SSH NIC cannot be ticked: it says why" "0000:00:1f.6: carries this SSH session (eno1, 192.168.1.10)"
+see "the SSH NIC: Space says why it stays" "0000:00:1f.6: carries this SSH session (eno1, 192.168.1.10)"
+see "the SSH NIC: and asks for its address" "Type 0000:00:1f.6 to take it from the host anyway:"
+keys -l 00:1f.6 ; keys Enter
+see "the SSH NIC: a short address leaves it with the host" "0000:00:1f.6 stays with the host (its address was not typed)"
+see "the SSH NIC: unticked" "[ ] 00:1f.6"
 keys d
 see "details of the device" "Driver in use: e1000e"
 see "details: why it stays" "Stays with the host: carries this SSH session"
@@ -89,10 +93,11 @@ expect_eq "LANG=C: no UTF-8 on screen" "" "$(screen | LC_ALL=C grep -n '[^[:prin
 $T resize-window -t s -x 100 -y 30
 sleep 0.5
 see "resize: redrawn" "tick addr"
-expect_eq "resize: the footer on line 30" " Space tick" "$(screen | sed -n 30p | cut -c1-11)"
+expect_eq "resize: the footer on line 30" "Space tick" "$(screen | sed -n 30p | cut -c1-10)"
 
 # SIGTERM: the terminal comes back
-pid=$(pgrep -f "vfioconf --root $ROOTS/debian/root" | head -1)
+# this window's vfioconf: the child of its shell (other runs may be going)
+pid=$(pgrep -P "$($T display -p -t s '#{pane_pid}')" -f vfioconf | head -1)
 kill -TERM "$pid" 2>/dev/null
 see "SIGTERM: the shell gets the terminal back" "EXITED rc=143"
 

@@ -1,0 +1,83 @@
+#!/bin/sh
+# The curses screen headless (VFIOCONF_HEADLESS=COLSxLINES: keys from
+# stdin, the last screen printed at the end of input; no tty, no tmux), and
+# the German translation on the screen and in --help.
+. "$top_srcdir/tests/lib.sh"
+
+# hl MACHINE SIZE KEYS [ENV...]: the screen after KEYS, in $tmp/screen
+hl() {
+	_m=$1 _s=$2 _k=$3; shift 3
+	printf '%b' "$_k" | env VFIOCONF_HEADLESS="$_s" TERM=xterm-256color "$@" \
+		"$VFIOCONF" --root "$ROOTS/$_m/root" --sysfs "$ROOTS/$_m/sys" --procfs "$ROOTS/$_m/proc" \
+		>"$tmp/screen" 2>"$tmp/err"
+}
+width() { awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }' "$1"; }
+
+# the tree at 80x24, exactly 24 lines, none wider
+hl z170 80x24 ''
+expect_eq "headless: exit 0 at the end of input" 0 $?
+expect_eq "headless: 24 lines" 24 "$(wc -l <"$tmp/screen")"
+expect_eq "headless: no line wider than 80" 1 "$([ "$(LC_ALL=C.UTF-8 width "$tmp/screen")" -le 80 ] && echo 1)"
+expect_contains "headless: the header" "$tmp/screen" " vfioconf  IOMMU on (Intel)"
+expect_contains "headless: the footer, whole" "$tmp/screen" "Space tick  g group  Enter open  d info  p preview  h history  ? help  q quit"
+expect_contains "headless: the root disk's group is marked" "$tmp/screen" "HOST: stays with the host"
+
+# search, tick, preview: the diff of /etc/default/grub is on the screen
+hl fedora 80x40 '/02:00.0\n p'
+expect_contains "headless: preview title" "$tmp/screen" "Preview: what would change"
+expect_contains "headless: the grub diff" "$tmp/screen" "default/grub"
+expect_contains "headless: the GPU's audio function follows it" "$tmp/screen" "0000:02:00.1 GP104 High Definition Audio"
+
+# a device the host needs: Space asks for its address; anything else
+# leaves it with the host, the full address ticks it with a warning
+ssh="SSH_CONNECTION=$(cat "$ROOTS/z170/ssh_connection")"
+hl z170 80x24 '/00:1f.6\n 00:1f.6\n' "$ssh"
+expect_contains "take from host: a short address does not tick" "$tmp/screen" "0000:00:1f.6 stays with the host (its address was not typed)"
+expect_contains "take from host: still unticked" "$tmp/screen" "[ ] 00:1f.6"
+hl z170 80x30 '/00:1f.6\n 0000:00:1f.6\np' "$ssh"
+expect_contains "take from host: the preview warns" "$tmp/screen" "Warning: 0000:00:1f.6 (Ethernet Connection (2) I219-V) is taken from the ho"
+expect_contains "take from host: and binds it" "$tmp/screen" "Bind 1 device to vfio-pci."
+hl z170 80x24 '/00:1f.6\n 0000:00:1f.6\n' "$ssh"
+expect_contains "take from host: ticked" "$tmp/screen" "[x] 00:1f.6"
+
+# bad sizes and terminals: a message and a non-zero exit, never a crash
+hl z170 80by24 ''
+expect_eq "headless: bad size exits 1" 1 $?
+expect_contains "headless: bad size is named" "$tmp/err" "VFIOCONF_HEADLESS='80by24': expected COLSxLINES"
+printf '' | VFIOCONF_HEADLESS=80x24 TERM=no-such-terminal "$VFIOCONF" --root "$ROOTS/z170/root" \
+	--sysfs "$ROOTS/z170/sys" --procfs "$ROOTS/z170/proc" >"$tmp/screen" 2>"$tmp/err"
+expect_eq "headless: unknown terminal exits 1" 1 $?
+expect_contains "headless: unknown terminal is named" "$tmp/err" "unknown terminal type 'no-such-terminal'"
+
+# the figures make bench reports: one line a frame
+hl z170 80x24 'jjk' VFIOCONF_HEADLESS_STATS=1
+expect_eq "headless stats: the first frame and three keys" \
+	"first-frame-us key key key" "$(awk '{ printf "%s%s", (NR > 1) ? " " : "", $1 }' "$tmp/err")"
+
+# ---- German: catalogs from po/de.po, the locale from LANGUAGE
+need msgfmt
+mkdir -p "$tmp/locale/de/LC_MESSAGES"
+if msgfmt -c -o "$tmp/locale/de/LC_MESSAGES/vfioconf.mo" "$top_srcdir/po/de.po" 2>"$tmp/msgfmt"; then
+	ok "de.po: msgfmt -c (formats, plurals, header)"
+else
+	not_ok "de.po: msgfmt -c"; sed 's/^/#   /' "$tmp/msgfmt"
+fi
+de() { env VFIOCONF_LOCALEDIR="$tmp/locale" LC_ALL=C.UTF-8 LANGUAGE=de "$@"; }
+de "$VFIOCONF" --help >"$tmp/help"
+expect_contains "German --help" "$tmp/help" "Aufruf: vfioconf [OPTION]... [BEFEHL] [ARG]..."
+expect_contains "German --help: the commands" "$tmp/help" "nach dem Neustart: sind die Geräte wie eingerichtet an vfio-pci?"
+de "$VFIOCONF" frobnicate 2>"$tmp/err"
+expect_contains "German error" "$tmp/err" "unbekannter Befehl „frobnicate“"
+de "$VFIOCONF" --root "$ROOTS/twin-gpus/root" --sysfs "$ROOTS/twin-gpus/sys" \
+	--procfs "$ROOTS/twin-gpus/proc" plan --select 0000:02:00.0 >"$tmp/plan" 2>&1
+expect_contains "German plural: two devices" "$tmp/plan" "2 Geräte an vfio-pci binden:"
+
+hl z170 80x24 '' VFIOCONF_LOCALEDIR="$tmp/locale" LC_ALL=C.UTF-8 LANGUAGE=de
+expect_contains "German screen: the column header" "$tmp/screen" "Wahl Adr.     Name"
+expect_contains "German screen: the footer" "$tmp/screen" "Leer Haken  g Gruppe"
+expect_contains "German screen: a group" "$tmp/screen" "Gruppe 4   1 Gerät  HOST: bleibt beim Host"
+expect_eq "German screen: no line wider than 80" 1 "$([ "$(LC_ALL=C.UTF-8 width "$tmp/screen")" -le 80 ] && echo 1)"
+hl z170 80x24 '?' VFIOCONF_LOCALEDIR="$tmp/locale" LC_ALL=C.UTF-8 LANGUAGE=de
+expect_contains "German help screen from the key table" "$tmp/screen" "Gerät für vfio-pci an- oder abhaken"
+
+finish

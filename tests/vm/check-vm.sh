@@ -1,0 +1,359 @@
+#!/bin/sh
+# tests/vm/check-vm.sh - make check-vm: proof on a real kernel.
+#
+# Fixtures prove our reading of files; this proves the host comes up with
+# the right devices on vfio-pci. For each initramfs system (initramfs-tools
+# with GRUB's /etc/default/grub, dracut with /etc/kernel/cmdline):
+#   1. a Debian 12 root (debootstrap, cached under VFIOCONF_VM_CACHE), with
+#      this build installed by make install DESTDIR=, packed by mke2fs -d;
+#   2. boot it in QEMU (q35, intel-iommu, TCG) on a topology with two
+#      identical e1000e NICs on their own root ports, a two-function slot
+#      and a PCIe-to-PCI bridge with two devices behind it; inside, compare
+#      `vfioconf list --json` with what the kernel shows in /sys;
+#   3. on this side, `vfioconf --root ROOT --sysfs CAP/sys --procfs CAP/proc
+#      apply --select <the second twin> --yes` (CAP: the VM's sysfs, as a
+#      rescue system would see it; regeneration runs the real
+#      update-initramfs or dracut in a chroot), take the kernel command line
+#      the way the boot loader would, boot, and check that exactly that NIC
+#      is on vfio-pci, its twin on e1000e, nothing else moved, and that
+#      `vfioconf status` exits 0 inside;
+#   4. undo, boot: every device back on its driver;
+#   5. (initramfs-tools) one function of the two-function slot: the plan
+#      warns; boot and show what the kernel does with it.
+# Ends with a table: topology x initramfs x step -> pass/fail, boot times.
+# Needs root, qemu-system-x86, debootstrap, e2fsprogs, jq, and the Debian
+# mirror (VFIOCONF_VM_MIRROR) the first time. Exit 77 (skip) without root.
+set -eu
+
+srcdir=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+vm=$srcdir/tests/vm
+build=$PWD
+cache=${VFIOCONF_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfioconf-vm}
+mirror=${VFIOCONF_VM_MIRROR:-http://deb.debian.org/debian}
+work=$build/tests/vm/work
+boot_timeout=${VFIOCONF_VM_TIMEOUT:-300}
+flavors=${VFIOCONF_VM_FLAVORS:-initramfs-tools dracut}
+topology="q35: 2x e1000e twins, 2-function slot, PCIe-to-PCI bridge"
+suite=bookworm
+packages=kmod,initramfs-tools,zstd,linux-image-amd64,udev,systemd-sysv,libncursesw6,libpci3,libkmod2,libinih1
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "check-vm: needs root (debootstrap, chroot, mke2fs -d keeping owners); skipped"
+	exit 77
+fi
+for t in qemu-system-x86_64 debootstrap mke2fs jq tar unshare; do
+	command -v "$t" >/dev/null || {
+		echo "check-vm: $t is missing: apt-get install qemu-system-x86 debootstrap e2fsprogs jq" \
+			"(./dev.sh check-vm does it)" >&2
+		exit 1
+	}
+done
+
+mkdir -p "$cache" "$work"
+results=$work/results
+: >"$results"
+failed=0
+t_start=$(date +%s)
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+log() { printf '%s check-vm: %s\n' "$(date +%H:%M:%S)" "$*"; }
+# record FLAVOR STEP pass|fail [boot seconds] [note]
+record() {
+	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:--}" "${5:-}" >>"$results"
+	[ "$3" = pass ] || failed=$((failed + 1))
+	log "$1: $2: $3${5:+ ($5)}"
+}
+
+# ---- the cached Debian roots
+in_chroot() { # ROOT CMD... with /proc, /sys and /dev, in a private mount namespace
+	r=$1; shift
+	unshare -m sh -c 'r=$1; shift; mount -t proc proc "$r/proc" && mount --rbind /sys "$r/sys" &&
+		mount --rbind /dev "$r/dev" && exec chroot "$r" "$@"' sh "$r" "$@"
+}
+
+key=$(printf '%s %s %s' "$suite" "$packages" "$mirror" | sha256sum | cut -c1-12)
+base=$cache/base-$key
+if [ ! -d "$base" ]; then
+	log "debootstrap $suite into $base (once; about a minute with a good mirror)"
+	rm -rf "$base.tmp"
+	t=$(now_ms)
+	debootstrap --variant=minbase --include="$packages" "$suite" "$base.tmp" "$mirror" \
+		>"$cache/debootstrap.log" 2>&1 || {
+		tail -20 "$cache/debootstrap.log"
+		echo "check-vm: debootstrap failed (log: $cache/debootstrap.log)" >&2
+		exit 1
+	}
+	mv "$base.tmp" "$base"
+	log "debootstrap: $(( ($(now_ms) - t) / 1000 )) s"
+fi
+droot=$cache/dracut-$key
+if echo "$flavors" | grep -qw dracut && [ ! -d "$droot" ]; then
+	log "the dracut root: initramfs-tools replaced by dracut"
+	rm -rf "$droot.tmp"
+	cp -a "$base" "$droot.tmp"
+	cp /etc/resolv.conf "$droot.tmp/etc/resolv.conf"
+	DEBIAN_FRONTEND=noninteractive in_chroot "$droot.tmp" apt-get install -y -q --no-install-recommends \
+		dracut >"$cache/dracut.log" 2>&1 || {
+		tail -20 "$cache/dracut.log"
+		echo "check-vm: installing dracut failed (log: $cache/dracut.log)" >&2
+		exit 1
+	}
+	in_chroot "$droot.tmp" apt-get clean
+	mv "$droot.tmp" "$droot"
+fi
+
+# ---- one working root a flavor
+prepare_root() { # FLAVOR ROOT
+	rm -rf "$2"
+	case $1 in
+	dracut) cp -a "$droot" "$2" ;;
+	*) cp -a "$base" "$2" ;;
+	esac
+	r=$2
+	make -s -C "$build" install DESTDIR="$r" >"$work/install.log" 2>&1 || {
+		cat "$work/install.log"; return 1; }
+	mkdir -p "$r/usr/local/libexec/vfioconf-vmtest"
+	cp "$vm/inside.sh" "$r/usr/local/libexec/vfioconf-vmtest/inside.sh"
+	chmod 755 "$r/usr/local/libexec/vfioconf-vmtest/inside.sh"
+	cat >"$r/etc/systemd/system/vfioconf-vmtest.service" <<-'EOF'
+	[Unit]
+	Description=vfioconf VM test: record what the kernel did, then power off
+	After=systemd-udev-settle.service local-fs.target systemd-modules-load.service
+	Wants=systemd-udev-settle.service
+	[Service]
+	Type=oneshot
+	ExecStart=/usr/local/libexec/vfioconf-vmtest/inside.sh
+	ExecStopPost=/usr/bin/systemctl --no-block poweroff --force
+	StandardOutput=journal+console
+	StandardError=journal+console
+	EOF
+	cat >"$r/etc/systemd/system/vfioconf-vmtest.target" <<-'EOF'
+	[Unit]
+	Description=vfioconf VM test
+	Requires=sysinit.target vfioconf-vmtest.service
+	After=sysinit.target vfioconf-vmtest.service
+	AllowIsolate=yes
+	EOF
+	ln -sfn vfioconf-vmtest.target "$r/etc/systemd/system/default.target"
+	echo "/dev/vda / ext4 rw,relatime 0 1" >"$r/etc/fstab"
+	echo vmtest >"$r/etc/hostname"
+	# the boot loader's configuration, as the distribution ships it
+	case $1 in
+	dracut)
+		echo "root=/dev/vda ro console=ttyS0 intel_iommu=on quiet systemd.show_status=0" \
+			>"$r/etc/kernel/cmdline" ;;
+	*)
+		cat >"$r/etc/default/grub" <<-'EOF'
+		# If you change this file, run 'update-grub' afterwards to update
+		# /boot/grub/grub.cfg.
+		GRUB_DEFAULT=0
+		GRUB_TIMEOUT=5
+		GRUB_DISTRIBUTOR=`lsb_release -i -s 2> /dev/null || echo Debian`
+		GRUB_CMDLINE_LINUX_DEFAULT="quiet"
+		GRUB_CMDLINE_LINUX="console=ttyS0 intel_iommu=on systemd.show_status=0"
+		EOF
+		;;
+	esac
+}
+
+# The command line the boot loader would build from ROOT's files.
+kernel_cmdline() { # FLAVOR ROOT KVER
+	case $1 in
+	dracut) echo "BOOT_IMAGE=/boot/vmlinuz-$3 $(cat "$2/etc/kernel/cmdline")" ;;
+	*)
+		# grub-mkconfig (Debian's 10_linux): GRUB_DISTRIBUTOR needs lsb_release;
+		# that backtick is why the file is sourced by the shell, not read
+		# shellcheck disable=SC2016
+		args=$(sh -c 'lsb_release() { echo Debian; }; . "$1/etc/default/grub"
+			for f in "$1"/etc/default/grub.d/*.cfg; do [ -e "$f" ] && . "$f"; done
+			echo "$GRUB_CMDLINE_LINUX $GRUB_CMDLINE_LINUX_DEFAULT"' sh "$2")
+		echo "BOOT_IMAGE=/boot/vmlinuz-$3 root=/dev/vda ro $args" ;;
+	esac
+}
+
+# boot FLAVOR ROOT NAME: packs ROOT, boots it, unpacks what inside.sh wrote
+# into $work/FLAVOR/NAME; sets boot_s (wall seconds) and returns non-zero
+# when nothing came back.
+boot() {
+	fl=$1 r=$2 d=$work/$1/$3
+	rm -rf "$d"; mkdir -p "$d"
+	kver=$(ls "$r/lib/modules" | head -1)
+	initrd=$r/boot/initrd.img-$kver
+	cmdline=$(kernel_cmdline "$fl" "$r" "$kver")
+	echo "$cmdline" >"$d/cmdline.boot"
+	mke2fs -q -t ext4 -d "$r" -F "$work/$fl/root.img" 2G >/dev/null
+	rm -f "$work/$fl/out.img"; truncate -s 16M "$work/$fl/out.img"
+	t=$(now_ms)
+	timeout "$boot_timeout" qemu-system-x86_64 -nodefaults -machine q35,kernel-irqchip=split \
+		-accel tcg -cpu max -smp 2 -m 1536 -device intel-iommu,intremap=on \
+		-vga std -display none -serial "file:$d/serial.log" -monitor none -no-reboot \
+		-kernel "$r/boot/vmlinuz-$kver" -initrd "$initrd" -append "$cmdline" \
+		-device pcie-root-port,id=rp0,chassis=1,bus=pcie.0,addr=2.0,multifunction=on \
+		-device pcie-root-port,id=rp1,chassis=2,bus=pcie.0,addr=2.1 \
+		-device pcie-root-port,id=rp2,chassis=3,bus=pcie.0,addr=2.2 \
+		-device pcie-root-port,id=rp3,chassis=4,bus=pcie.0,addr=2.3 \
+		-device pcie-root-port,id=rp4,chassis=5,bus=pcie.0,addr=2.4 \
+		-device pcie-root-port,id=rp5,chassis=6,bus=pcie.0,addr=2.5 \
+		-drive "file=$work/$fl/root.img,format=raw,if=none,id=root" -device virtio-blk-pci,drive=root,bus=rp0 \
+		-device e1000e,bus=rp1,mac=52:54:00:00:00:11 -device e1000e,bus=rp2,mac=52:54:00:00:00:12 \
+		-device virtio-net-pci,bus=rp3,addr=0.0,multifunction=on -device virtio-balloon-pci,bus=rp3,addr=0.1 \
+		-device pcie-pci-bridge,id=pb,bus=rp4 -device e1000,bus=pb,addr=1.0 \
+		-device virtio-rng-pci,bus=pb,addr=2.0 \
+		-drive "file=$work/$fl/out.img,format=raw,if=none,id=out" -device virtio-blk-pci,drive=out,bus=rp5 \
+		>"$d/qemu.log" 2>&1 || true
+	boot_s=$(awk -v ms=$(($(now_ms) - t)) 'BEGIN { printf "%.1f", ms / 1000 }')
+	if ! tar -xf "$work/$fl/out.img" -C "$d" 2>/dev/null || [ ! -f "$d/list.json" ]; then
+		log "$fl/$3: the VM wrote nothing back; the end of its console:"
+		tail -25 "$d/serial.log" | sed 's/^/    /'
+		return 1
+	fi
+	sh "$vm/uncapture.sh" "$d" "$d/cap"
+}
+
+# What `vfioconf list --json` says, in kernel.txt's form.
+list_as_kernel() {
+	jq -r '[.groups[].devices[], .ungrouped[]] | sort_by(.address)[] |
+		"\(.address) \(.vendor):\(.device) \(.class) \(.group // "-") \(.driver // "-")"' "$1"
+}
+
+# drivers FILE: "ADDR DRIVER" a line
+drivers() { awk '{ print $1, $5 }' "$1"; }
+
+vf() { # ROOT CAPDIR ARGS...: this build's vfioconf on ROOT with the VM's hardware
+	r=$1 c=$2; shift 2
+	env -u SSH_CONNECTION -u SSH_CLIENT VFIOCONF_CMD_TIMEOUT=900 \
+		"$build/vfioconf" --root "$r" --sysfs "$c/sys" --procfs "$c/proc" "$@"
+}
+
+# tx FLAVOR NAME LOG ARGS...: a transaction from this side on $r with the
+# baseline capture, recorded with its time
+tx() {
+	_fl=$1 _name=$2 _log=$3; shift 3
+	_t=$(now_ms)
+	if vf "$r" "$b/cap" "$@" >"$_log" 2>&1; then
+		record "$_fl" "$_name ($(( ($(now_ms) - _t) / 1000 )) s)" pass
+	else
+		sed 's/^/    /' "$_log" | tail -30
+		record "$_fl" "$_name" fail "" "log: $_log"
+		return 1
+	fi
+}
+
+# expect_drivers FLAVOR STEP NAME [ADDR...]: after that boot, ADDR... are on
+# vfio-pci and every other device on its driver of the baseline boot
+expect_drivers() {
+	_fl=$1 _d=$work/$1/$2 _name=$3; shift 3
+	drivers "$b/cap/kernel.txt" | awk -v l="$*" '
+		BEGIN { n = split(l, a, " "); for (i = 1; i <= n; i++) v[a[i]] = 1 }
+		($1 in v) { $2 = "vfio-pci" } 1' >"$_d/want.txt"
+	drivers "$_d/cap/kernel.txt" >"$_d/got.txt"
+	if cmp -s "$_d/want.txt" "$_d/got.txt"; then
+		record "$_fl" "$_name" pass "$boot_s" "${note:-}"
+	else
+		diff "$_d/want.txt" "$_d/got.txt" | sed 's/^/    /' || true
+		record "$_fl" "$_name" fail "$boot_s" "see $_d"
+	fi
+}
+
+# ---- the steps, a flavor at a time
+for fl in $flavors; do
+	r=$work/$fl/root
+	mkdir -p "$work/$fl"
+	log "$fl: preparing the root"
+	prepare_root "$fl" "$r"
+
+	# 1-2: baseline boot, list against /sys
+	if ! boot "$fl" "$r" baseline; then
+		record "$fl" "boot, nothing configured" fail "$boot_s" "no result"
+		continue
+	fi
+	b=$work/$fl/baseline
+	record "$fl" "boot, nothing configured" pass "$boot_s" \
+		"userspace at $(awk '/^userspace/ { print $2 }' "$b/times") s"
+	if [ "$(cat "$b/list.rc")" = 0 ] && list_as_kernel "$b/list.json" >"$b/list.txt" &&
+		cmp -s "$b/list.txt" "$b/cap/kernel.txt"; then
+		record "$fl" "list --json = /sys ($(wc -l <"$b/list.txt") functions)" pass
+	else
+		diff "$b/cap/kernel.txt" "$b/list.txt" | sed 's/^/    /' || true
+		record "$fl" "list --json = /sys" fail "" "see $b"
+	fi
+	if vf "$r" "$b/cap" list --json >"$b/host-list.json" 2>"$b/host-list.err" &&
+		[ "$(jq -S . "$b/host-list.json")" = "$(jq -S . "$b/list.json")" ]; then
+		record "$fl" "the capture replays: list on this side = inside" pass
+	else
+		record "$fl" "the capture replays: list on this side = inside" fail "" "diff $b/host-list.json $b/list.json"
+	fi
+	[ "$(cat "$b/status.rc")" = 2 ] && record "$fl" "status before: 2 (nothing configured)" pass ||
+		record "$fl" "status before: 2 (nothing configured)" fail "" "got $(cat "$b/status.rc")"
+
+	# 3: apply one of the twins from this side
+	twins=$(awk '$2 == "8086:10d3" { print $1 }' "$b/cap/kernel.txt")
+	sel=$(echo "$twins" | sed -n 2p) twin=$(echo "$twins" | sed -n 1p)
+	if [ -z "$sel" ] || [ -z "$twin" ]; then
+		record "$fl" "two e1000e twins" fail "" "found: $twins"
+		continue
+	fi
+	tx "$fl" "apply --select $sel" "$work/$fl/apply.log" apply --select "$sel" --yes || continue
+	if boot "$fl" "$r" applied; then
+		a=$work/$fl/applied
+		note="" expect_drivers "$fl" applied "boot: $sel on vfio-pci, $twin on e1000e, the rest unchanged" "$sel"
+		[ "$(cat "$a/status.rc")" = 0 ] && record "$fl" "status inside: 0" pass ||
+			{ sed 's/^/    /' "$a/status.txt"; record "$fl" "status inside: 0" fail "" "got $(cat "$a/status.rc")"; }
+	else
+		record "$fl" "boot after apply" fail "$boot_s" "no result"
+	fi
+
+	# 4: undo, boot: as before
+	tx "$fl" "undo" "$work/$fl/undo.log" undo --yes || continue
+	if boot "$fl" "$r" undone; then
+		note="" expect_drivers "$fl" undone "boot after undo: every device on its old driver"
+	else
+		record "$fl" "boot after undo" fail "$boot_s" "no result"
+	fi
+
+	# 5: one function of the two-function slot (once)
+	[ "$fl" = initramfs-tools ] || continue
+	# a function .0 whose .1 shares its group (not a bridge's)
+	mf=$(awk '{ grp[$1] = $4; drv[$1] = $5 }
+		END { for (x in grp) { y = x; sub(/\.0$/, ".1", y)
+			if (x ~ /\.0$/ && (y in grp) && grp[x] == grp[y] && grp[x] != "-" && drv[x] != "pcieport") print x } }' \
+		"$b/cap/kernel.txt" | sort | tail -1)
+	vf "$r" "$b/cap" plan --select "$mf" >"$work/$fl/mf-plan.txt" 2>&1 || true
+	if grep -q "goes to vfio-pci too" "$work/$fl/mf-plan.txt"; then
+		record "$fl" "plan --select $mf warns: the other function goes too" pass "" \
+			"$(grep "goes to vfio-pci too" "$work/$fl/mf-plan.txt" | cut -c3-90)..."
+	else
+		sed 's/^/    /' "$work/$fl/mf-plan.txt" | head -20
+		record "$fl" "plan --select $mf warns: the other function goes too" fail
+	fi
+	tx "$fl" "apply --select $mf" "$work/$fl/mf-apply.log" apply --select "$mf" --yes || continue
+	if boot "$fl" "$r" multifunction; then
+		m=$work/$fl/multifunction
+		sib=$(echo "$mf" | sed 's/\.0$/.1/')
+		note=$(awk -v a="$mf" -v s="$sib" '$1 == a || $1 == s { printf "%s%s %s", n++ ? ", " : "", $1, $5 }' \
+			"$m/cap/kernel.txt")
+		expect_drivers "$fl" multifunction "boot: both functions on vfio-pci, the rest unchanged" "$mf" "$sib"
+		grep -E "vfio[-_]pci" "$m/dmesg-vfio.txt" | sed 's/^/    kernel: /' | head -5
+	else
+		record "$fl" "boot after apply --select $mf" fail "$boot_s" "no result"
+	fi
+	tx "$fl" "undo (the two-function slot)" "$work/$fl/mf-undo.log" undo --yes || true
+done
+
+# ---- the table
+echo
+echo "check-vm: $topology; QEMU TCG, $(uname -m); $(( $(date +%s) - t_start )) s in all"
+awk -F '\t' '
+	{ fl[NR] = $1; st[NR] = $2; rs[NR] = $3; bt[NR] = $4; nt[NR] = $5
+	  if (length($2) > w) w = length($2) }
+	END {
+		printf "%-16s %-*s %-4s %7s  %s\n", "initramfs", w, "step", "", "boot s", "note"
+		for (i = 1; i <= NR; i++)
+			printf "%-16s %-*s %-4s %7s  %s\n", fl[i], w, st[i], rs[i] == "pass" ? "PASS" : "FAIL", bt[i], nt[i]
+	}' "$results"
+echo
+if [ "$failed" -gt 0 ]; then
+	echo "check-vm: $failed step(s) failed; logs under $work"
+	exit 1
+fi
+echo "check-vm: every step passed"
