@@ -53,8 +53,9 @@ int term_open(struct term_screen *tm)
 	}
 	tm->out = tmpfile();
 	if (!tm->out) {
-		fprintf(stderr, "%s: headless screen: %s\n", PACKAGE, strerror(errno));
-		return -errno;
+		int e = errno;
+		fprintf(stderr, "%s: headless screen: %s\n", PACKAGE, strerror(e));
+		return -e;
 	}
 	/* /dev/null and a file have no window size: ncurses takes these */
 	snprintf(num, sizeof(num), "%u", ncols);
@@ -100,9 +101,11 @@ void term_frame(struct term_screen *tm, int key)
 {
 	long bytes;
 
+	if (!tm->headless)
+		return;
+	bytes = drain(tm); /* every frame: a long scripted run keeps no backlog */
 	if (!tm->stats)
 		return;
-	bytes = drain(tm);
 	if (!tm->frames++)
 		fprintf(stderr, "first-frame-us %ld bytes %ld\n", since_start_us(), bytes);
 	else
