@@ -189,8 +189,9 @@ void cli_print_plan(const struct inventory *inv, const struct intent *want, cons
 			       want->dev[i].method == BIND_IDS ? _("by ID") : _("by address (its ID is shared)"));
 		}
 	} else {
-		printf(want->params.n ? _("Bind no device; only turn the IOMMU on.\n")
-				      : _("Bind no device: take out everything vfioconf set up.\n"));
+		printf(plan->refusals.n  ? _("Bind no device: what was selected is refused (below).\n")
+		       : want->params.n ? _("Bind no device; only turn the IOMMU on.\n")
+					: _("Bind no device: take out everything vfioconf set up.\n"));
 	}
 	print_list(_("Backends:"), &plan->backends);
 	print_list(_("Refused:"), &plan->refusals);

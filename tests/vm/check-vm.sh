@@ -286,6 +286,27 @@ for fl in $flavors; do
 	[ "$(cat "$b/status.rc")" = 2 ] && record "$fl" "status before: 2 (nothing configured)" pass ||
 		record "$fl" "status before: 2 (nothing configured)" fail "" "got $(cat "$b/status.rc")"
 
+	# the PCIe-to-PCI bridge: its devices share one group, so the plan for
+	# one names the other; the bridge itself is refused (plans only)
+	behind=$(awk '$2 == "8086:100e" { print $1 }' "$b/cap/kernel.txt" | head -1)
+	grp=$(awk -v a="$behind" '$1 == a { print $4 }' "$b/cap/kernel.txt")
+	other=$(awk -v a="$behind" -v g="$grp" '$4 == g && $1 != a && $3 != "0604" { print $1 }' "$b/cap/kernel.txt" | head -1)
+	bridge=$(awk -v g="$grp" '$4 == g && $3 == "0604" { print $1 }' "$b/cap/kernel.txt" | head -1)
+	vf "$r" "$b/cap" plan --select "$behind" >"$work/$fl/bridge-plan.txt" 2>&1 || true
+	if [ -n "$other" ] && grep -q "IOMMU group $grp also holds $other" "$work/$fl/bridge-plan.txt"; then
+		record "$fl" "plan --select $behind (behind the bridge) warns: group $grp also holds $other" pass
+	else
+		sed 's/^/    /' "$work/$fl/bridge-plan.txt" | head -12
+		record "$fl" "plan --select $behind (behind the bridge) warns about its group" fail
+	fi
+	if ! vf "$r" "$b/cap" plan --select "$bridge" >"$work/$fl/bridge-self.txt" 2>&1 &&
+		grep -q "$bridge .* is a bridge: bridges stay with the host" "$work/$fl/bridge-self.txt"; then
+		record "$fl" "plan --select $bridge (the bridge) is refused" pass
+	else
+		sed 's/^/    /' "$work/$fl/bridge-self.txt" | head -12
+		record "$fl" "plan --select $bridge (the bridge) is refused" fail
+	fi
+
 	# 3: apply one of the twins from this side
 	twins=$(awk '$2 == "8086:10d3" { print $1 }' "$b/cap/kernel.txt")
 	sel=$(echo "$twins" | sed -n 2p) twin=$(echo "$twins" | sed -n 1p)
