@@ -20,9 +20,13 @@
 #   4. undo, boot: every device back on its driver;
 #   5. (initramfs-tools) one function of the two-function slot: the plan
 #      warns; boot and show what the kernel does with it.
+# Plans alone (no boot) check the bridge's group: a device behind it names
+# the other, and the bridge itself is refused.
 # Ends with a table: topology x initramfs x step -> pass/fail, boot times.
 # Needs root, qemu-system-x86, debootstrap, e2fsprogs, jq, and the Debian
 # mirror (VFIOCONF_VM_MIRROR) the first time. Exit 77 (skip) without root.
+# VFIOCONF_VM_FLAVORS="initramfs-tools" runs one system; VFIOCONF_VM_TIMEOUT
+# bounds each boot (seconds, default 300); logs stay in tests/vm/work.
 set -eu
 
 srcdir=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
