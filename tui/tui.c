@@ -77,6 +77,36 @@ static enum action key_action(int ch)
 	return ACT_NONE;
 }
 
+/* The movement keys over a position in [0, last] (the tree's cursor, a
+ * text view's first line): true when a was one of them. */
+static bool move_in(size_t *pos, size_t last, size_t page, enum action a)
+{
+	switch (a) {
+	case ACT_UP:
+		if (*pos > 0)
+			(*pos)--;
+		return true;
+	case ACT_DOWN:
+		if (*pos < last)
+			(*pos)++;
+		return true;
+	case ACT_PGUP:
+		*pos = *pos > page ? *pos - page : 0;
+		return true;
+	case ACT_PGDN:
+		*pos = *pos + page < last ? *pos + page : last;
+		return true;
+	case ACT_HOME:
+		*pos = 0;
+		return true;
+	case ACT_END:
+		*pos = last;
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* ---- drawing helpers ---- */
 
 enum { PAIR_BAR = 1, PAIR_BAD, PAIR_TICK, PAIR_HEAD };
@@ -331,27 +361,9 @@ static bool tree_act(struct tui *t, enum action a)
 	int page = LINES - 5 > 1 ? LINES - 5 : 1;
 
 	t->status[0] = '\0';
+	if (move_in(&t->cur, t->nrows ? t->nrows - 1 : 0, (size_t)page, a))
+		return true;
 	switch (a) {
-	case ACT_UP:
-		if (t->cur > 0)
-			t->cur--;
-		break;
-	case ACT_DOWN:
-		if (t->cur + 1 < t->nrows)
-			t->cur++;
-		break;
-	case ACT_PGUP:
-		t->cur = t->cur > (size_t)page ? t->cur - (size_t)page : 0;
-		break;
-	case ACT_PGDN:
-		t->cur = t->cur + (size_t)page < t->nrows ? t->cur + (size_t)page : (t->nrows ? t->nrows - 1 : 0);
-		break;
-	case ACT_HOME:
-		t->cur = 0;
-		break;
-	case ACT_END:
-		t->cur = t->nrows ? t->nrows - 1 : 0;
-		break;
 	case ACT_OPEN:
 	case ACT_CLOSE:
 	case ACT_TOGGLE:
@@ -468,27 +480,9 @@ static bool text_act(struct tui *t, enum action a)
 {
 	size_t body = LINES > 5 ? (size_t)LINES - 4 : 1, max = t->text.n > body ? t->text.n - body : 0;
 
+	if (move_in(&t->text_top, max, body, a))
+		return true;
 	switch (a) {
-	case ACT_UP:
-		if (t->text_top > 0)
-			t->text_top--;
-		break;
-	case ACT_DOWN:
-		if (t->text_top < max)
-			t->text_top++;
-		break;
-	case ACT_PGUP:
-		t->text_top = t->text_top > body ? t->text_top - body : 0;
-		break;
-	case ACT_PGDN:
-		t->text_top = t->text_top + body < max ? t->text_top + body : max;
-		break;
-	case ACT_HOME:
-		t->text_top = 0;
-		break;
-	case ACT_END:
-		t->text_top = max;
-		break;
 	case ACT_BACK:
 	case ACT_CLOSE:
 	case ACT_TOGGLE:

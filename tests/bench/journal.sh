@@ -8,8 +8,7 @@ srcdir=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 runs=${BENCH_RUNS:-15}
 w=tests/bench/work/journal
 [ -d tests/roots/arch-sdboot ] || make -s tests/roots.stamp
-best() { sort -n | head -1; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. "$srcdir/tests/bench/lib.sh"
 : >"$w.apply"; : >"$w.undo"; : >"$w.cmd"
 i=0
 while [ "$i" -lt "$runs" ]; do

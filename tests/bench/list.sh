@@ -4,6 +4,7 @@
 # Prints figures and the ratio; asserts nothing.
 set -eu
 srcdir=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$srcdir/tests/bench/lib.sh"
 work=tests/bench/work
 runs=${BENCH_RUNS:-7}
 mkdir -p "$work"
@@ -35,8 +36,7 @@ awk 'BEGIN {
 }' >"$desc"
 
 echo "building the benchmark machine ..."
-CC=${CC:-cc} DEPMOD=${DEPMOD:-depmod} sh "$srcdir/tests/tools/build-fixture.sh" \
-	tests/tools/mkfixture "$desc" "$work/big" >/dev/null
+build_machine "$desc" "$work/big"
 m="$work/big"
 ndev=$(ls "$m/sys/bus/pci/devices" | wc -l)
 lspci=$(command -v lspci || echo /usr/bin/lspci)

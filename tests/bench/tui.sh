@@ -7,6 +7,7 @@
 # nothing. Targets (issue 5): first frame <= 50 ms, <= 200 bytes per move.
 set -eu
 srcdir=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$srcdir/tests/bench/lib.sh"
 work=tests/bench/work
 runs=${BENCH_RUNS:-9}
 mkdir -p "$work"
@@ -50,12 +51,10 @@ awk 'BEGIN {
 }' >"$desc"
 
 echo "building the 483-function machine ..."
-CC=${CC:-cc} DEPMOD=${DEPMOD:-depmod} sh "$srcdir/tests/tools/build-fixture.sh" \
-	tests/tools/mkfixture "$desc" "$work/server" >/dev/null
+build_machine "$desc" "$work/server"
 m="$work/server"
 ndev=$(ls "$m/sys/bus/pci/devices" | wc -l)
 vf() { ./vfioconf --root "$m/root" --sysfs "$m/sys" --procfs "$m/proc" "$@"; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 : >"$work/ff"; : >"$work/wall"
 i=0
