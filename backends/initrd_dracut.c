@@ -54,7 +54,8 @@ static int dr_plan(struct plan_ctx *ctx)
 		plan_add_cmd(ctx->plan, (const char *[]){tool, "-f", "--regenerate-all", NULL},
 			     "rebuild the initramfs of every installed kernel");
 		free(tool);
-		ctx_check_initramfs(ctx, "lsinitrd", "boot/initramfs-", ".img");
+		ctx_check_initramfs(ctx, "lsinitrd",
+				    (const struct initramfs_name[]){{"boot/initramfs-", ".img"}, {"boot/initrd.img-", ""}}, 2);
 	}
 	return 0;
 }

@@ -114,7 +114,7 @@ static int it_plan(struct plan_ctx *ctx)
 		plan_add_cmd(ctx->plan, (const char *[]){tool, "-u", "-k", "all", NULL},
 			     "rebuild the initramfs of every installed kernel");
 		free(tool);
-		ctx_check_initramfs(ctx, "lsinitramfs", "boot/initrd.img-", "");
+		ctx_check_initramfs(ctx, "lsinitramfs", (const struct initramfs_name[]){{"boot/initrd.img-", ""}}, 1);
 	}
 	return 0;
 }

@@ -107,16 +107,29 @@ bool ctx_initramfs_inputs_changed(struct plan_ctx *ctx, const char *const *extra
 	return false;
 }
 
-void ctx_check_initramfs(struct plan_ctx *ctx, const char *lister, const char *prefix, const char *suffix)
+void ctx_check_initramfs(struct plan_ctx *ctx, const char *lister, const struct initramfs_name *names,
+			 size_t n_names)
 {
 	for (size_t k = 0; ctx->want->n_dev && k < ctx->inv->host.n_kernels; k++) {
 		const struct kernel_info *ki = &ctx->inv->host.kernels[k];
-		char *c;
-		if (ki->vfio_pci_builtin)
+		size_t pick = 0;
+		char *img, *c;
+		if (ki->vfio_pci_builtin || !n_names)
 			continue; /* no module to find in that image */
-		c = xasprintf("lists %s %s%s%s vfio-pci.ko|vfio_pci.ko", lister, prefix, ki->version, suffix);
+		for (size_t i = 0; i < n_names; i++) {
+			img = xasprintf("%s%s%s", names[i].prefix, ki->version, names[i].suffix);
+			bool found = root_exists(ctx->sr, img);
+			free(img);
+			if (found) {
+				pick = i;
+				break;
+			}
+		}
+		img = xasprintf("%s%s%s", names[pick].prefix, ki->version, names[pick].suffix);
+		c = xasprintf("lists %s %s vfio-pci.ko|vfio_pci.ko", lister, img);
 		plan_add_check(ctx->plan, c);
 		free(c);
+		free(img);
 	}
 }
 

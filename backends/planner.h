@@ -92,10 +92,18 @@ bool ctx_changed(struct plan_ctx *ctx, const char *rel);
  * state file) or any of the extra paths does. NULL-terminated. */
 bool ctx_initramfs_inputs_changed(struct plan_ctx *ctx, const char *const *extra);
 
-/* After regeneration, each installed kernel's image (PREFIX KVER SUFFIX
- * under the root) must list vfio-pci when LISTER is run on it; kernels with
- * vfio-pci built in are skipped. Only when devices are bound. */
-void ctx_check_initramfs(struct plan_ctx *ctx, const char *lister, const char *prefix, const char *suffix);
+/* Where a tool writes a kernel's image: PREFIX KVER SUFFIX under the root. */
+struct initramfs_name {
+	const char *prefix, *suffix;
+};
+
+/* After regeneration, each installed kernel's image must list vfio-pci when
+ * LISTER is run on it; kernels with vfio-pci built in are skipped. Only
+ * when devices are bound. names: the places the tool may write it (dracut:
+ * initramfs-KVER.img, but initrd.img-KVER on Debian); per kernel the one
+ * that exists now, which the tool rewrites, else the first. */
+void ctx_check_initramfs(struct plan_ctx *ctx, const char *lister, const struct initramfs_name *names,
+			 size_t n_names);
 
 /* Kernel parameters kept in some lines of a file: spans of text that are
  * each a command line. */
