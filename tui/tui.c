@@ -591,6 +591,41 @@ static void open_details(struct tui *t)
 	strbuf_free(&sb);
 }
 
+/* Screen columns of s[0..n): UTF-8 continuation bytes take none. */
+static size_t columns(const char *s, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
+/* "LABEL message", word-wrapped at the screen width with the rest indented:
+ * the text view clips long lines, and a refusal or warning must be read
+ * whole (the diffs below stay as they are). */
+static void put_wrapped(struct strbuf *sb, const char *label, const char *msg)
+{
+	size_t width = COLS > 20 ? (size_t)COLS - 1 : 79, col = columns(label, strlen(label));
+
+	strbuf_puts(sb, label);
+	for (const char *w = msg; *w;) {
+		size_t n = strcspn(w, " "), c = columns(w, n);
+		if (n) {
+			if (col + 1 + c > width && col > 2) {
+				strbuf_puts(sb, "\n ");
+				col = 1;
+			}
+			strbuf_putc(sb, ' ');
+			strbuf_add(sb, w, n);
+			col += 1 + c;
+		}
+		w += n;
+		w += strspn(w, " ");
+	}
+	strbuf_putc(sb, '\n');
+}
+
 static void open_preview(struct tui *t)
 {
 	struct intent want;
@@ -615,11 +650,11 @@ static void open_preview(struct tui *t)
 			      d->vendor, d->device, want.dev[i].method == BIND_IDS ? _("by ID") : _("by address"));
 	}
 	for (size_t i = 0; i < plan.refusals.n; i++)
-		strbuf_printf(&sb, "%s %s\n", _("Refused:"), plan.refusals.v[i]);
+		put_wrapped(&sb, _("Refused:"), plan.refusals.v[i]);
 	for (size_t i = 0; i < plan.warnings.n; i++)
-		strbuf_printf(&sb, "%s %s\n", _("Warning:"), plan.warnings.v[i]);
+		put_wrapped(&sb, _("Warning:"), plan.warnings.v[i]);
 	for (size_t i = 0; i < log.n; i++)
-		strbuf_printf(&sb, "%s %s\n", _("Warning:"), log.e[i].msg);
+		put_wrapped(&sb, _("Warning:"), log.e[i].msg);
 	strbuf_putc(&sb, '\n');
 	if (plan_empty(&plan))
 		strbuf_puts(&sb, _("Nothing to do: the system already looks like this.\n"));

@@ -37,6 +37,8 @@ expect_contains "take from host: still unticked" "$tmp/screen" "[ ] 00:1f.6"
 hl z170 80x30 '/00:1f.6\n 0000:00:1f.6\np' "$ssh"
 expect_contains "take from host: the preview warns" "$tmp/screen" "Warning: 0000:00:1f.6 (Ethernet Connection (2) I219-V) is taken from the ho"
 expect_contains "take from host: and binds it" "$tmp/screen" "Bind 1 device to vfio-pci."
+expect_contains "take from host: the warning is wrapped, not clipped" "$tmp/screen" \
+	"  then run 'vfioconf --root /mnt rollback' from a rescue system"
 hl z170 80x24 '/00:1f.6\n 0000:00:1f.6\n' "$ssh"
 expect_contains "take from host: ticked" "$tmp/screen" "[x] 00:1f.6"
 
