@@ -503,21 +503,28 @@ static void scan_ssh(const struct sysroot *sr, const char *conn, struct host_fac
 	iface_to_pci(sr, ifn, &h->ssh_pci, 0);
 }
 
-/* dmar0 (VT-d), ivhd0 (AMD-Vi): the kernel names the units by their kind. */
-static enum cpu_vendor iommu_vendor(const char *class_dir)
+/* SYSFS/class/iommu in one pass: whether it lists any unit, and whose.
+ * The kernel names the units by their kind: dmar0 (VT-d), ivhd0 (AMD-Vi). */
+static void scan_iommu_class(const char *class_dir, struct host_facts *h)
 {
-	enum cpu_vendor v = CPU_UNKNOWN;
 	DIR *d = opendir(class_dir);
 	struct dirent *e;
 
-	while (d && v == CPU_UNKNOWN && (e = readdir(d)))
+	h->iommu_class = false;
+	h->iommu_vendor = CPU_UNKNOWN;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		h->iommu_class = true;
 		if (str_starts_with(e->d_name, "dmar"))
-			v = CPU_INTEL;
+			h->iommu_vendor = CPU_INTEL;
 		else if (str_starts_with(e->d_name, "ivhd"))
-			v = CPU_AMD;
+			h->iommu_vendor = CPU_AMD;
+		if (h->iommu_vendor != CPU_UNKNOWN)
+			break;
+	}
 	if (d)
 		closedir(d);
-	return v;
 }
 
 void host_facts_scan(const struct sysroot *sr, const char *ssh_connection, struct inventory *inv,
@@ -530,8 +537,7 @@ void host_facts_scan(const struct sysroot *sr, const char *ssh_connection, struc
 	h->iommu_groups = dir_has_entries(p);
 	free(p);
 	p = path_join(sr->sysfs, "class/iommu");
-	h->iommu_class = dir_has_entries(p);
-	h->iommu_vendor = iommu_vendor(p);
+	scan_iommu_class(p, h);
 	free(p);
 
 	scan_cpu(sr, h, log);
