@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "backends/scan.h"
+#include "backends/scan/scan.h"
 #include "core/settings.h"
 
 enum {

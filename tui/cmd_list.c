@@ -7,7 +7,7 @@
  */
 #include "config.h"
 
-#include "backends/planner.h"
+#include "backends/boot/planner.h"
 #include "core/analysis.h"
 #include "core/i18n.h"
 #include "core/json.h"

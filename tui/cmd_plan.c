@@ -3,7 +3,7 @@
  */
 #include "config.h"
 
-#include "backends/planner.h"
+#include "backends/boot/planner.h"
 #include "core/i18n.h"
 #include "core/intent.h"
 #include "tui/cli.h"

@@ -4,8 +4,8 @@
  */
 #include "config.h"
 
-#include "backends/journal.h"
-#include "backends/planner.h"
+#include "backends/journal/journal.h"
+#include "backends/boot/planner.h"
 #include "core/analysis.h"
 #include "core/cmdline.h"
 #include "core/i18n.h"

@@ -1,7 +1,7 @@
 /* main.c - option parsing and dispatch for vfioconf. */
 #include "config.h"
 
-#include "backends/sysroot.h"
+#include "backends/sys/sysroot.h"
 #include "core/i18n.h"
 #include "tui/cli.h"
 #include "tui/term.h"

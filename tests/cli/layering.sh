@@ -21,6 +21,6 @@ bad=$(grep -nE '\b(execv[pe]*|execl[pe]*|fork|popen|system|posix_spawn[p]?)[[:sp
 expect_eq "core/ runs no programs" "" "$bad"
 bad=$(grep -nE '#include[[:space:]]*[<"](pci/|libkmod|n?curses)' "$top_srcdir"/core/*.c "$top_srcdir"/core/*.h || true)
 expect_eq "core/ includes none of curses, libpci, libkmod" "" "$bad"
-bad=$(grep -lE '#include[[:space:]]*[<"](n?curses)' "$top_srcdir"/backends/*.c || true)
+bad=$(grep -lE '#include[[:space:]]*[<"](n?curses)' "$top_srcdir"/backends/*/*.c || true)
 expect_eq "backends/ does not draw" "" "$bad"
 finish

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/host_facts.h"
-#include "backends/scan.h"
-#include "backends/sysroot.h"
+#include "backends/scan/host_facts.h"
+#include "backends/scan/scan.h"
+#include "backends/sys/sysroot.h"
 
 static char *base;
 

@@ -1,7 +1,7 @@
 /* kmod_facts.c - what each installed kernel provides, through libkmod. */
 #include "config.h"
 
-#include "backends/kmod_facts.h"
+#include "backends/scan/kmod_facts.h"
 #include "core/util.h"
 
 #include <dirent.h>

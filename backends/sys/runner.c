@@ -1,8 +1,8 @@
 /* runner.c - run a regeneration command inside the root. */
 #include "config.h"
 
-#include "backends/runner.h"
-#include "backends/sysroot.h"
+#include "backends/sys/runner.h"
+#include "backends/sys/sysroot.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,7 @@
 #ifndef VFIOCONF_SCAN_H
 #define VFIOCONF_SCAN_H
 
-#include "backends/sysroot.h"
+#include "backends/sys/sysroot.h"
 #include "core/inventory.h"
 #include "core/log.h"
 

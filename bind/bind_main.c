@@ -13,7 +13,7 @@
  */
 #include "config.h"
 
-#include "backends/sysroot.h"
+#include "backends/sys/sysroot.h"
 #include "core/state.h"
 
 #include <errno.h>

@@ -5,7 +5,7 @@
 #ifndef VFIOCONF_HOST_FACTS_H
 #define VFIOCONF_HOST_FACTS_H
 
-#include "backends/sysroot.h"
+#include "backends/sys/sysroot.h"
 #include "core/inventory.h"
 #include "core/log.h"
 

@@ -1,10 +1,10 @@
 /* scan.c - capture a machine into an inventory. */
 #include "config.h"
 
-#include "backends/scan.h"
-#include "backends/host_facts.h"
-#include "backends/kmod_facts.h"
-#include "backends/pci_scan.h"
+#include "backends/scan/scan.h"
+#include "backends/scan/host_facts.h"
+#include "backends/scan/kmod_facts.h"
+#include "backends/scan/pci_scan.h"
 #include "core/analysis.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* host_facts.c - CPU, command line, IOMMU, mounts, swap and SSH facts. */
 #include "config.h"
 
-#include "backends/host_facts.h"
+#include "backends/scan/host_facts.h"
 #include "core/util.h"
 
 #include <arpa/inet.h>

@@ -1,7 +1,7 @@
 /* sysroot.c - reading files and links beneath the two roots. */
 #include "config.h"
 
-#include "backends/sysroot.h"
+#include "backends/sys/sysroot.h"
 #include "core/util.h"
 
 #include <dirent.h>

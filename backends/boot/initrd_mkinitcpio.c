@@ -5,7 +5,7 @@
  */
 #include "config.h"
 
-#include "backends/planner.h"
+#include "backends/boot/planner.h"
 #include "core/cmdline.h"
 #include "core/shellvar.h"
 

@@ -1,7 +1,7 @@
 /* planner.c - turn an intent into a plan through the backends. */
 #include "config.h"
 
-#include "backends/planner.h"
+#include "backends/boot/planner.h"
 #include "core/cmdline.h"
 #include "core/shellvar.h"
 

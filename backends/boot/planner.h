@@ -8,7 +8,7 @@
 #ifndef VFIOCONF_PLANNER_H
 #define VFIOCONF_PLANNER_H
 
-#include "backends/sysroot.h"
+#include "backends/sys/sysroot.h"
 #include "core/intent.h"
 #include "core/inventory.h"
 #include "core/log.h"

@@ -1,7 +1,7 @@
 /* pci_scan.c - PCI devices and IOMMU groups from sysfs, through libpci. */
 #include "config.h"
 
-#include "backends/pci_scan.h"
+#include "backends/scan/pci_scan.h"
 #include "core/util.h"
 
 #include <dirent.h>

@@ -1,9 +1,9 @@
 /* atomic.c - crash-safe replacement of one file under the root. */
 #include "config.h"
 
-#include "backends/atomic.h"
-#include "backends/failpoint.h"
-#include "backends/sysroot.h"
+#include "backends/sys/atomic.h"
+#include "backends/sys/failpoint.h"
+#include "backends/sys/sysroot.h"
 #include "core/util.h"
 
 #include <errno.h>

@@ -7,7 +7,7 @@
 #ifndef VFIOCONF_KMOD_FACTS_H
 #define VFIOCONF_KMOD_FACTS_H
 
-#include "backends/sysroot.h"
+#include "backends/sys/sysroot.h"
 #include "core/inventory.h"
 #include "core/log.h"
 

@@ -1,7 +1,7 @@
 /* failpoint.c - crash and fault injection. */
 #include "config.h"
 
-#include "backends/failpoint.h"
+#include "backends/sys/failpoint.h"
 
 #include <errno.h>
 #include <stdarg.h>

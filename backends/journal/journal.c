@@ -1,11 +1,11 @@
 /* journal.c - transactions under ROOT/var/lib/vfioconf. */
 #include "config.h"
 
-#include "backends/journal.h"
-#include "backends/atomic.h"
-#include "backends/failpoint.h"
-#include "backends/runner.h"
-#include "backends/sysroot.h"
+#include "backends/journal/journal.h"
+#include "backends/sys/atomic.h"
+#include "backends/sys/failpoint.h"
+#include "backends/sys/runner.h"
+#include "backends/sys/sysroot.h"
 #include "core/sha256.h"
 #include "core/txrec.h"
 

@@ -3,7 +3,7 @@
  */
 #include "config.h"
 
-#include "backends/planner.h"
+#include "backends/boot/planner.h"
 
 #include <dirent.h>
 #include <stdlib.h>

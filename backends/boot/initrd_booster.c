@@ -4,7 +4,7 @@
  */
 #include "config.h"
 
-#include "backends/planner.h"
+#include "backends/boot/planner.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -9,7 +9,7 @@
 #ifndef VFIOCONF_PCI_SCAN_H
 #define VFIOCONF_PCI_SCAN_H
 
-#include "backends/sysroot.h"
+#include "backends/sys/sysroot.h"
 #include "core/inventory.h"
 #include "core/log.h"
 
