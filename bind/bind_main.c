@@ -15,6 +15,7 @@
 
 #include "backends/sys/sysroot.h"
 #include "core/state.h"
+#include "core/status.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -80,8 +81,7 @@ static int bind_one(const char *sysfs, const struct state_device *d, bool dry)
 	}
 	read_attr_hex(dir, "subsystem_vendor", 0xffff, &sv);
 	read_attr_hex(dir, "subsystem_device", 0xffff, &sd);
-	if (v != d->vendor || dv != d->device ||
-	    (d->subsys_vendor && (sv != d->subsys_vendor || sd != d->subsys_device))) {
+	if (!status_fingerprint_matches(d, v, dv, sv, sd)) {
 		say(3, "%s: is %04lx:%04lx (subsystem %04lx:%04lx), expected %04x:%04x (%04x:%04x): "
 		       "the card moved or changed; skipped, run vfioconf",
 		    d->addr, v, dv, sv, sd, d->vendor, d->device, d->subsys_vendor, d->subsys_device);

@@ -4,6 +4,7 @@
 #include "core/intent.h"
 #include "core/analysis.h"
 #include "core/cmdline.h"
+#include "core/selection.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,23 +43,20 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < inv->n_devices; i++)
 		sel[i] = selected[i];
-	/* A GPU's audio, USB and UCSI functions go with it even from another
-	 * group; other functions of a slot only when they share the group
-	 * (the ports of a multi-port NIC in their own groups are separate). */
+	/* what comes along with each selected device (core/selection.c) */
 	for (size_t i = 0; i < inv->n_devices; i++) {
 		const struct device *d = &inv->devices[i];
 		if (!selected[i])
 			continue;
 		for (size_t j = 0; j < inv->n_devices; j++) {
 			const struct device *o = &inv->devices[j];
-			bool gpu = (d->class_code >> 16) == 0x03;
-			if (!sel[j] && !(o->flags & DEV_BRIDGE) && pci_addr_same_slot(&o->addr, &d->addr) &&
-			    (gpu || (o->group >= 0 && o->group == d->group))) {
+			enum companion c = selection_companion(inv, i, j);
+			if (!sel[j] && c != COMPANION_NONE) {
 				char *n;
 				/* a GPU's companions are expected; any other function
 				 * the user did not pick is worth a warning: the host
 				 * loses it too */
-				if (gpu) {
+				if (c == COMPANION_CARD) {
 					n = xasprintf("%s (%s) added: another function of %s's card",
 						      o->addr_str, describe(o), d->addr_str);
 					strv_push(&out->notes, n);

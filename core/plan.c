@@ -90,9 +90,64 @@ void plan_add_cmd(struct plan *p, const char *const *argv, const char *reason)
 	c->reason = xstrdup_or_null(reason);
 }
 
-void plan_add_check(struct plan *p, const char *check)
+char *plan_check_describe(const struct plan_check *c)
 {
-	strv_push_unique(&p->checks, check);
+	struct strbuf sb = {0};
+
+	if (c->kind == PLAN_CHECK_CONTAINS) {
+		strbuf_printf(&sb, "contains %s %s", c->path, c->text);
+	} else {
+		strbuf_printf(&sb, "lists %s %s ", c->lister, c->path);
+		for (size_t i = 0; i < c->any.n; i++)
+			strbuf_printf(&sb, "%s%s", i ? "|" : "", c->any.v[i]);
+	}
+	return strbuf_detach(&sb);
+}
+
+static void add_check(struct plan *p, const struct plan_check *c)
+{
+	char *want = plan_check_describe(c);
+	bool dup = false;
+
+	for (size_t i = 0; i < p->n_checks && !dup; i++) {
+		char *have = plan_check_describe(&p->checks[i]);
+		dup = strcmp(have, want) == 0;
+		free(have);
+	}
+	free(want);
+	if (dup)
+		return;
+	p->checks = xrealloc(p->checks, (p->n_checks + 1) * sizeof(*p->checks));
+	p->checks[p->n_checks] = (struct plan_check){
+		.kind = c->kind, .path = xstrdup(c->path), .text = xstrdup_or_null(c->text),
+		.lister = xstrdup_or_null(c->lister)};
+	for (size_t i = 0; i < c->any.n; i++)
+		strv_push(&p->checks[p->n_checks].any, c->any.v[i]);
+	p->n_checks++;
+}
+
+void plan_add_contains_check(struct plan *p, const char *path, const char *text)
+{
+	struct plan_check c = {.kind = PLAN_CHECK_CONTAINS, .path = (char *)path, .text = (char *)text};
+
+	add_check(p, &c);
+}
+
+void plan_add_lists_check(struct plan *p, const char *lister, const char *image_glob, const char *what,
+			  const char *const *any)
+{
+	struct plan_check c = {.kind = PLAN_CHECK_LISTS, .path = (char *)image_glob, .text = (char *)what,
+			       .lister = (char *)lister};
+
+	for (; *any; any++)
+		strv_push(&c.any, *any);
+	add_check(p, &c);
+	strv_free(&c.any);
+}
+
+void plan_add_artifact(struct plan *p, const char *glob)
+{
+	strv_push_unique(&p->artifacts, glob);
 }
 
 size_t plan_changed_files(const struct plan *p)
@@ -128,7 +183,15 @@ void plan_free(struct plan *p)
 	strv_free(&p->warnings);
 	strv_free(&p->notes);
 	strv_free(&p->backends);
-	strv_free(&p->checks);
+	for (size_t i = 0; i < p->n_checks; i++) {
+		free(p->checks[i].path);
+		free(p->checks[i].text);
+		free(p->checks[i].lister);
+		strv_free(&p->checks[i].any);
+	}
+	free(p->checks);
+	strv_free(&p->artifacts);
+	strv_free(&p->params);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -224,7 +287,14 @@ void plan_render_json(const struct plan *p, struct strbuf *out)
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
-	json_kstrv(&j, "checks", &p->checks);
+	json_key(&j, "checks");
+	json_arr_begin(&j);
+	for (size_t i = 0; i < p->n_checks; i++) {
+		char *d = plan_check_describe(&p->checks[i]);
+		json_str(&j, d);
+		free(d);
+	}
+	json_arr_end(&j);
 	json_kstrv(&j, "refusals", &p->refusals);
 	json_kstrv(&j, "warnings", &p->warnings);
 	json_kstrv(&j, "notes", &p->notes);

@@ -29,6 +29,22 @@ struct plan_cmd {
 	char *reason;
 };
 
+/* What must hold after the commands ran (an exit status is no evidence).
+ * The journal runs these without knowing which tool made the files. */
+enum plan_check_kind {
+	PLAN_CHECK_CONTAINS, /* the generated file path holds text */
+	PLAN_CHECK_LISTS,    /* lister, run on each image matching the glob
+			      * path under the root, prints one of any */
+};
+
+struct plan_check {
+	enum plan_check_kind kind;
+	char *path;       /* root-relative; a glob for LISTS */
+	char *text;       /* CONTAINS; LISTS: what the alternatives are, for people */
+	char *lister;     /* LISTS: a program name, looked up under the root */
+	struct strv any;  /* LISTS */
+};
+
 struct plan {
 	struct plan_file *files;
 	size_t n_files;
@@ -36,11 +52,15 @@ struct plan {
 	size_t n_cmds;
 	struct strv refusals, warnings, notes;
 	struct strv backends; /* "boot: grub (why)", "initramfs: ..." */
-	/* What must hold after the commands ran (an exit status is no
-	 * evidence): "contains PATH TEXT" - the generated file has TEXT;
-	 * "lists LISTER IMAGE-GLOB TEXT" - LISTER run on each image under
-	 * the root prints TEXT. */
-	struct strv checks;
+	/* The kernel parameters vfioconf wants on the command line: the
+	 * intent's and those the initramfs system needs. */
+	struct strv params;
+	struct plan_check *checks;
+	size_t n_checks;
+	/* Files the commands regenerate (root-relative globs): the journal
+	 * copies the ones that exist before the commands run and puts them
+	 * back when the transaction is rolled back. */
+	struct strv artifacts;
 };
 
 /* The bytes a path will have once earlier edits in this plan are applied:
@@ -55,7 +75,17 @@ void plan_set_file(struct plan *p, const char *path, const char *old, size_t old
 /* Appends a command unless the same argv is already planned (the first
  * reason wins). argv is NULL-terminated. */
 void plan_add_cmd(struct plan *p, const char *const *argv, const char *reason);
-void plan_add_check(struct plan *p, const char *check);
+/* A check, unless the same one is planned already. */
+void plan_add_contains_check(struct plan *p, const char *path, const char *text);
+/* what: what the image must hold, in words ("vfio-pci"); any: its names in
+ * the listing (NULL-terminated). */
+void plan_add_lists_check(struct plan *p, const char *lister, const char *image_glob, const char *what,
+			  const char *const *any);
+/* "contains PATH TEXT" or "lists LISTER GLOB A|B", as JSON shows a check;
+ * caller frees. */
+char *plan_check_describe(const struct plan_check *c);
+/* A file (glob) the commands regenerate; duplicates are ignored. */
+void plan_add_artifact(struct plan *p, const char *glob);
 /* True when nothing would change. */
 bool plan_empty(const struct plan *p);
 /* Files whose content really changes (old != new). */

@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include "backends/boot/planner.h"
 #include "core/analysis.h"
 #include "core/i18n.h"
 #include "core/json.h"
@@ -26,15 +25,6 @@ static const struct {
 	{DEV_SSH_NIC, "ssh-nic"},     {DEV_SRIOV_PF, "sriov-pf"},   {DEV_SRIOV_VF, "sriov-vf"},
 	{DEV_SAME_ID, "same-id"},
 };
-
-void cli_print_log(const struct log *log)
-{
-	for (size_t i = 0; i < log->n; i++)
-		fprintf(stderr, "%s: %s: %s\n", PACKAGE,
-			log->e[i].level == LOG_ERROR ? _("error")
-			: log->e[i].level == LOG_WARN ? _("warning") : _("note"),
-			log->e[i].msg);
-}
 
 static void json_hex(struct json *j, const char *key, unsigned v, int width)
 {
@@ -288,43 +278,36 @@ static void print_text(const struct inventory *inv)
 /* Every backend, whether it was found, and why. */
 static int print_backends(struct cli *cli)
 {
-	struct strbuf why = {0};
+	struct app_backends all;
 	struct strbuf out = {0};
 	struct json j;
 
+	app_backends_survey(cli->app, &all);
 	if (cli->json) {
 		json_init(&j, &out, true);
 		json_obj_begin(&j);
 	}
 	for (int k = 0; k < 2; k++) {
-		const struct backend *const *list = k ? initramfs_backends : boot_backends;
-		const char *kind = k ? "initramfs" : "boot";
-		const char *forced = k ? cli->initramfs : cli->bootloader;
-		bool chosen = false;
+		const struct backend_report *v = k ? all.initrd : all.boot;
+		size_t n = k ? all.n_initrd : all.n_boot;
 		if (cli->json) {
-			json_key(&j, kind);
+			json_key(&j, k ? "initramfs" : "boot");
 			json_arr_begin(&j);
 		} else {
 			printf(k ? _("\nInitramfs systems:\n") : _("Boot systems:\n"));
 		}
-		for (; *list; list++) {
-			int found;
-			bool use;
-			strbuf_reset(&why);
-			found = (*list)->detect(&cli->scan.sr, &why) > 0;
-			use = forced ? strcmp(forced, (*list)->name) == 0 : found && !chosen;
-			chosen = chosen || use;
+		for (size_t i = 0; i < n; i++) {
 			if (cli->json) {
 				json_obj_begin(&j);
-				json_kstr(&j, "name", (*list)->name);
-				json_kbool(&j, "detected", found);
-				json_kbool(&j, "chosen", use);
-				json_kstr(&j, "why", found ? strbuf_str(&why) : NULL);
-				json_kstr(&j, "help", (*list)->help);
+				json_kstr(&j, "name", v[i].b->name);
+				json_kbool(&j, "detected", v[i].detected);
+				json_kbool(&j, "chosen", v[i].chosen);
+				json_kstr(&j, "why", v[i].why);
+				json_kstr(&j, "help", v[i].b->help);
 				json_obj_end(&j);
 			} else {
-				printf("  %s %-16s %s\n", use ? "*" : found ? "+" : " ", (*list)->name,
-				       found ? strbuf_str(&why) : _("not found"));
+				printf("  %s %-16s %s\n", v[i].chosen ? "*" : v[i].detected ? "+" : " ", v[i].b->name,
+				       v[i].detected ? v[i].why : _("not found"));
 			}
 		}
 		if (cli->json)
@@ -337,35 +320,31 @@ static int print_backends(struct cli *cli)
 	} else {
 		printf(_("\n* used, + found but not used (override with --bootloader/--initramfs)\n"));
 	}
-	strbuf_free(&why);
+	app_backends_free(&all);
 	strbuf_free(&out);
 	return EXIT_OK;
 }
 
 int cmd_list(struct cli *cli)
 {
-	struct inventory inv = {0};
-	struct log *log = &cli->log;
-	int r;
+	struct app *a = cli->app;
 
 	if (cli->argc > 0) {
 		fprintf(stderr, _("%s: list: unexpected argument '%s'\n"), PACKAGE, cli->argv[0]);
 		return EXIT_USAGE;
 	}
 	if (cli->backends) {
-		cli_print_log(log);
+		report_log(&a->log);
 		return print_backends(cli);
 	}
-	r = scan_system(&cli->scan, &inv, log);
-	cli_print_log(log);
-	if (r < 0) {
-		inventory_free(&inv);
+	if (app_scan(a) < 0) {
+		report_log(&a->log);
 		return EXIT_FAIL;
 	}
+	report_log(&a->log);
 	if (cli->json)
-		print_json(&inv, &cli->settings, log);
+		print_json(&a->inv, &a->settings, &a->log);
 	else
-		print_text(&inv);
-	inventory_free(&inv);
+		print_text(&a->inv);
 	return EXIT_OK;
 }

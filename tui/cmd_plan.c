@@ -3,126 +3,43 @@
  */
 #include "config.h"
 
-#include "backends/boot/planner.h"
 #include "core/i18n.h"
-#include "core/intent.h"
 #include "tui/cli.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Where vfioconf-bind lives on the target: the first installed one, else
- * where this build installs it. */
-const char *cli_bind_helper(const struct sysroot *sr)
+/* The app's word on the flags, in the user's language. */
+static void say_select_error(const struct app_select_error *e)
 {
-	static const char *const paths[] = {
-		"usr/libexec/vfioconf/vfioconf-bind", "usr/lib/vfioconf/vfioconf-bind",
-		"usr/local/libexec/vfioconf/vfioconf-bind", NULL};
-	static char found[256];
-	char *p = root_find(sr, paths);
-
-	if (!p)
-		return BIND_HELPER;
-	snprintf(found, sizeof(found), "%s", p);
-	free(p);
-	return found;
-}
-
-/* --take-from-host: each address typed in full, host-critical, selected. */
-static int confirm_taken(struct cli *cli, const struct inventory *inv, const bool *sel, bool *confirmed)
-{
-	char *copy = xstrdup(cli->take_from_host), *save = NULL;
-	int rc = 0;
-
-	for (char *a = strtok_r(copy, ",", &save); a && !rc; a = strtok_r(NULL, ",", &save)) {
-		struct device *d = inventory_find_str(inv, a);
-		if (!d) {
-			fprintf(stderr, _("%s: --take-from-host: no device '%s' on this machine\n"), PACKAGE, a);
-			rc = EXIT_USAGE;
-		} else if (strcmp(a, d->addr_str) != 0) {
-			fprintf(stderr, _("%s: --take-from-host: type the full address, %s\n"), PACKAGE, d->addr_str);
-			rc = EXIT_USAGE;
-		} else if (!(d->flags & DEV_HOST_CRITICAL)) {
-			fprintf(stderr, _("%s: --take-from-host: %s is not a device the host needs; --select is enough\n"),
-				PACKAGE, a);
-			rc = EXIT_USAGE;
-		} else if (!sel[d - inv->devices]) {
-			fprintf(stderr, _("%s: --take-from-host: %s is not selected; add it to --select\n"), PACKAGE, a);
-			rc = EXIT_USAGE;
-		} else {
-			confirmed[d - inv->devices] = true;
-		}
+	switch (e->kind) {
+	case SELECT_NOT_ADDRESS:
+		fprintf(stderr, _("%s: --select: '%s' is not a PCI address (like 0000:01:00.0)\n"), PACKAGE, e->arg);
+		break;
+	case SELECT_NO_DEVICE:
+		fprintf(stderr, _("%s: --select: no device %s on this machine (see 'vfioconf list')\n"), PACKAGE,
+			e->arg);
+		break;
+	case SELECT_NO_GROUP:
+		fprintf(stderr, _("%s: --group: no IOMMU group '%s' on this machine\n"), PACKAGE, e->arg);
+		break;
+	case TAKE_NO_DEVICE:
+		fprintf(stderr, _("%s: --take-from-host: no device '%s' on this machine\n"), PACKAGE, e->arg);
+		break;
+	case TAKE_NOT_FULL:
+		fprintf(stderr, _("%s: --take-from-host: type the full address, %s\n"), PACKAGE, e->full);
+		break;
+	case TAKE_NOT_CRITICAL:
+		fprintf(stderr, _("%s: --take-from-host: %s is not a device the host needs; --select is enough\n"),
+			PACKAGE, e->arg);
+		break;
+	case TAKE_NOT_SELECTED:
+		fprintf(stderr, _("%s: --take-from-host: %s is not selected; add it to --select\n"), PACKAGE, e->arg);
+		break;
+	case SELECT_OK:
+		break;
 	}
-	free(copy);
-	return rc;
-}
-
-/* Selected devices from --select/--group, or from the state file (with the
- * host-critical ones confirmed then). Returns 0, or EXIT_USAGE after
- * printing what was wrong. */
-static int build_selection(struct cli *cli, const struct inventory *inv, bool *sel, bool *confirmed)
-{
-	bool any = false;
-
-	if (cli->select) {
-		char *copy = xstrdup(cli->select), *save = NULL;
-		any = true;
-		if (strcmp(copy, "none") != 0)
-			for (char *a = strtok_r(copy, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
-				struct device *d = inventory_find_str(inv, a);
-				struct pci_addr pa;
-				if (pci_addr_parse(a, &pa) < 0) {
-					fprintf(stderr, _("%s: --select: '%s' is not a PCI address (like 0000:01:00.0)\n"),
-						PACKAGE, a);
-					free(copy);
-					return EXIT_USAGE;
-				}
-				if (!d) {
-					fprintf(stderr, _("%s: --select: no device %s on this machine (see 'vfioconf list')\n"),
-						PACKAGE, a);
-					free(copy);
-					return EXIT_USAGE;
-				}
-				sel[d - inv->devices] = true;
-			}
-		free(copy);
-	}
-	for (size_t g = 0; g < cli->groups.n; g++) {
-		unsigned long id;
-		const struct iommu_group *grp;
-		any = true;
-		if (str_to_ulong(cli->groups.v[g], 10, 1u << 30, &id) < 0 ||
-		    !(grp = inventory_group(inv, (int)id))) {
-			fprintf(stderr, _("%s: --group: no IOMMU group '%s' on this machine\n"), PACKAGE,
-				cli->groups.v[g]);
-			return EXIT_USAGE;
-		}
-		for (size_t k = 0; k < grp->n_members; k++)
-			if (!(inv->devices[grp->members[k]].flags & DEV_BRIDGE))
-				sel[grp->members[k]] = true;
-	}
-	if (!any) {
-		/* re-plan what is configured now */
-		char *full = path_join(cli->scan.sr.root, STATE_PATH), *text = NULL;
-		struct state st;
-		if (read_file(full, 1u << 20, &text, NULL) == 0) {
-			state_parse(&st, text, full, &cli->log);
-			for (size_t i = 0; i < st.n_dev; i++) {
-				struct device *d = inventory_find_str(inv, st.dev[i].addr);
-				if (d) {
-					sel[d - inv->devices] = true;
-					confirmed[d - inv->devices] = st.dev[i].taken_from_host;
-				} else
-					log_warn(&cli->log, "%s: %s is configured but not on this machine now",
-						 full, st.dev[i].addr);
-			}
-			state_free(&st);
-		}
-		free(text);
-		free(full);
-	}
-	return cli->take_from_host ? confirm_taken(cli, inv, sel, confirmed) : 0;
 }
 
 static void print_list(const char *title, const struct strv *sv)
@@ -134,49 +51,52 @@ static void print_list(const char *title, const struct strv *sv)
 		printf("  %s\n", sv->v[i]);
 }
 
-int cli_build_plan(struct cli *cli, struct inventory *inv, struct intent *want, struct plan *plan)
+int cli_build_plan(struct cli *cli, struct app_plan *p)
 {
-	struct planner_opts po = {.bootloader = cli->bootloader, .initramfs = cli->initramfs};
+	struct app *a = cli->app;
+	struct app_select args = {.select = cli->select, .groups = &cli->groups,
+				  .take_from_host = cli->take_from_host};
+	struct app_select_error err;
+	const char *which;
 	bool *sel, *confirmed;
-	int r, rc;
+	int rc;
 
+	memset(p, 0, sizeof(*p));
 	if (cli->argc > 0) {
 		fprintf(stderr, _("%s: unexpected argument '%s' (use --select ADDR,...)\n"), PACKAGE, cli->argv[0]);
 		return EXIT_USAGE;
 	}
-	if (cli->bootloader && !backend_by_name(boot_backends, cli->bootloader)) {
-		fprintf(stderr, _("%s: unknown --bootloader '%s'; 'vfioconf list --backends' names them\n"),
-			PACKAGE, cli->bootloader);
+	if (app_check_backend_names(a, &which) < 0) {
+		if (strcmp(which, "bootloader") == 0)
+			fprintf(stderr, _("%s: unknown --bootloader '%s'; 'vfioconf list --backends' names them\n"),
+				PACKAGE, a->o.bootloader);
+		else
+			fprintf(stderr, _("%s: unknown --initramfs '%s'; 'vfioconf list --backends' names them\n"),
+				PACKAGE, a->o.initramfs);
 		return EXIT_USAGE;
 	}
-	if (cli->initramfs && !backend_by_name(initramfs_backends, cli->initramfs)) {
-		fprintf(stderr, _("%s: unknown --initramfs '%s'; 'vfioconf list --backends' names them\n"),
-			PACKAGE, cli->initramfs);
-		return EXIT_USAGE;
-	}
-	r = scan_system(&cli->scan, inv, &cli->log);
-	if (r < 0) {
-		cli_print_log(&cli->log);
+	if (app_scan(a) < 0) {
+		report_log(&a->log);
 		return EXIT_FAIL;
 	}
-	sel = xcalloc(inv->n_devices ? inv->n_devices : 1, sizeof(bool));
-	confirmed = xcalloc(inv->n_devices ? inv->n_devices : 1, sizeof(bool));
-	rc = build_selection(cli, inv, sel, confirmed);
-	if (rc == EXIT_OK) {
-		intent_build(inv, &cli->settings, sel, confirmed, cli->enable_iommu, want);
-		po.bind_helper = cli_bind_helper(&cli->scan.sr);
-		r = planner_run(&cli->scan.sr, inv, &cli->settings, want, &po, plan, &cli->log);
-		rc = r < 0 || plan->refusals.n ? EXIT_FAIL : EXIT_OK;
+	sel = xcalloc(a->inv.n_devices ? a->inv.n_devices : 1, sizeof(bool));
+	confirmed = xcalloc(a->inv.n_devices ? a->inv.n_devices : 1, sizeof(bool));
+	if (app_select(a, &args, sel, confirmed, &err) < 0) {
+		say_select_error(&err);
+		rc = EXIT_USAGE;
 	} else {
-		memset(want, 0, sizeof(*want));
+		app_plan(a, sel, confirmed, cli->enable_iommu, p);
+		rc = p->refused ? EXIT_FAIL : EXIT_OK;
 	}
 	free(sel);
 	free(confirmed);
 	return rc;
 }
 
-void cli_print_plan(const struct inventory *inv, const struct intent *want, const struct plan *plan)
+void cli_print_plan(const struct inventory *inv, const struct app_plan *p)
 {
+	const struct intent *want = &p->want;
+	const struct plan *plan = &p->plan;
 	struct strbuf out = {0};
 
 	if (want->n_dev) {
@@ -209,30 +129,28 @@ void cli_print_plan(const struct inventory *inv, const struct intent *want, cons
 
 int cmd_plan(struct cli *cli)
 {
-	struct inventory inv = {0};
-	struct intent want = {0};
-	struct plan plan = {0};
+	struct app *a = cli->app;
+	struct app_plan p;
 	struct strbuf out = {0};
 	int rc;
 
-	rc = cli_build_plan(cli, &inv, &want, &plan);
-	if (rc == EXIT_USAGE || (rc == EXIT_FAIL && !inv.n_devices && !plan.n_files)) {
-		inventory_free(&inv);
+	rc = cli_build_plan(cli, &p);
+	if (rc == EXIT_USAGE || (rc == EXIT_FAIL && !a->scanned)) {
+		app_plan_free(&p);
 		return rc;
 	}
-	cli_print_log(&cli->log);
+	report_log(&a->log);
+	report_log(&p.log);
 	if (cli->json) {
-		plan_render_json(&plan, &out);
+		plan_render_json(&p.plan, &out);
 		fputs(out.buf, stdout);
 	} else if (cli->diff_only) {
-		plan_render_diff(&plan, &out);
+		plan_render_diff(&p.plan, &out);
 		fputs(strbuf_str(&out), stdout);
 	} else {
-		cli_print_plan(&inv, &want, &plan);
+		cli_print_plan(&a->inv, &p);
 	}
-	intent_free(&want);
 	strbuf_free(&out);
-	plan_free(&plan);
-	inventory_free(&inv);
+	app_plan_free(&p);
 	return rc;
 }

@@ -1,7 +1,6 @@
 /* main.c - option parsing and dispatch for vfioconf. */
 #include "config.h"
 
-#include "backends/sys/sysroot.h"
 #include "core/i18n.h"
 #include "tui/cli.h"
 #include "tui/term.h"
@@ -28,8 +27,13 @@ static const struct cli_command cli_commands[] = {
 	{"recover", cmd_recover, N_("finish or roll back an interrupted transaction")},
 };
 
+static int run_screen(struct cli *cli)
+{
+	return tui_run(cli->app);
+}
+
 /* vfioconf without a command, on a terminal */
-static const struct cli_command tui_command = {"", tui_run, NULL};
+static const struct cli_command tui_command = {"", run_screen, NULL};
 
 enum {
 	OPT_ROOT = 0x100,
@@ -127,26 +131,12 @@ static int check_dir(const char *opt, const char *dir)
 	return 0;
 }
 
-void cli_load_settings(struct cli *cli)
-{
-	char *path = path_join(cli->scan.sr.root, "etc/vfioconf/vfioconf.conf");
-	char *text = NULL;
-	int r;
-
-	settings_defaults(&cli->settings);
-	r = read_file(path, 1 << 20, &text, NULL);
-	if (r == 0)
-		settings_parse(&cli->settings, text, path, &cli->log);
-	else if (r != -ENOENT)
-		log_warn(&cli->log, "%s: %s; using defaults", path, strerror(-r));
-	free(text);
-	free(path);
-}
-
 int main(int argc, char **argv)
 {
 	int rc;
-	struct cli cli = {0};
+	struct app app;
+	struct app_opts ao = {.regenerate = true, .progress = report_progress};
+	struct cli cli = {.app = &app};
 	const struct cli_command *cmd = NULL;
 	int c;
 
@@ -158,28 +148,28 @@ int main(int argc, char **argv)
 					? getenv("VFIOCONF_LOCALEDIR") : LOCALEDIR);
 	textdomain(PACKAGE);
 #endif
-	cli.scan.sr.root = "/";
-	cli.scan.sr.sysfs = "/sys";
-	cli.scan.sr.procfs = "/proc";
-	cli.scan.ssh_connection = getenv("SSH_CONNECTION");
-	cli.scan.want_modules = true;
+	ao.scan.sr.root = "/";
+	ao.scan.sr.sysfs = "/sys";
+	ao.scan.sr.procfs = "/proc";
+	ao.scan.ssh_connection = getenv("SSH_CONNECTION");
+	ao.scan.want_modules = true;
 
 	while ((c = getopt_long(argc, argv, "hV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ROOT:
-			cli.scan.sr.root = optarg;
+			ao.scan.sr.root = optarg;
 			break;
 		case OPT_SYSFS:
-			cli.scan.sr.sysfs = optarg;
+			ao.scan.sr.sysfs = optarg;
 			break;
 		case OPT_PROCFS:
-			cli.scan.sr.procfs = optarg;
+			ao.scan.sr.procfs = optarg;
 			break;
 		case OPT_JSON:
 			cli.json = true;
 			break;
 		case OPT_NO_MODULES:
-			cli.scan.want_modules = false;
+			ao.scan.want_modules = false;
 			break;
 		case OPT_SELECT:
 			cli.select = optarg;
@@ -194,10 +184,10 @@ int main(int argc, char **argv)
 			cli.diff_only = true;
 			break;
 		case OPT_BOOTLOADER:
-			cli.bootloader = optarg;
+			ao.bootloader = optarg;
 			break;
 		case OPT_INITRAMFS:
-			cli.initramfs = optarg;
+			ao.initramfs = optarg;
 			break;
 		case OPT_BACKENDS:
 			cli.backends = true;
@@ -206,10 +196,10 @@ int main(int argc, char **argv)
 			cli.yes = true;
 			break;
 		case OPT_NO_REGENERATE:
-			cli.no_regenerate = true;
+			ao.regenerate = false;
 			break;
 		case OPT_FORCE:
-			cli.force = true;
+			ao.force = true;
 			break;
 		case OPT_TAKE_FROM_HOST:
 			cli.take_from_host = optarg;
@@ -249,13 +239,12 @@ int main(int argc, char **argv)
 	}
 	cli.argc = argc - optind;
 	cli.argv = argv + optind;
-	if (check_dir("--root", cli.scan.sr.root) < 0 || check_dir("--sysfs", cli.scan.sr.sysfs) < 0 ||
-	    check_dir("--procfs", cli.scan.sr.procfs) < 0)
+	if (check_dir("--root", ao.scan.sr.root) < 0 || check_dir("--sysfs", ao.scan.sr.sysfs) < 0 ||
+	    check_dir("--procfs", ao.scan.sr.procfs) < 0)
 		return EXIT_FAIL;
-	cli_load_settings(&cli);
+	app_init(&app, &ao);
 	rc = cmd->run(&cli);
-	settings_free(&cli.settings);
-	log_free(&cli.log);
+	app_free(&app);
 	strv_free(&cli.groups);
 	return rc;
 }

@@ -1,6 +1,16 @@
-/* tui.h - the curses front end: one screen per view behind view_ops (tig),
- * one action table that binds the keys and writes the help screen.
- * The model (inventory, ticks, plan) never calls curses; only tui*.c do.
+/* tui.h - the curses front end: one view per screen behind view_ops (tig),
+ * one action table that binds the keys and writes the help screen and the
+ * man page's KEYS.
+ *
+ * The screen asks the application layer (app/app.h) for everything: the
+ * machine, the selection devices.conf records, plans, transactions and
+ * the history. It reads no file and never calls the CLI. The model
+ * (inventory, ticks, plan) never calls curses; only tui*.c and view_*.c do.
+ *
+ *   tui.c           terminal, key table, the loop, drawing and prompt helpers
+ *   view_tree.c     the group tree: ticking, search
+ *   view_text.c     what every text view shares: scrolling, wrapping
+ *   view_help.c, view_details.c, view_preview.c, view_history.c
  */
 #ifndef VFIOCONF_TUI_H
 #define VFIOCONF_TUI_H
@@ -8,10 +18,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "core/intent.h"
-#include "core/inventory.h"
-#include "core/plan.h"
-#include "tui/cli.h"
+#include "app/app.h"
 #include "tui/term.h"
 
 enum action {
@@ -22,8 +29,6 @@ enum action {
 	ACT_APPLY, ACT_HISTORY, ACT_UNDO,
 };
 
-enum text_kind { TEXT_HELP, TEXT_DETAILS, TEXT_PREVIEW, TEXT_HISTORY };
-
 /* One row of the tree: a group, or a device under it. */
 struct row {
 	bool is_group;
@@ -32,8 +37,8 @@ struct row {
 };
 
 struct tui {
-	struct cli *cli;
-	struct inventory inv;
+	struct app *app;
+	const struct inventory *inv; /* the app's */
 	bool *ticked;          /* one per device */
 	bool *confirmed;       /* one per device: host-critical, its address typed */
 	bool *open;            /* one per group (+1: the ungrouped) */
@@ -48,11 +53,9 @@ struct tui {
 	struct strv text;
 	size_t text_top;
 	char title[128];
-	enum text_kind text_kind;
 	int dirty;             /* ticks changed since start or the last apply */
 	/* the plan the preview showed: what 'a' applies */
-	struct intent want;
-	struct plan plan;
+	struct app_plan plan;
 	bool have_plan;
 	struct term_screen term;
 };
@@ -64,10 +67,54 @@ struct view {
 	bool (*act)(struct tui *t, enum action a);
 };
 
-extern const struct view tree_view, text_view;
+extern const struct view tree_view, help_view, details_view, preview_view, history_view;
 
-int tui_run(struct cli *cli);
+int tui_run(struct app *a);
 /* The key table, "KEYS<TAB>help" a line (untranslated), for the docs. */
 void tui_print_keys(FILE *f);
+
+/* ---- tui.c: what the views share ---- */
+
+enum { PAIR_BAR = 1, PAIR_BAD, PAIR_TICK, PAIR_HEAD };
+void tui_attr(const struct tui *t, int pair, bool on);
+/* s at y, clipped to the width, the rest of the line cleared. */
+void tui_line_at(int y, const char *s);
+/* Pads line y from where the text ended (hline never scrolls). */
+void tui_fill_line(int y);
+void tui_draw_header(struct tui *t);
+void tui_draw_footer(struct tui *t, const char *keys);
+/* The movement keys over a position in [0, last] (the tree's cursor, a
+ * text view's first line): true when a was one of them. */
+bool tui_move_in(size_t *pos, size_t last, size_t page, enum action a);
+/* A one-key answer on the message line. */
+int tui_ask(struct tui *t, const char *q);
+/* One line typed at line y after prompt, echoed, over the screen as drawn. */
+void tui_read_line(struct tui *t, int y, const char *prompt, char *buf, int n);
+/* Asks question (y/n); on yes runs fn on the plain terminal (live
+ * command output), then comes back: fn's result. -1 on no. */
+int tui_ask_outside(struct tui *t, const char *question, int (*fn)(struct tui *));
+bool tui_confirm_quit(struct tui *t);
+/* "  KEYS  help" lines of the key table, translated, for the help view. */
+void tui_keys_help(struct strbuf *sb);
+
+/* ---- view_text.c ---- */
+
+/* Shows text (lines) in view v under title. */
+void text_open(struct tui *t, const struct view *v, const char *title, const char *text);
+void text_draw(struct tui *t);
+/* Scrolling, back to the tree, help, history, quit. */
+bool text_act(struct tui *t, enum action a);
+/* "LABEL message", word-wrapped at the screen width with the rest indented. */
+void text_put_wrapped(struct strbuf *sb, const char *label, const char *msg);
+
+/* ---- the views' entry points ---- */
+
+void tree_build_rows(struct tui *t);
+/* Ticks what devices.conf names: the screen starts from what is set up. */
+void tree_ticks_from_state(struct tui *t);
+void help_open(struct tui *t);
+void details_open(struct tui *t, size_t dev);
+void preview_open(struct tui *t);
+void history_open(struct tui *t);
 
 #endif

@@ -94,11 +94,8 @@ static void check_cfg(struct plan_ctx *ctx)
 {
 	const char *cfg = grub_cfg(ctx->sr) + 1;
 
-	for (size_t i = 0; i < ctx->want->params.n; i++) {
-		char *c = xasprintf("contains %s %s", cfg, ctx->want->params.v[i]);
-		plan_add_check(ctx->plan, c);
-		free(c);
-	}
+	for (size_t i = 0; i < ctx->params->n; i++)
+		plan_add_contains_check(ctx->plan, cfg, ctx->params->v[i]);
 }
 
 static void regenerate(struct plan_ctx *ctx)
@@ -120,6 +117,7 @@ static void regenerate(struct plan_ctx *ctx)
 		return;
 	}
 	free(tool);
+	plan_add_artifact(ctx->plan, grub_cfg(ctx->sr) + 1);
 	check_cfg(ctx);
 }
 
@@ -187,8 +185,8 @@ static int grub_plan(struct plan_ctx *ctx)
 		strbuf_puts(&sb, "# Managed by vfioconf: kernel parameters for VFIO passthrough.\n"
 				 "# grub-mkconfig sources this after /etc/default/grub; change it with vfioconf.\n"
 				 "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT");
-		for (size_t i = 0; i < ctx->want->params.n; i++) {
-			const char *p = ctx->want->params.v[i];
+		for (size_t i = 0; i < ctx->params->n; i++) {
+			const char *p = ctx->params->v[i];
 			if (cmdline_has(&cl, p))
 				continue;
 			strbuf_putc(&sb, ' ');
@@ -257,10 +255,14 @@ static int bls_plan(struct plan_ctx *ctx)
 				free(a);
 			}
 			free(tool);
+			plan_add_artifact(ctx->plan, "boot/loader/entries/*");
+			plan_add_artifact(ctx->plan, "boot/grub2/grubenv");
 		} else if ((tool = root_find(ctx->sr, mkconfig2_paths)) || (tool = root_find(ctx->sr, mkconfig_paths))) {
 			plan_add_cmd(ctx->plan, (const char *[]){tool, "-o", grub_cfg(ctx->sr), "--update-bls-cmdline", NULL},
 				     "regenerate grub.cfg and the options of every BLS entry");
 			free(tool);
+			plan_add_artifact(ctx->plan, grub_cfg(ctx->sr) + 1);
+			plan_add_artifact(ctx->plan, "boot/loader/entries/*");
 		} else {
 			strv_push(&ctx->plan->warnings, "neither grubby nor grub2-mkconfig under the root: "
 							"update the boot entries yourself");

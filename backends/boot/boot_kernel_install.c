@@ -57,6 +57,7 @@ static int ki_plan(struct plan_ctx *ctx)
 		return r;
 	}
 	free(tool);
+	plan_add_artifact(ctx->plan, "boot/loader/entries/*");
 	return r;
 }
 

@@ -59,17 +59,18 @@ static int ks_plan(struct plan_ctx *ctx)
 		tool = xstrdup("/usr/bin/kernelstub");
 	cmdline_split(state_added(ctx->prev, "kernelstub"), &prev);
 	for (size_t i = 0; i < prev.n; i++)
-		if (!strv_contains(&ctx->want->params, prev.v[i]) && strv_contains(&cur, prev.v[i]))
+		if (!strv_contains(ctx->params, prev.v[i]) && strv_contains(&cur, prev.v[i]))
 			plan_add_cmd(ctx->plan, (const char *[]){tool, "-d", prev.v[i], NULL},
 				     "vfioconf added it and nothing needs it now");
-	for (size_t i = 0; i < ctx->want->params.n; i++) {
-		const char *p = ctx->want->params.v[i];
+	for (size_t i = 0; i < ctx->params->n; i++) {
+		const char *p = ctx->params->v[i];
 		if (strv_contains(&cur, p)) {
 			if (strv_contains(&prev, p))
 				strv_push(&now, p);
 			continue;
 		}
 		plan_add_cmd(ctx->plan, (const char *[]){tool, "-a", p, NULL}, param_reason(p));
+		plan_add_artifact(ctx->plan, "boot/efi/loader/entries/*");
 		strv_push(&now, p);
 	}
 	for (size_t i = 0; i < now.n; i++)

@@ -66,7 +66,7 @@ static int le_plan(struct plan_ctx *ctx)
 		r = ctx_params(ctx, e.v[i], key, &line_span_ops, &options_lines);
 		free(key);
 	}
-	if (r == 0 && ctx->want->params.n)
+	if (r == 0 && ctx->params->n)
 		strv_push(&ctx->plan->notes, "systemd-boot entries belong to one kernel each: a kernel "
 					     "installed later gets its entry without these parameters "
 					     "unless /etc/kernel/cmdline exists");

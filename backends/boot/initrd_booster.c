@@ -153,10 +153,11 @@ static int bo_plan(struct plan_ctx *ctx)
 		      "load it in the initramfs, before other drivers");
 	strv_free(&mods);
 	if (r == 0 && ctx_initramfs_inputs_changed(ctx, (const char *const[]){YAML, NULL})) {
-		if ((tool = root_find(ctx->sr, regen_paths)))
+		if ((tool = root_find(ctx->sr, regen_paths))) {
 			plan_add_cmd(ctx->plan, (const char *[]){tool, NULL},
 				     "rebuild the booster image of every kernel");
-		else
+			plan_add_artifact(ctx->plan, "boot/booster-*");
+		} else
 			strv_push(&ctx->plan->warnings, "no /usr/lib/booster/regenerate_images: rebuild "
 							"the booster images yourself");
 		free(tool);

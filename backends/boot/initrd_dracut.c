@@ -43,7 +43,6 @@ static int dr_plan(struct plan_ctx *ctx)
 		if (ctx->want->any_override)
 			strbuf_printf(&sb, "%s /%s ", ctx->bind_helper, STATE_PATH);
 		strbuf_puts(&sb, "\"\n");
-		strv_push(&ctx->want->params, "rd.driver.pre=vfio_pci");
 	}
 	ctx_write(ctx, DROPIN, sb.len ? sb.buf : NULL, 0644,
 		  sb.len ? "put vfio-pci, its settings and vfioconf-bind into the initramfs"
@@ -53,6 +52,8 @@ static int dr_plan(struct plan_ctx *ctx)
 		tool = root_find(ctx->sr, tool_paths);
 		plan_add_cmd(ctx->plan, (const char *[]){tool, "-f", "--regenerate-all", NULL},
 			     "rebuild the initramfs of every installed kernel");
+		plan_add_artifact(ctx->plan, "boot/initramfs-*");
+		plan_add_artifact(ctx->plan, "boot/initrd.img-*");
 		free(tool);
 		ctx_check_initramfs(ctx, "lsinitrd",
 				    (const struct initramfs_name[]){{"boot/initramfs-", ".img"}, {"boot/initrd.img-", ""}}, 2);
@@ -60,7 +61,15 @@ static int dr_plan(struct plan_ctx *ctx)
 	return 0;
 }
 
+/* dracut loads vfio-pci before any other driver only when asked on the
+ * command line. */
+static void dr_params(const struct plan_ctx *ctx, struct strv *out)
+{
+	if (ctx->want->modules.n)
+		strv_push(out, "rd.driver.pre=vfio_pci");
+}
+
 const struct backend initrd_dracut = {
 	"dracut", "dracut: a drop-in in /etc/dracut.conf.d, then dracut -f --regenerate-all",
-	dr_detect, dr_plan,
+	dr_detect, dr_plan, dr_params,
 };

@@ -187,9 +187,11 @@ static int mk_plan(struct plan_ctx *ctx)
 		tool = root_find(ctx->sr, tool_paths);
 		plan_add_cmd(ctx->plan, (const char *[]){tool, "-P", NULL},
 			     "rebuild the initramfs of every preset");
+		plan_add_artifact(ctx->plan, "boot/initramfs-*");
 		free(tool);
 		if (ctx->want->n_dev)
-			plan_add_check(ctx->plan, "lists lsinitcpio boot/initramfs-*.img vfio-pci.ko|vfio_pci.ko");
+			plan_add_lists_check(ctx->plan, "lsinitcpio", "boot/initramfs-*.img", "vfio-pci",
+					     (const char *const[]){"vfio-pci.ko", "vfio_pci.ko", NULL});
 	}
 	return r;
 }

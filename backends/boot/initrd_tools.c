@@ -113,6 +113,7 @@ static int it_plan(struct plan_ctx *ctx)
 		tool = root_find(ctx->sr, tool_paths);
 		plan_add_cmd(ctx->plan, (const char *[]){tool, "-u", "-k", "all", NULL},
 			     "rebuild the initramfs of every installed kernel");
+		plan_add_artifact(ctx->plan, "boot/initrd.img-*");
 		free(tool);
 		ctx_check_initramfs(ctx, "lsinitramfs", (const struct initramfs_name[]){{"boot/initrd.img-", ""}}, 1);
 	}

@@ -113,7 +113,7 @@ void ctx_check_initramfs(struct plan_ctx *ctx, const char *lister, const struct 
 	for (size_t k = 0; ctx->want->n_dev && k < ctx->inv->host.n_kernels; k++) {
 		const struct kernel_info *ki = &ctx->inv->host.kernels[k];
 		size_t pick = 0;
-		char *img, *c;
+		char *img;
 		if (ki->vfio_pci_builtin || !n_names)
 			continue; /* no module to find in that image */
 		for (size_t i = 0; i < n_names; i++) {
@@ -126,235 +126,10 @@ void ctx_check_initramfs(struct plan_ctx *ctx, const char *lister, const struct 
 			}
 		}
 		img = xasprintf("%s%s%s", names[pick].prefix, ki->version, names[pick].suffix);
-		c = xasprintf("lists %s %s vfio-pci.ko|vfio_pci.ko", lister, img);
-		plan_add_check(ctx->plan, c);
-		free(c);
+		plan_add_lists_check(ctx->plan, lister, img, "vfio-pci", (const char *const[]){"vfio-pci.ko", "vfio_pci.ko", NULL});
 		free(img);
 	}
 }
-
-/* ---- parameter ops ---- */
-
-static bool cf_has(const char *text, const void *arg, const char *param)
-{
-	struct cmdline cl;
-	bool r;
-
-	(void)arg;
-	cmdline_parse(&cl, text);
-	r = cmdline_has(&cl, param);
-	cmdline_free(&cl);
-	return r;
-}
-
-static int unbalanced(struct sh_error *err)
-{
-	err->line = 1;
-	err->why = xstrdup("unbalanced double quote");
-	return -EINVAL;
-}
-
-static int cf_add(const char *text, const void *arg, const char *param, char **out, struct sh_error *err)
-{
-	(void)arg;
-	*out = cmdline_add(text, param);
-	return *out ? 0 : unbalanced(err);
-}
-
-static int cf_remove(const char *text, const void *arg, const char *param, char **out, struct sh_error *err)
-{
-	(void)arg;
-	*out = cmdline_remove(text, param);
-	return *out ? 0 : unbalanced(err);
-}
-
-const struct param_ops cmdline_file_ops = {cf_has, cf_add, cf_remove};
-
-static bool sv_has(const char *text, const void *arg, const char *param)
-{
-	struct sh_env env = {0};
-	const char *vars[] = {arg, NULL};
-	const char *v;
-	bool r = false;
-
-	if (sh_source(text, &env, vars, NULL) == 0 && (v = sh_env_get(&env, arg)))
-		r = cf_has(v, NULL, param);
-	sh_env_free(&env);
-	return r;
-}
-
-static int sv_add(const char *text, const void *arg, const char *param, char **out, struct sh_error *err)
-{
-	return sh_var_add(text, arg, param, out, err);
-}
-
-static int sv_remove(const char *text, const void *arg, const char *param, char **out, struct sh_error *err)
-{
-	return sh_var_remove(text, arg, param, out, err);
-}
-
-const struct param_ops shell_var_ops = {sv_has, sv_add, sv_remove};
-
-/* Spans [s, e) of the command lines in text. */
-struct span {
-	size_t s, e;
-};
-
-static size_t find_spans(const char *t, const struct line_spans *ls, struct span **out)
-{
-	size_t n = 0, cap = 0, i = 0;
-
-	*out = NULL;
-	while (t[i]) {
-		size_t eol = i;
-		while (t[eol] && t[eol] != '\n')
-			eol++;
-		size_t j = i;
-		while (t[j] == ' ' || t[j] == '\t')
-			j++;
-		struct span sp = {0, 0};
-		bool found = false;
-		if (ls->quoted_field) {
-			/* "title" "options": the second quoted field */
-			if (t[j] != '#' && j < eol) {
-				size_t q[4], nq = 0;
-				for (size_t k = j; k < eol && nq < 4; k++)
-					if (t[k] == '"')
-						q[nq++] = k;
-				if (nq >= 4) {
-					sp.s = q[2] + 1;
-					sp.e = q[3];
-					found = true;
-				}
-			}
-		} else {
-			for (const char *const *p = ls->prefixes; *p && !found; p++) {
-				size_t l = strlen(*p);
-				if (strncmp(t + j, *p, l) == 0) {
-					size_t k = j + l;
-					if (!strchr("=:", (*p)[l - 1]) && t[k] != ' ' && t[k] != '\t')
-						continue; /* "options" must be a whole word */
-					while (t[k] == ' ' || t[k] == '\t')
-						k++;
-					sp.s = k;
-					sp.e = eol;
-					while (sp.e > sp.s && (t[sp.e - 1] == ' ' || t[sp.e - 1] == '\t' || t[sp.e - 1] == '\r'))
-						sp.e--;
-					found = true;
-				}
-			}
-		}
-		if (found) {
-			void *p = *out;
-			xgrow(&p, &cap, n + 1, sizeof(**out));
-			*out = p;
-			(*out)[n++] = sp;
-		}
-		i = t[eol] ? eol + 1 : eol;
-	}
-	return n;
-}
-
-static bool span_has(const char *t, const struct span *sp, const char *param)
-{
-	char *sub = xstrndup(t + sp->s, sp->e - sp->s);
-	bool r = cf_has(sub, NULL, param);
-
-	free(sub);
-	return r;
-}
-
-static bool ls_has(const char *text, const void *arg, const char *param)
-{
-	const struct line_spans *ls = arg;
-	struct span *sp;
-	size_t n = find_spans(text, ls, &sp);
-	size_t have = 0;
-
-	for (size_t i = 0; i < n; i++)
-		if (span_has(text, &sp[i], param))
-			have++;
-	free(sp);
-	return ls->all_lines ? n > 0 && have == n : have > 0;
-}
-
-/* Applies fn to the chosen spans, from the last so offsets stay valid. */
-static int ls_edit(const char *text, const struct line_spans *ls, const char *param, bool add, char **out,
-		   struct sh_error *err)
-{
-	struct span *sp;
-	size_t n = find_spans(text, ls, &sp);
-	char *cur = xstrdup(text);
-
-	if (add && ls->quoted_field && strchr(param, '"')) {
-		free(sp);
-		free(cur);
-		err->line = 1;
-		err->why = xstrdup("a parameter with a double quote cannot go inside \"...\"");
-		return -EINVAL;
-	}
-	if (add && n == 0) {
-		size_t len = strlen(cur);
-		struct strbuf sb = {0};
-		free(sp);
-		if (!ls->new_line_prefix) {
-			free(cur);
-			err->line = 0;
-			err->why = xstrdup("no line holds kernel parameters");
-			return -EINVAL;
-		}
-		strbuf_puts(&sb, cur);
-		if (len && cur[len - 1] != '\n')
-			strbuf_putc(&sb, '\n');
-		strbuf_printf(&sb, "%s%s\n", ls->new_line_prefix, param);
-		free(cur);
-		*out = strbuf_detach(&sb);
-		return 0;
-	}
-	for (size_t i = n; i > 0; i--) {
-		const struct span *s = &sp[i - 1];
-		char *sub, *ed;
-		if (add && !ls->all_lines && i != n)
-			continue; /* one place is enough: the last line */
-		if (add && span_has(cur, s, param))
-			continue;
-		sub = xstrndup(cur + s->s, s->e - s->s);
-		ed = add ? cmdline_add(sub, param) : cmdline_remove(sub, param);
-		free(sub);
-		if (!ed) {
-			int line = 1;
-			for (size_t k = 0; k < s->s; k++)
-				line += cur[k] == '\n';
-			free(sp);
-			free(cur);
-			err->line = line;
-			err->why = xstrdup("unbalanced double quote");
-			return -EINVAL;
-		}
-		struct strbuf sb = {0};
-		strbuf_add(&sb, cur, s->s);
-		strbuf_puts(&sb, ed);
-		strbuf_puts(&sb, cur + s->e);
-		free(ed);
-		free(cur);
-		cur = strbuf_detach(&sb);
-	}
-	free(sp);
-	*out = cur;
-	return 0;
-}
-
-static int ls_add(const char *text, const void *arg, const char *param, char **out, struct sh_error *err)
-{
-	return ls_edit(text, arg, param, true, out, err);
-}
-
-static int ls_remove(const char *text, const void *arg, const char *param, char **out, struct sh_error *err)
-{
-	return ls_edit(text, arg, param, false, out, err);
-}
-
-const struct param_ops line_span_ops = {ls_has, ls_add, ls_remove};
 
 const char *param_reason(const char *param)
 {
@@ -452,7 +227,7 @@ out:
 int ctx_params(struct plan_ctx *ctx, const char *rel, const char *key, const struct param_ops *ops,
 	       const void *arg)
 {
-	return ctx_words(ctx, rel, key, &ctx->want->params, ops, arg, NULL);
+	return ctx_words(ctx, rel, key, ctx->params, ops, arg, NULL);
 }
 
 /* ---- registry ---- */
@@ -479,24 +254,65 @@ const struct backend *backend_by_name(const struct backend *const *list, const c
 	return NULL;
 }
 
+const struct backend *backend_choose(const struct backend *const *list, const char *name,
+				     const struct sysroot *sr, struct strbuf *why)
+{
+	struct strbuf scratch = {0};
+	const struct backend *b = NULL;
+
+	if (!why)
+		why = &scratch;
+	if (name) {
+		b = backend_by_name(list, name);
+	} else {
+		for (; *list && !b; list++) {
+			strbuf_reset(why);
+			if ((*list)->detect(sr, why) > 0)
+				b = *list;
+		}
+		if (!b)
+			strbuf_reset(why);
+	}
+	strbuf_free(&scratch);
+	return b;
+}
+
+size_t backend_survey(const struct backend *const *list, const char *name, const struct sysroot *sr,
+		      struct backend_report **out)
+{
+	const struct backend *chosen = backend_choose(list, name, sr, NULL);
+	struct strbuf why = {0};
+	size_t n = 0;
+
+	while (list[n])
+		n++;
+	*out = xcalloc(n ? n : 1, sizeof(**out));
+	for (size_t i = 0; i < n; i++) {
+		strbuf_reset(&why);
+		(*out)[i].b = list[i];
+		(*out)[i].detected = list[i]->detect(sr, &why) > 0;
+		(*out)[i].chosen = list[i] == chosen;
+		(*out)[i].why = (*out)[i].detected ? xstrdup(strbuf_str(&why)) : NULL;
+	}
+	strbuf_free(&why);
+	return n;
+}
+
+void backend_survey_free(struct backend_report *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].why);
+	free(v);
+}
+
+/* The chosen backend of one kind, said in the plan ("boot: grub (why)"). */
 static const struct backend *choose(const struct backend *const *list, const char *name,
 				    const struct sysroot *sr, const char *kind, struct plan *plan,
 				    struct log *log)
 {
 	struct strbuf why = {0};
-	const struct backend *b = NULL;
+	const struct backend *b = backend_choose(list, name, sr, &why);
 
-	if (name) {
-		b = backend_by_name(list, name);
-		if (b)
-			strbuf_puts(&why, "chosen with --");
-	} else {
-		for (; *list && !b; list++) {
-			strbuf_reset(&why);
-			if ((*list)->detect(sr, &why) > 0)
-				b = *list;
-		}
-	}
 	if (b) {
 		char *m = xasprintf("%s: %s (%s)", kind, b->name,
 				    name ? (strcmp(kind, "boot") == 0 ? "chosen with --bootloader"
@@ -513,24 +329,16 @@ static const struct backend *choose(const struct backend *const *list, const cha
 	return b;
 }
 
-static void read_state(const struct sysroot *sr, struct state *st, struct log *log)
-{
-	char *full = path_join(sr->root, STATE_PATH), *text = NULL;
-
-	memset(st, 0, sizeof(*st));
-	if (read_file(full, 1u << 20, &text, NULL) == 0)
-		state_parse(st, text, full, log);
-	free(text);
-	free(full);
-}
-
 int planner_run(const struct sysroot *sr, const struct inventory *inv, const struct settings *st,
-		struct intent *want, const struct planner_opts *opts, struct plan *plan,
+		const struct intent *want, const struct planner_opts *opts, struct plan *plan,
 		struct log *log)
 {
-	struct state prev, next = {0};
-	struct plan_ctx ctx = {.sr = sr, .inv = inv, .st = st, .want = want, .prev = &prev,
-			       .next = &next, .plan = plan, .log = log, .bind_helper = opts->bind_helper};
+	static const struct state none;
+	struct state next = {0};
+	struct strv params = {0};
+	struct plan_ctx ctx = {.sr = sr, .inv = inv, .st = st, .want = want, .params = &params,
+			       .prev = opts->prev ? opts->prev : &none, .next = &next, .plan = plan,
+			       .log = log, .bind_helper = opts->bind_helper};
 	const struct backend *boot, *initrd;
 	char *text;
 	int r = 0;
@@ -541,10 +349,15 @@ int planner_run(const struct sysroot *sr, const struct inventory *inv, const str
 		strv_push(&plan->warnings, want->warnings.v[i]);
 	for (size_t i = 0; i < want->notes.n; i++)
 		strv_push(&plan->notes, want->notes.v[i]);
-	read_state(sr, &prev, log);
 
 	initrd = choose(initramfs_backends, opts->initramfs, sr, "initramfs", plan, log);
 	boot = choose(boot_backends, opts->bootloader, sr, "boot", plan, log);
+	for (size_t i = 0; i < want->params.n; i++)
+		strv_push(&params, want->params.v[i]);
+	if (initrd && initrd->params)
+		initrd->params(&ctx, &params);
+	for (size_t i = 0; i < params.n; i++)
+		strv_push(&plan->params, params.v[i]);
 
 	/* modprobe.d: always, the initramfs copies it in */
 	text = intent_render_modprobe(want, inv, opts->bind_helper);
@@ -554,7 +367,6 @@ int planner_run(const struct sysroot *sr, const struct inventory *inv, const str
 	free(text);
 	intent_to_state(want, inv, &next);
 
-	/* The initramfs first: dracut adds a kernel parameter of its own. */
 	if (initrd && initrd->plan(&ctx) < 0)
 		r = -EINVAL;
 	if (boot && boot->plan(&ctx) < 0)
@@ -568,7 +380,7 @@ int planner_run(const struct sysroot *sr, const struct inventory *inv, const str
 	if (want->any_override && !root_exists(sr, opts->bind_helper + 1))
 		strv_push(&plan->warnings, "vfioconf-bind is not installed on the target system: "
 					   "install vfioconf there before rebooting");
-	state_free(&prev);
 	state_free(&next);
+	strv_free(&params);
 	return ctx.refused ? -EINVAL : r;
 }

@@ -12,6 +12,7 @@
 #include "core/intent.h"
 #include "core/inventory.h"
 #include "core/log.h"
+#include "core/param_ops.h"
 #include "core/plan.h"
 #include "core/settings.h"
 #include "core/shellvar.h"
@@ -21,7 +22,10 @@ struct plan_ctx {
 	const struct sysroot *sr;
 	const struct inventory *inv;
 	const struct settings *st;
-	struct intent *want;
+	const struct intent *want;
+	/* The kernel parameters to have: the intent's, then those the chosen
+	 * initramfs system needs (backend.params). */
+	const struct strv *params;
 	const struct state *prev;  /* what vfioconf recorded last time */
 	struct state *next;        /* what this plan records */
 	struct plan *plan;
@@ -37,24 +41,44 @@ struct backend {
 	int (*detect)(const struct sysroot *sr, struct strbuf *why);
 	/* plans its files and commands; 0 or -errno (logged) */
 	int (*plan)(struct plan_ctx *ctx);
+	/* kernel parameters an initramfs system needs on the command line
+	 * (dracut: rd.driver.pre); NULL when none. ctx->params is not set yet. */
+	void (*params)(const struct plan_ctx *ctx, struct strv *out);
 };
 
 extern const struct backend *const boot_backends[];
 extern const struct backend *const initramfs_backends[];
 
 const struct backend *backend_by_name(const struct backend *const *list, const char *name);
+/* The one chooser: the backend named (NULL when list has no such name),
+ * else the first whose detect says yes (NULL when none). why, when not
+ * NULL, gets detect's reason. */
+const struct backend *backend_choose(const struct backend *const *list, const char *name,
+				     const struct sysroot *sr, struct strbuf *why);
+
+/* Every backend of a list: found, and the one backend_choose takes. */
+struct backend_report {
+	const struct backend *b;
+	bool detected, chosen;
+	char *why;          /* detect's reason when detected; owned */
+};
+size_t backend_survey(const struct backend *const *list, const char *name, const struct sysroot *sr,
+		      struct backend_report **out);
+void backend_survey_free(struct backend_report *v, size_t n);
 
 struct planner_opts {
 	const char *bootloader; /* NULL: detect */
 	const char *initramfs;  /* NULL: detect */
 	const char *bind_helper; /* vfioconf-bind on the target */
+	const struct state *prev; /* devices.conf as it is (NULL: none) */
 };
 
-/* Builds the plan for want (already built from the selection). Reads the
- * previous state under ROOT. Returns 0, or -EINVAL when a file could not
- * be edited safely (refusals name file:line in log and plan). */
+/* Builds the plan for want (already built from the selection) against
+ * what vfioconf recorded last time (opts->prev); want is not changed.
+ * Returns 0, or -EINVAL when a file could not be edited safely (refusals
+ * name file:line in log and plan). */
 int planner_run(const struct sysroot *sr, const struct inventory *inv, const struct settings *st,
-		struct intent *want, const struct planner_opts *opts, struct plan *plan,
+		const struct intent *want, const struct planner_opts *opts, struct plan *plan,
 		struct log *log);
 
 /* ---- helpers for backends ---- */
@@ -69,14 +93,6 @@ bool root_exists(const struct sysroot *sr, const char *rel);
  * exists; returned as the absolute path on the target ("/usr/sbin/..."),
  * caller frees; NULL if none. */
 char *root_find(const struct sysroot *sr, const char *const *rels);
-
-/* One place that holds kernel parameters. */
-struct param_ops {
-	bool (*has)(const char *text, const void *arg, const char *param);
-	int (*add)(const char *text, const void *arg, const char *param, char **out, struct sh_error *err);
-	int (*remove)(const char *text, const void *arg, const char *param, char **out,
-		      struct sh_error *err);
-};
 
 /* Brings the slot key (in file rel) to hold want->params: removes what
  * vfioconf added before and no longer wants, adds what is missing, leaves
@@ -105,22 +121,7 @@ struct initramfs_name {
 void ctx_check_initramfs(struct plan_ctx *ctx, const char *lister, const struct initramfs_name *names,
 			 size_t n_names);
 
-/* Kernel parameters kept in some lines of a file: spans of text that are
- * each a command line. */
-struct line_spans {
-	const char *const *prefixes; /* "options", "cmdline:" ... (NULL-terminated) */
-	bool quoted_field;           /* rEFInd: the 2nd "..." field of every line */
-	bool all_lines;              /* every span must carry a parameter (else: any/last) */
-	const char *new_line_prefix; /* when no span exists: a new line "PREFIX param", or NULL */
-};
-extern const struct param_ops line_span_ops; /* arg: struct line_spans */
-
 /* Why a kernel parameter is there, for the plan's reasons. */
 const char *param_reason(const char *param);
-
-/* ops on a whole file that is one kernel command line (/etc/kernel/cmdline) */
-extern const struct param_ops cmdline_file_ops;
-/* ops on a shell variable; arg is the variable name */
-extern const struct param_ops shell_var_ops;
 
 #endif

@@ -16,19 +16,23 @@
 #define VFIOCONF_JOURNAL_H
 
 #include <stdbool.h>
-#include <stdio.h>
 
 #include "core/log.h"
 #include "core/plan.h"
 
 #define JOURNAL_DIR "var/lib/vfioconf"
 
+/* Live output for a person: whole lines (progress, each line a command
+ * prints, prefixed "  | "), ending in a newline. */
+typedef void journal_progress_fn(void *data, const char *text);
+
 struct journal {
 	char *root;
 	char *dir;   /* absolute ROOT/var/lib/vfioconf */
 	int lockfd;
 	struct log *log;
-	FILE *out;   /* progress and command output */
+	journal_progress_fn *progress; /* may be NULL */
+	void *progress_data;
 };
 
 struct tx_opts {
@@ -51,7 +55,8 @@ struct tx_info {
 
 /* Creates the directory (0700) and takes the lock: -EBUSY when another
  * vfioconf holds it. */
-int journal_open(struct journal *j, const char *root, struct log *log, FILE *out);
+int journal_open(struct journal *j, const char *root, struct log *log, journal_progress_fn *progress,
+		 void *progress_data);
 void journal_close(struct journal *j);
 /* Finishes interrupted transactions (rolls them back); *count says how
  * many. 0, or -errno when one could not be recovered (logged). */

@@ -17,4 +17,15 @@ void host_facts_scan(const struct sysroot *sr, const char *ssh_connection, struc
  * routing tables in PROCFS/net. Returns 0 or -ENOENT/-EINVAL. */
 int host_route_iface(const struct sysroot *sr, const char *client_ip, char **iface);
 
+/* Longest file read from procfs (mountinfo, routes). */
+#define MAX_PROC_FILE (8u << 20)
+
+/* ---- the scan's parts (host_storage.c, host_net.c) ---- */
+
+void host_storage_scan(const struct sysroot *sr, struct host_facts *h, struct log *log);
+/* conn: $SSH_CONNECTION or NULL. */
+void host_net_scan(const struct sysroot *sr, const char *conn, struct host_facts *h, struct log *log);
+/* The nearest PCI function above a sysfs device path, added to out. */
+bool host_pci_above(const char *real, struct strv *out);
+
 #endif

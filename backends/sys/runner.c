@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -56,19 +57,23 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void emit(const struct run_opts *o, const char *buf, size_t n, bool *bol)
+/* Captures buf and echoes the lines it completes; line holds the part of
+ * a line not yet echoed (prefix included). */
+static void emit(const struct run_opts *o, const char *buf, size_t n, struct strbuf *line)
 {
 	if (o->capture)
 		strbuf_add(o->capture, buf, n);
 	if (!o->echo)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		if (*bol && o->prefix)
-			fputs(o->prefix, o->echo);
-		fputc(buf[i], o->echo);
-		*bol = buf[i] == '\n';
+		if (!line->len && o->prefix)
+			strbuf_puts(line, o->prefix);
+		strbuf_putc(line, buf[i]);
+		if (buf[i] == '\n') {
+			o->echo(o->echo_data, line->buf);
+			strbuf_reset(line);
+		}
 	}
-	fflush(o->echo);
 }
 
 int run_cmd(const struct strv *argv, const struct run_opts *o)
@@ -79,7 +84,8 @@ int run_cmd(const struct strv *argv, const struct run_opts *o)
 	};
 	int pfd[2], status = 0;
 	pid_t pid;
-	bool chrooted = o->root && strcmp(o->root, "/") != 0, bol = true, killed = false;
+	bool chrooted = o->root && strcmp(o->root, "/") != 0, killed = false;
+	struct strbuf line = {0};
 	double deadline = now() + (o->timeout > 0 ? o->timeout : 600), term_at = 0;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -122,7 +128,7 @@ int run_cmd(const struct strv *argv, const struct run_opts *o)
 			char buf[4096];
 			ssize_t n = read(pfd[0], buf, sizeof(buf));
 			if (n > 0) {
-				emit(o, buf, (size_t)n, &bol);
+				emit(o, buf, (size_t)n, &line);
 				continue;
 			}
 			if (n == 0)
@@ -163,8 +169,11 @@ int run_cmd(const struct strv *argv, const struct run_opts *o)
 	}
 	if (killed)
 		kill(-pid, SIGKILL); /* whatever of the group is left */
-	if (!bol && o->echo)
-		fputc('\n', o->echo);
+	if (line.len) {
+		strbuf_putc(&line, '\n');
+		o->echo(o->echo_data, line.buf);
+	}
+	strbuf_free(&line);
 	if (killed)
 		return -ETIMEDOUT;
 	if (WIFEXITED(status))

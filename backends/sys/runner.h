@@ -10,15 +10,16 @@
 #ifndef VFIOCONF_RUNNER_H
 #define VFIOCONF_RUNNER_H
 
-#include <stdio.h>
-
 #include "core/util.h"
 
 struct run_opts {
 	const char *root;     /* "/" or the installed system */
 	int timeout;          /* seconds */
-	FILE *echo;           /* where output is streamed, or NULL */
-	const char *prefix;   /* before each echoed line */
+	/* Output as it comes, a whole line at a time with prefix before it
+	 * and its newline (a last line without one gets one); or NULL. */
+	void (*echo)(void *data, const char *line);
+	void *echo_data;
+	const char *prefix;
 	struct strbuf *capture; /* all output, or NULL */
 };
 

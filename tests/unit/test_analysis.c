@@ -12,27 +12,12 @@
 #include <string.h>
 
 #include "core/analysis.h"
+#include "tests/unit/testinv.h"
 
 static struct device *add(struct inventory *inv, const char *addr, unsigned vendor, unsigned device,
 			  unsigned cls, int group, const char *driver)
 {
-	struct pci_addr a;
-	struct device *d;
-
-	assert_int_equal(pci_addr_parse(addr, &a), 0);
-	d = inventory_add_device(inv, &a);
-	d->vendor = (uint16_t)vendor;
-	d->device = (uint16_t)device;
-	d->class_code = cls;
-	d->group = group;
-	d->driver = driver ? strdup(driver) : NULL;
-	if ((cls >> 8) == 0x0604) {
-		d->header_type = 1;
-		d->flags |= DEV_BRIDGE;
-	} else {
-		d->header_type = 0;
-	}
-	return d;
+	return testinv_add(inv, addr, vendor, device, cls, group, driver, NULL);
 }
 
 /* Two identical GPUs behind one root port each, sharing group 1 with the

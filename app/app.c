@@ -1,0 +1,244 @@
+/* app.c - the application context: settings, devices.conf, the scan, the
+ * backends, selections and plans. Transactions and status: app_tx.c. */
+#include "config.h"
+
+#include "app/app.h"
+#include "backends/sys/sysroot.h"
+#include "core/selection.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void app_init(struct app *a, const struct app_opts *o)
+{
+	char *path, *text = NULL;
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	a->o = *o;
+	settings_defaults(&a->settings);
+	path = path_join(o->scan.sr.root, "etc/vfioconf/vfioconf.conf");
+	r = read_file(path, 1 << 20, &text, NULL);
+	if (r == 0)
+		settings_parse(&a->settings, text, path, &a->log);
+	else if (r != -ENOENT)
+		log_warn(&a->log, "%s: %s; using defaults", path, strerror(-r));
+	free(text);
+	free(path);
+	a->state_path = path_join(o->scan.sr.root, STATE_PATH);
+}
+
+void app_free(struct app *a)
+{
+	app_journal_close(a);
+	settings_free(&a->settings);
+	log_free(&a->log);
+	inventory_free(&a->inv);
+	if (a->state_loaded == 1)
+		state_free(&a->state);
+	free(a->state_path);
+	memset(a, 0, sizeof(*a));
+}
+
+int app_scan(struct app *a)
+{
+	int r;
+
+	if (a->scanned)
+		return 0;
+	r = scan_system(&a->o.scan, &a->inv, &a->log);
+	if (r == 0)
+		a->scanned = true;
+	return r;
+}
+
+int app_state(struct app *a)
+{
+	char *text = NULL;
+	int r;
+
+	if (a->state_loaded)
+		return a->state_loaded < 0 ? a->state_loaded : 0;
+	r = read_file(a->state_path, 1u << 20, &text, NULL);
+	if (r == 0) {
+		state_parse(&a->state, text, a->state_path, &a->log);
+		a->state_loaded = 1;
+	} else {
+		memset(&a->state, 0, sizeof(a->state));
+		a->state_loaded = r;
+	}
+	free(text);
+	return r;
+}
+
+/* ---- backends ---- */
+
+int app_check_backend_names(const struct app *a, const char **which)
+{
+	if (a->o.bootloader && !backend_by_name(boot_backends, a->o.bootloader)) {
+		*which = "bootloader";
+		return -EINVAL;
+	}
+	if (a->o.initramfs && !backend_by_name(initramfs_backends, a->o.initramfs)) {
+		*which = "initramfs";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void app_backends_chosen(const struct app *a, const char **boot, const char **initrd)
+{
+	const struct backend *b = backend_choose(boot_backends, a->o.bootloader, &a->o.scan.sr, NULL);
+	const struct backend *i = backend_choose(initramfs_backends, a->o.initramfs, &a->o.scan.sr, NULL);
+
+	*boot = b ? b->name : NULL;
+	*initrd = i ? i->name : NULL;
+}
+
+void app_backends_survey(const struct app *a, struct app_backends *out)
+{
+	out->n_boot = backend_survey(boot_backends, a->o.bootloader, &a->o.scan.sr, &out->boot);
+	out->n_initrd = backend_survey(initramfs_backends, a->o.initramfs, &a->o.scan.sr, &out->initrd);
+}
+
+void app_backends_free(struct app_backends *b)
+{
+	backend_survey_free(b->boot, b->n_boot);
+	backend_survey_free(b->initrd, b->n_initrd);
+	memset(b, 0, sizeof(*b));
+}
+
+/* ---- selections ---- */
+
+static int select_error(struct app_select_error *err, int kind, const char *arg, const char *full)
+{
+	err->kind = kind;
+	snprintf(err->arg, sizeof(err->arg), "%s", arg ? arg : "");
+	snprintf(err->full, sizeof(err->full), "%s", full ? full : "");
+	return -EINVAL;
+}
+
+/* --take-from-host: each address typed in full, host-critical, selected. */
+static int confirm_taken(const struct inventory *inv, const char *list, const bool *sel, bool *confirmed,
+			 struct app_select_error *err)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	int r = 0;
+
+	for (char *a = strtok_r(copy, ",", &save); a && !r; a = strtok_r(NULL, ",", &save)) {
+		struct device *d = inventory_find_str(inv, a);
+		if (!d)
+			r = select_error(err, TAKE_NO_DEVICE, a, NULL);
+		else if (strcmp(a, d->addr_str) != 0)
+			r = select_error(err, TAKE_NOT_FULL, a, d->addr_str);
+		else if (!(d->flags & DEV_HOST_CRITICAL))
+			r = select_error(err, TAKE_NOT_CRITICAL, a, d->addr_str);
+		else if (!sel[d - inv->devices])
+			r = select_error(err, TAKE_NOT_SELECTED, a, d->addr_str);
+		else
+			confirmed[d - inv->devices] = true;
+	}
+	free(copy);
+	return r;
+}
+
+static int select_addresses(const struct inventory *inv, const char *list, bool *sel,
+			    struct app_select_error *err)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	int r = 0;
+
+	if (strcmp(copy, "none") != 0)
+		for (char *a = strtok_r(copy, ",", &save); a && !r; a = strtok_r(NULL, ",", &save)) {
+			struct device *d = inventory_find_str(inv, a);
+			struct pci_addr pa;
+			if (pci_addr_parse(a, &pa) < 0)
+				r = select_error(err, SELECT_NOT_ADDRESS, a, NULL);
+			else if (!d)
+				r = select_error(err, SELECT_NO_DEVICE, a, NULL);
+			else
+				sel[d - inv->devices] = true;
+		}
+	free(copy);
+	return r;
+}
+
+int app_select(struct app *a, const struct app_select *args, bool *sel, bool *confirmed,
+	       struct app_select_error *err)
+{
+	const struct inventory *inv = &a->inv;
+	bool any = args->select || (args->groups && args->groups->n);
+	int r;
+
+	memset(err, 0, sizeof(*err));
+	if (args->select && (r = select_addresses(inv, args->select, sel, err)) < 0)
+		return r;
+	for (size_t g = 0; args->groups && g < args->groups->n; g++) {
+		unsigned long id;
+		const struct iommu_group *grp;
+		if (str_to_ulong(args->groups->v[g], 10, 1u << 30, &id) < 0 ||
+		    !(grp = inventory_group(inv, (int)id)))
+			return select_error(err, SELECT_NO_GROUP, args->groups->v[g], NULL);
+		for (size_t k = 0; k < grp->n_members; k++)
+			if (!(inv->devices[grp->members[k]].flags & DEV_BRIDGE))
+				sel[grp->members[k]] = true;
+	}
+	if (!any && app_state(a) == 0) {
+		/* re-plan what is configured now */
+		struct strv missing = {0};
+		selection_from_state(inv, &a->state, sel, confirmed, &missing);
+		for (size_t i = 0; i < missing.n; i++)
+			log_warn(&a->log, "%s: %s is configured but not on this machine now", a->state_path,
+				 missing.v[i]);
+		strv_free(&missing);
+	}
+	return args->take_from_host ? confirm_taken(inv, args->take_from_host, sel, confirmed, err) : 0;
+}
+
+void app_select_state(struct app *a, bool *sel, bool *confirmed)
+{
+	app_state(a);
+	selection_from_state(&a->inv, &a->state, sel, confirmed, NULL);
+}
+
+/* ---- plans ---- */
+
+/* Where vfioconf-bind lives on the target: the first installed one, else
+ * where this build installs it. */
+static const char *bind_helper(const struct sysroot *sr)
+{
+	static const char *const paths[] = {
+		"usr/libexec/vfioconf/vfioconf-bind", "usr/lib/vfioconf/vfioconf-bind",
+		"usr/local/libexec/vfioconf/vfioconf-bind", NULL};
+	static char found[256];
+	char *p = root_find(sr, paths);
+
+	if (!p)
+		return BIND_HELPER;
+	snprintf(found, sizeof(found), "%s", p);
+	free(p);
+	return found;
+}
+
+void app_plan(struct app *a, const bool *sel, const bool *confirmed, bool enable_iommu, struct app_plan *out)
+{
+	struct planner_opts po = {.bootloader = a->o.bootloader, .initramfs = a->o.initramfs};
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	app_state(a);
+	po.prev = &a->state;
+	po.bind_helper = bind_helper(&a->o.scan.sr);
+	intent_build(&a->inv, &a->settings, sel, confirmed, enable_iommu, &out->want);
+	r = planner_run(&a->o.scan.sr, &a->inv, &a->settings, &out->want, &po, &out->plan, &out->log);
+	out->refused = r < 0 || out->plan.refusals.n;
+}
+
+void app_plan_free(struct app_plan *p)
+{
+	intent_free(&p->want);
+	plan_free(&p->plan);
+	log_free(&p->log);
+}

@@ -1,0 +1,149 @@
+/* app.h - the application layer: what vfioconf does, for every front end.
+ *
+ * One context holds the settings, devices.conf, the scanned machine and the
+ * journal; it resolves a selection, builds the intent and the plan with the
+ * one backend chooser, applies, undoes, rolls back and reports status. The
+ * CLI commands and the curses screen (tui/) stand on this and on core/ data
+ * types only: they decide what to show and in which words.
+ *
+ * Messages (English, naming file and line) collect in app.log; the front
+ * end shows them and clears it. Functions return 0 or -errno. Live output
+ * of long work (each file written, each line a command prints) goes to the
+ * progress callback as it happens.
+ */
+#ifndef VFIOCONF_APP_H
+#define VFIOCONF_APP_H
+
+#include <stdbool.h>
+
+#include "backends/boot/planner.h"
+#include "backends/journal/journal.h"
+#include "backends/scan/scan.h"
+#include "core/intent.h"
+#include "core/inventory.h"
+#include "core/log.h"
+#include "core/plan.h"
+#include "core/settings.h"
+#include "core/state.h"
+#include "core/status.h"
+
+struct app_opts {
+	struct scan_opts scan;   /* the three roots, SSH_CONNECTION, module lookups */
+	const char *bootloader;  /* a backend's name, or NULL: detect */
+	const char *initramfs;
+	bool regenerate;         /* run the plan's commands when applying */
+	bool force;              /* overwrite files changed by hand, keeping a copy */
+	int timeout;             /* per command, seconds (0: VFIOCONF_CMD_TIMEOUT or 900) */
+	journal_progress_fn *progress;
+	void *progress_data;
+};
+
+struct app {
+	struct app_opts o;
+	struct settings settings;  /* ROOT/etc/vfioconf/vfioconf.conf or defaults */
+	struct log log;
+	struct inventory inv;      /* after app_scan */
+	bool scanned;
+	struct state state;        /* devices.conf, after app_state */
+	int state_loaded;          /* 0 not yet, 1 read, -errno unreadable/absent */
+	char *state_path;          /* ROOT/etc/vfioconf/devices.conf, for messages */
+	struct journal j;
+	bool journal_open;
+};
+
+/* Copies o, reads the settings file (problems logged with file:line). */
+void app_init(struct app *a, const struct app_opts *o);
+void app_free(struct app *a);
+/* Scans the machine into a->inv, once. -ENOTDIR (logged) when --sysfs is
+ * not a sysfs tree. */
+int app_scan(struct app *a);
+/* devices.conf, read once (again after a transaction): 0, -ENOENT when
+ * vfioconf has configured nothing, or another -errno. a->state is empty
+ * unless 0. */
+int app_state(struct app *a);
+
+/* ---- backends ---- */
+
+/* A --bootloader/--initramfs name no backend has: -EINVAL with *which set
+ * to "bootloader" or "initramfs". */
+int app_check_backend_names(const struct app *a, const char **which);
+/* The boot and initramfs systems the plan will use (NULL: none found). */
+void app_backends_chosen(const struct app *a, const char **boot, const char **initrd);
+/* Every backend of both kinds: found, chosen, why. */
+struct app_backends {
+	struct backend_report *boot, *initrd;
+	size_t n_boot, n_initrd;
+};
+void app_backends_survey(const struct app *a, struct app_backends *out);
+void app_backends_free(struct app_backends *b);
+
+/* ---- selections ---- */
+
+/* What the command-line flags ask for. */
+struct app_select {
+	const char *select;          /* "ADDR,ADDR", "none", or NULL */
+	const struct strv *groups;   /* IOMMU group numbers, or NULL */
+	const char *take_from_host;  /* host-critical addresses typed in full, or NULL */
+};
+
+/* What was wrong with them, for the front end to say. */
+struct app_select_error {
+	enum {
+		SELECT_OK,
+		SELECT_NOT_ADDRESS,  /* --select: arg is not a PCI address */
+		SELECT_NO_DEVICE,    /* --select: no such device */
+		SELECT_NO_GROUP,     /* --group: no such group */
+		TAKE_NO_DEVICE,      /* --take-from-host: no such device */
+		TAKE_NOT_FULL,       /* --take-from-host: not typed in full (full holds it) */
+		TAKE_NOT_CRITICAL,   /* --take-from-host: the host does not need it */
+		TAKE_NOT_SELECTED,   /* --take-from-host: not in the selection */
+	} kind;
+	char arg[64];
+	char full[PCI_ADDR_STRLEN];
+};
+
+/* sel and confirmed: one bool per device (zeroed by the caller). Without
+ * --select and --group, what devices.conf names (devices it names that
+ * are gone are warned about in a->log). 0, or -EINVAL with *err filled. */
+int app_select(struct app *a, const struct app_select *args, bool *sel, bool *confirmed,
+	       struct app_select_error *err);
+/* The selection devices.conf records (for the screen's first ticks). */
+void app_select_state(struct app *a, bool *sel, bool *confirmed);
+
+/* ---- plans ---- */
+
+struct app_plan {
+	struct intent want;
+	struct plan plan;
+	struct log log;       /* the planner's messages */
+	bool refused;         /* something was refused: not to be applied */
+};
+
+/* The intent and plan for a selection. enable_iommu: the kernel
+ * parameters even with nothing selected. */
+void app_plan(struct app *a, const bool *sel, const bool *confirmed, bool enable_iommu, struct app_plan *out);
+void app_plan_free(struct app_plan *p);
+
+/* ---- transactions ---- */
+
+/* Takes the journal's lock and finishes what an earlier run left (*count
+ * says how many; may be NULL). Messages in a->log. */
+int app_journal_open(struct app *a, int *count);
+void app_journal_close(struct app *a);
+/* With the journal open: the plan as one transaction. */
+int app_apply(struct app *a, const struct plan *p, char **txid);
+/* Undoes txid (NULL: the last one not undone). -EEXIST: files changed by
+ * hand; -ENODATA: nothing to do. */
+int app_undo(struct app *a, const char *txid, char **new_txid);
+/* Back to before vfioconf's first change. -ENODATA: nothing to do. */
+int app_rollback(struct app *a, char **new_txid);
+/* Every transaction, oldest first, without the lock (no root needed).
+ * Free with journal_list_free. */
+void app_history(struct app *a, struct tx_info **v, size_t *n);
+
+/* ---- after the reboot ---- */
+
+/* Scans and compares with devices.conf. -ENOENT: nothing configured. */
+int app_status(struct app *a, struct status_report *out);
+
+#endif

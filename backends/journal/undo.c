@@ -1,0 +1,207 @@
+/* undo.c - taking committed transactions back, as new transactions: undo
+ * of one, rollback of everything since vfioconf's first change. */
+#include "config.h"
+
+#include "backends/journal/tx.h"
+#include "backends/sys/sysroot.h"
+#include "core/sha256.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Builds the plan that takes the files of txs back to their pre state:
+ * for each path, the pre of the first tx touching it; current must be the
+ * post of the last one (drift otherwise). */
+static int reverse_plan(struct journal *j, struct tx *txs, size_t n, bool force, struct plan *p)
+{
+	int drift = 0;
+
+	for (size_t k = n; k > 0; k--) {
+		struct tx *t = &txs[k - 1];
+		for (size_t i = 0; i < t->nf; i++) {
+			struct tx_file *f = &t->f[i];
+			struct file_state cur;
+			const char *done_text;
+			char sha[65];
+			bool seen = false;
+			if (f->artifact)
+				continue;
+			/* the earliest pre of this path */
+			struct tx *first = t;
+			size_t fi = i;
+			for (size_t q = 0; q < k - 1 && !seen; q++)
+				for (size_t m = 0; m < txs[q].nf; m++)
+					if (!txs[q].f[m].artifact && strcmp(txs[q].f[m].path, f->path) == 0) {
+						first = &txs[q];
+						fi = m;
+						seen = true;
+						break;
+					}
+			if (plan_current(p, f->path, &done_text, NULL))
+				continue; /* the latest tx touching it already decided */
+			if (file_state_read(j->root, f->path, &cur) < 0) {
+				drift++;
+				continue;
+			}
+			if (cur.exists)
+				sha256_hex(cur.bytes, cur.len, sha);
+			if (cur.exists != f->post_exists || (cur.exists && strcmp(sha, f->post_sha) != 0)) {
+				char *pre = NULL, *post = NULL;
+				size_t pl = 0, ql = 0;
+				if (first->f[fi].pre_exists)
+					tx_read_blob(j, first, "pre", fi, &pre, &pl);
+				if (f->post_exists)
+					tx_read_blob(j, t, "post", i, &post, &ql);
+				log_error(j->log, "%s/%s: changed by hand since vfioconf wrote it", j->root, f->path);
+				journal_say(j, "%s was changed by hand since vfioconf wrote it:\n", f->path);
+				journal_say(j, "--- before vfioconf\n%s%s--- as vfioconf wrote it\n%s%s--- now\n%s%s",
+					    pre ? pre : "(no file)\n", pre && pl && pre[pl - 1] != '\n' ? "\n" : "",
+					    post ? post : "(no file)\n", post && ql && post[ql - 1] != '\n' ? "\n" : "",
+					    cur.exists ? cur.bytes : "(no file)\n",
+					    cur.exists && cur.len && cur.bytes[cur.len - 1] != '\n' ? "\n" : "");
+				free(pre);
+				free(post);
+				if (!force) {
+					drift++;
+					file_state_free(&cur);
+					continue;
+				}
+				/* keep the hand-edited copy beside it */
+				if (cur.exists) {
+					char *keep = xasprintf("%s.vfioconf-local-%s", f->path, t->id);
+					atomic_write(j->root, keep, cur.bytes, cur.len, cur.mode, cur.uid, cur.gid, "keep", "keep");
+					journal_say(j, "kept the hand-edited copy as %s\n", keep);
+					free(keep);
+				}
+			}
+			{
+				char *pre = NULL;
+				size_t pl = 0;
+				if (first->f[fi].pre_exists && tx_read_blob(j, first, "pre", fi, &pre, &pl) < 0) {
+					log_error(j->log, "%s/tx/%s: the copy of %s is unreadable", j->dir, first->id,
+						  f->path);
+					drift++;
+				} else {
+					plan_set_file(p, f->path, cur.bytes, cur.len, pre, pl, first->f[fi].pre_mode,
+						      "back to how it was before vfioconf");
+				}
+				free(pre);
+			}
+			file_state_free(&cur);
+		}
+		for (size_t c = 0; c < t->ncmds; c++) {
+			const char **argv = xcalloc(t->cmds[c].n + 1, sizeof(char *));
+			for (size_t a = 0; a < t->cmds[c].n; a++)
+				argv[a] = t->cmds[c].v[a];
+			plan_add_cmd(p, argv, "regenerate with the restored files");
+			free(argv);
+		}
+		/* what those commands regenerate: as declared, and as copied */
+		for (long long a = 0; a < txrec_get_int(&t->header, "artifacts", 0); a++) {
+			char key[64];
+			snprintf(key, sizeof(key), "artifact.%lld", a);
+			if (txrec_get(&t->header, key))
+				plan_add_artifact(p, txrec_get(&t->header, key));
+		}
+		for (size_t i = 0; i < t->nf; i++)
+			if (t->f[i].artifact)
+				plan_add_artifact(p, t->f[i].path);
+	}
+	return drift ? -EEXIST : 0;
+}
+
+static bool undone(struct tx *v, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *of = txrec_get(&v[i].header, "of");
+		if (strcmp(v[i].state, "COMMITTED") == 0 && of && strcmp(of, id) == 0)
+			return true;
+	}
+	return false;
+}
+
+int journal_undo(struct journal *j, const char *txid, const struct tx_opts *o, char **new_txid)
+{
+	struct tx *v;
+	size_t n, pick = (size_t)-1;
+	struct plan p = {0};
+	struct tx_opts uo = *o;
+	int e;
+
+	tx_load_all(j, &v, &n);
+	for (size_t i = n; i > 0; i--) {
+		struct tx *t = &v[i - 1];
+		if (txid ? strcmp(t->id, txid) == 0 : (strcmp(t->state, "COMMITTED") == 0 && !undone(v, n, t->id))) {
+			pick = i - 1;
+			break;
+		}
+	}
+	if (pick == (size_t)-1) {
+		log_error(j->log, txid ? "no transaction %s in %s/tx" : "nothing to undo%s%s", txid ? txid : "",
+			  txid ? j->dir : "");
+		tx_free_all(v, n);
+		return -ENOENT;
+	}
+	if (strcmp(v[pick].state, "COMMITTED") != 0) {
+		log_error(j->log, "transaction %s is %s, not committed: there is nothing of it to undo", v[pick].id,
+			  v[pick].state);
+		tx_free_all(v, n);
+		return -EINVAL;
+	}
+	e = reverse_plan(j, &v[pick], 1, o->force, &p);
+	if (e == 0) {
+		uo.kind = "undo";
+		uo.of = v[pick].id;
+		e = journal_apply(j, &p, &uo, new_txid);
+	}
+	plan_free(&p);
+	tx_free_all(v, n);
+	return e;
+}
+
+int journal_rollback(struct journal *j, const struct tx_opts *o, char **new_txid)
+{
+	struct tx *v, *c = NULL;
+	size_t n, nc = 0;
+	struct plan p = {0};
+	struct tx_opts ro = *o;
+	int e;
+
+	tx_load_all(j, &v, &n);
+	/* the committed transactions since the last committed rollback */
+	for (size_t i = 0; i < n; i++) {
+		const char *kind = txrec_get(&v[i].header, "kind");
+		if (strcmp(v[i].state, "COMMITTED") != 0)
+			continue;
+		if (kind && strcmp(kind, "rollback") == 0) {
+			nc = 0;
+			c = NULL;
+			continue;
+		}
+		if (!c)
+			c = &v[i];
+		nc = (size_t)(&v[i] - c) + 1;
+	}
+	if (!nc) {
+		log_info(j->log, "nothing to roll back: vfioconf has no change in force");
+		tx_free_all(v, n);
+		return -ENODATA;
+	}
+	/* only committed ones count; the others are in between */
+	struct tx *sel = xcalloc(nc, sizeof(*sel));
+	size_t ns = 0;
+	for (size_t i = 0; i < nc; i++)
+		if (strcmp(c[i].state, "COMMITTED") == 0)
+			sel[ns++] = c[i];
+	e = reverse_plan(j, sel, ns, o->force, &p);
+	free(sel);
+	if (e == 0) {
+		ro.kind = "rollback";
+		e = journal_apply(j, &p, &ro, new_txid);
+	}
+	plan_free(&p);
+	tx_free_all(v, n);
+	return e;
+}

@@ -1,0 +1,144 @@
+/* report.c - messages and transaction outcomes on the plain terminal. */
+#include "config.h"
+
+#include "core/i18n.h"
+#include "tui/report.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void report_log(const struct log *log)
+{
+	for (size_t i = 0; i < log->n; i++)
+		fprintf(stderr, "%s: %s: %s\n", PACKAGE,
+			log->e[i].level == LOG_ERROR ? _("error")
+			: log->e[i].level == LOG_WARN ? _("warning") : _("note"),
+			log->e[i].msg);
+}
+
+void report_progress(void *data, const char *text)
+{
+	(void)data;
+	fputs(text, stdout);
+	fflush(stdout);
+}
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* For make bench: the transaction alone, without scan and plan. */
+static void timing(double t0)
+{
+	if (getenv("VFIOCONF_TIMING"))
+		fprintf(stderr, "timing: transaction %.2f ms\n", mono_ms() - t0);
+}
+
+/* Prints and forgets the app's messages. */
+static void flush_log(struct app *a)
+{
+	report_log(&a->log);
+	log_free(&a->log);
+}
+
+static void print_next_boot(const struct inventory *inv, const struct intent *want, const struct plan *plan,
+			    bool regenerated)
+{
+	if (want->n_dev) {
+		printf(_("\nAt the next boot these go to vfio-pci:\n"));
+		for (size_t i = 0; i < want->n_dev; i++) {
+			const struct device *d = &inv->devices[want->dev[i].idx];
+			printf("  %s [%04x:%04x] %s\n", d->addr_str, d->vendor, d->device,
+			       d->device_name ? d->device_name : "");
+		}
+	} else {
+		printf(_("\nAt the next boot no device goes to vfio-pci.\n"));
+	}
+	if (plan->params.n) {
+		printf(_("Kernel parameters:"));
+		for (size_t i = 0; i < plan->params.n; i++)
+			printf(" %s", plan->params.v[i]);
+		putchar('\n');
+	}
+	if (!regenerated && plan->n_cmds) {
+		printf(_("The initramfs and boot configuration were NOT regenerated (--no-regenerate); run:\n"));
+		for (size_t i = 0; i < plan->n_cmds; i++) {
+			printf("  ");
+			for (size_t a = 0; a < plan->cmds[i].argv.n; a++)
+				printf("%s%s", a ? " " : "", plan->cmds[i].argv.v[a]);
+			putchar('\n');
+		}
+	}
+	printf(_("Reboot for this to take effect, then check with 'vfioconf status'.\n"));
+}
+
+/* The lock, and what an earlier run left finished; its messages said. */
+static int open_journal(struct app *a)
+{
+	int r = app_journal_open(a, NULL);
+
+	flush_log(a);
+	if (r < 0)
+		app_journal_close(a);
+	return r;
+}
+
+int report_apply(struct app *a, const struct app_plan *p)
+{
+	char *txid = NULL;
+	double t0;
+	int r;
+
+	if (open_journal(a) < 0)
+		return EXIT_FAIL;
+	printf(_("Applying:\n"));
+	t0 = mono_ms();
+	r = app_apply(a, &p->plan, &txid);
+	timing(t0);
+	flush_log(a);
+	if (r < 0) {
+		fprintf(stderr, _("%s: not applied; every file is as it was before\n"), PACKAGE);
+	} else {
+		printf(_("Done: transaction %s ('vfioconf undo' takes it back).\n"), txid);
+		print_next_boot(&a->inv, &p->want, &p->plan, a->o.regenerate);
+	}
+	free(txid);
+	app_journal_close(a);
+	return r < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+int report_journal_cmd(struct app *a, enum report_tx kind, const char *what, const char *txid)
+{
+	char *new_txid = NULL;
+	double t0;
+	int r;
+
+	if (open_journal(a) < 0)
+		return EXIT_FAIL;
+	t0 = mono_ms();
+	r = kind == REPORT_UNDO ? app_undo(a, txid, &new_txid) : app_rollback(a, &new_txid);
+	timing(t0);
+	flush_log(a);
+	app_journal_close(a);
+	if (r == -ENODATA)
+		return EXIT_OK;
+	if (r < 0) {
+		if (r == -EEXIST)
+			fprintf(stderr, _("%s: %s refused: files were changed by hand (shown above); "
+					  "--force keeps the hand-edited copies beside them and goes on\n"),
+				PACKAGE, what);
+		else
+			fprintf(stderr, _("%s: %s failed; every file is as it was before\n"), PACKAGE, what);
+		return EXIT_FAIL;
+	}
+	printf(_("Done: transaction %s. Reboot for this to take effect.\n"), new_txid);
+	free(new_txid);
+	return EXIT_OK;
+}

@@ -1,0 +1,31 @@
+/* report.h - what both front ends print on the plain terminal: messages,
+ * the live output of a transaction and its outcome. The CLI prints these
+ * directly; the curses screen leaves curses to print them (tui.c outside).
+ */
+#ifndef VFIOCONF_REPORT_H
+#define VFIOCONF_REPORT_H
+
+#include "app/app.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+};
+
+/* Messages to stderr as "vfioconf: warning: ...". */
+void report_log(const struct log *log);
+/* The app's progress callback: the text to stdout, flushed. */
+void report_progress(void *data, const char *text);
+
+/* Applies a plan through the journal, printing progress and what happens
+ * at the next boot; the caller has asked. EXIT_OK or EXIT_FAIL. */
+int report_apply(struct app *a, const struct app_plan *p);
+
+enum report_tx { REPORT_UNDO, REPORT_ROLLBACK };
+/* Undo (of txid, NULL: the last one) or rollback through the journal,
+ * with progress and the outcome; the caller has asked. what names the
+ * command in messages. EXIT_OK or EXIT_FAIL. */
+int report_journal_cmd(struct app *a, enum report_tx kind, const char *what, const char *txid);
+
+#endif

@@ -1,0 +1,49 @@
+/* view_details.c - one device: IDs, drivers, reset, its group, and why
+ * it stays with the host. */
+#include "config.h"
+
+#include "core/i18n.h"
+#include "tui/tui.h"
+
+#include <stdio.h>
+
+void details_open(struct tui *t, size_t dev)
+{
+	const struct device *d = &t->inv->devices[dev];
+	struct strbuf sb = {0};
+	char title[96];
+
+	strbuf_printf(&sb, "%s\n%s: %s\n", d->device_name ? d->device_name : "?", _("Vendor"),
+		      d->vendor_name ? d->vendor_name : "?");
+	strbuf_printf(&sb, "%s: %s [%04x]\n", _("Class"), d->class_name ? d->class_name : "?", d->class_code >> 8);
+	strbuf_printf(&sb, "IDs: [%04x:%04x]", d->vendor, d->device);
+	if (d->subsys_vendor)
+		strbuf_printf(&sb, "  %s [%04x:%04x] %s", _("subsystem"), d->subsys_vendor, d->subsys_device,
+			      d->subsys_name ? d->subsys_name : "");
+	strbuf_printf(&sb, "\n%s: %s\n", _("Driver in use"), d->driver ? d->driver : _("none"));
+	strbuf_puts(&sb, _("Modules that could drive it:"));
+	for (size_t i = 0; i < d->modules.n; i++)
+		strbuf_printf(&sb, " %s", d->modules.v[i]);
+	strbuf_printf(&sb, "\n%s: %s\n", _("Reset method"), d->reset_method ? d->reset_method : _("none reported"));
+	if (d->group >= 0) {
+		const struct iommu_group *g = inventory_group(t->inv, d->group);
+		strbuf_printf(&sb, _("IOMMU group %d:\n"), d->group);
+		for (size_t k = 0; g && k < g->n_members; k++) {
+			const struct device *m = &t->inv->devices[g->members[k]];
+			strbuf_printf(&sb, "  %s %s%s\n", m->addr_str, m->device_name ? m->device_name : "?",
+				      m->flags & DEV_BRIDGE ? _(" (bridge)") : "");
+		}
+	} else {
+		strbuf_puts(&sb, _("In no IOMMU group.\n"));
+	}
+	for (size_t i = 0; i < d->reasons.n; i++)
+		strbuf_printf(&sb, "%s: %s\n", _("Stays with the host"), d->reasons.v[i]);
+	if (d->same_id_count)
+		strbuf_printf(&sb, _("Same vendor:device as %zu other device(s): it is bound by address, not by ID.\n"),
+			      d->same_id_count);
+	snprintf(title, sizeof(title), "%s %s", _("Device"), d->addr_str);
+	text_open(t, &details_view, title, sb.buf);
+	strbuf_free(&sb);
+}
+
+const struct view details_view = {"details", text_draw, text_act};

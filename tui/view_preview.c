@@ -1,0 +1,97 @@
+/* view_preview.c - the plan for the ticks: what binds, what is refused or
+ * warned, every diff and command; 'a' applies it through the app. */
+#include "config.h"
+
+#include "core/i18n.h"
+#include "tui/report.h"
+#include "tui/tui.h"
+
+#include <stdio.h>
+
+void preview_open(struct tui *t)
+{
+	struct app_plan p;
+	const struct intent *want = &p.want;
+	const struct plan *plan = &p.plan;
+	struct strbuf sb = {0};
+	bool any = false;
+
+	for (size_t i = 0; i < t->inv->n_devices; i++)
+		any = any || t->ticked[i];
+	/* with the IOMMU off, the first plan is the one that turns it on */
+	app_plan(t->app, t->ticked, t->confirmed, !inventory_iommu_enabled(t->inv), &p);
+	if (!any && !inventory_iommu_enabled(t->inv))
+		strbuf_puts(&sb, _("The IOMMU is off: this plan turns it on. IOMMU groups appear after that reboot.\n"));
+	strbuf_printf(&sb, P_("Bind %zu device to vfio-pci.\n", "Bind %zu devices to vfio-pci.\n", want->n_dev),
+		      want->n_dev);
+	for (size_t i = 0; i < want->n_dev; i++) {
+		const struct device *d = &t->inv->devices[want->dev[i].idx];
+		strbuf_printf(&sb, "  %s %s [%04x:%04x] %s\n", d->addr_str, d->device_name ? d->device_name : "?",
+			      d->vendor, d->device, want->dev[i].method == BIND_IDS ? _("by ID") : _("by address"));
+	}
+	for (size_t i = 0; i < plan->refusals.n; i++)
+		text_put_wrapped(&sb, _("Refused:"), plan->refusals.v[i]);
+	for (size_t i = 0; i < plan->warnings.n; i++)
+		text_put_wrapped(&sb, _("Warning:"), plan->warnings.v[i]);
+	for (size_t i = 0; i < p.log.n; i++)
+		text_put_wrapped(&sb, _("Warning:"), p.log.e[i].msg);
+	strbuf_putc(&sb, '\n');
+	if (plan_empty(plan))
+		strbuf_puts(&sb, _("Nothing to do: the system already looks like this.\n"));
+	else
+		plan_render_text(plan, &sb);
+	if (!plan_empty(plan))
+		strbuf_puts(&sb, t->readonly ? _("\nRead-only (not root): run vfioconf as root to apply this.\n")
+				 : plan->refusals.n ? _("\nSomething is refused: change the ticks before applying.\n")
+						    : _("\nPress a to apply this as one transaction.\n"));
+	text_open(t, &preview_view, _("Preview: what would change (nothing is written)"), sb.buf);
+	strbuf_free(&sb);
+	if (t->have_plan)
+		app_plan_free(&t->plan);
+	t->plan = p;
+	t->have_plan = true;
+}
+
+static int do_apply(struct tui *t)
+{
+	return report_apply(t->app, &t->plan);
+}
+
+static void apply_preview(struct tui *t)
+{
+	int r;
+
+	if (!t->have_plan || plan_empty(&t->plan.plan)) {
+		snprintf(t->status, sizeof(t->status), "%s", _("nothing to apply"));
+		return;
+	}
+	if (t->readonly) {
+		snprintf(t->status, sizeof(t->status), "%s", _("read-only (not root): run vfioconf as root to apply"));
+		return;
+	}
+	if (t->plan.plan.refusals.n) {
+		snprintf(t->status, sizeof(t->status), "%s", _("something is refused: change the ticks first"));
+		return;
+	}
+	r = tui_ask_outside(t, _("Apply these changes now? (y/n)"), do_apply);
+	if (r < 0)
+		return;
+	if (r == EXIT_OK) {
+		t->dirty = 0;
+		snprintf(t->status, sizeof(t->status), "%s", _("Applied. Reboot for it to take effect; h shows the history."));
+	} else {
+		snprintf(t->status, sizeof(t->status), "%s", _("Not applied: everything was rolled back (the reason was shown)."));
+	}
+	t->view = &tree_view;
+}
+
+static bool preview_act(struct tui *t, enum action a)
+{
+	if (a == ACT_APPLY) {
+		apply_preview(t);
+		return true;
+	}
+	return text_act(t, a);
+}
+
+const struct view preview_view = {"preview", text_draw, preview_act};

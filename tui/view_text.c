@@ -1,0 +1,117 @@
+/* view_text.c - what every text view (help, details, preview, history)
+ * shares: the lines, scrolling, colours for diff lines, wrapping. */
+#include "config.h"
+
+#include "core/i18n.h"
+#include "tui/tui.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void text_open(struct tui *t, const struct view *v, const char *title, const char *text)
+{
+	strv_free(&t->text);
+	for (const char *l = text; *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
+		char *s = xstrndup(l, len);
+		for (char *c = s; *c; c++)
+			if (*c == '\t')
+				*c = ' ';
+		strv_push(&t->text, s);
+		free(s);
+		l += len + (nl ? 1 : 0);
+	}
+	t->text_top = 0;
+	snprintf(t->title, sizeof(t->title), " %s", title);
+	t->view = v;
+}
+
+void text_draw(struct tui *t)
+{
+	int body = LINES - 4;
+	char buf[192];
+
+	if (body < 1)
+		body = 1;
+	erase();
+	tui_draw_header(t);
+	tui_attr(t, PAIR_HEAD, true);
+	tui_line_at(1, t->title);
+	tui_attr(t, PAIR_HEAD, false);
+	for (int y = 0; y < body && t->text_top + (size_t)y < t->text.n; y++) {
+		const char *l = t->text.v[t->text_top + (size_t)y];
+		bool add = l[0] == '+' && l[1] != '+', del = l[0] == '-' && l[1] != '-';
+		if (add)
+			tui_attr(t, PAIR_TICK, true);
+		else if (del)
+			tui_attr(t, PAIR_BAD, true);
+		tui_line_at(2 + y, l);
+		attroff(A_REVERSE | A_BOLD | A_COLOR);
+	}
+	snprintf(buf, sizeof(buf), "%s %zu/%zu", _(" Up/Down PgUp/PgDn scroll  Esc back  q quit"),
+		 t->text.n ? t->text_top + 1 : 0, t->text.n);
+	tui_draw_footer(t, buf);
+}
+
+bool text_act(struct tui *t, enum action a)
+{
+	size_t body = LINES > 5 ? (size_t)LINES - 4 : 1, max = t->text.n > body ? t->text.n - body : 0;
+
+	if (tui_move_in(&t->text_top, max, body, a))
+		return true;
+	switch (a) {
+	case ACT_BACK:
+	case ACT_CLOSE:
+	case ACT_TOGGLE:
+		t->view = &tree_view;
+		break;
+	case ACT_HELP:
+		help_open(t);
+		break;
+	case ACT_HISTORY:
+		history_open(t);
+		break;
+	case ACT_QUIT:
+		return !tui_confirm_quit(t);
+	default:
+		break;
+	}
+	return true;
+}
+
+/* Screen columns of s[0..n): UTF-8 continuation bytes take none. */
+static size_t columns(const char *s, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
+/* The text view clips long lines, and a refusal or warning must be read
+ * whole (the diffs stay as they are). */
+void text_put_wrapped(struct strbuf *sb, const char *label, const char *msg)
+{
+	size_t width = COLS > 20 ? (size_t)COLS - 1 : 79, col = columns(label, strlen(label));
+
+	strbuf_puts(sb, label);
+	for (const char *w = msg; *w;) {
+		size_t n = strcspn(w, " "), c = columns(w, n);
+		if (n) {
+			if (col + 1 + c > width && col > 2) {
+				strbuf_puts(sb, "\n ");
+				col = 1;
+			}
+			strbuf_putc(sb, ' ');
+			strbuf_add(sb, w, n);
+			col += 1 + c;
+		}
+		w += n;
+		w += strspn(w, " ");
+	}
+	strbuf_putc(sb, '\n');
+}

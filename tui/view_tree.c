@@ -1,0 +1,297 @@
+/* view_tree.c - the group tree: every IOMMU group with its devices,
+ * ticking (core/selection.c decides what comes along), search. */
+#include "config.h"
+
+#include "core/analysis.h"
+#include "core/i18n.h"
+#include "core/selection.h"
+#include "tui/tui.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void tree_build_rows(struct tui *t)
+{
+	const struct inventory *inv = t->inv;
+	size_t cap = inv->n_devices + inv->n_groups + 1;
+	bool any = false;
+
+	free(t->rows);
+	t->rows = xcalloc(cap, sizeof(*t->rows));
+	t->nrows = 0;
+	for (size_t g = 0; g < inv->n_groups; g++) {
+		t->rows[t->nrows++] = (struct row){.is_group = true, .group = (int)g};
+		if (t->open[g])
+			for (size_t k = 0; k < inv->groups[g].n_members; k++)
+				t->rows[t->nrows++] = (struct row){.group = (int)g, .dev = inv->groups[g].members[k]};
+	}
+	for (size_t i = 0; i < inv->n_devices; i++)
+		if (inv->devices[i].group < 0) {
+			if (!any) {
+				t->rows[t->nrows++] = (struct row){.is_group = true, .group = -1};
+				any = true;
+			}
+			if (t->open[inv->n_groups])
+				t->rows[t->nrows++] = (struct row){.group = -1, .dev = i};
+		}
+	if (t->cur >= t->nrows)
+		t->cur = t->nrows ? t->nrows - 1 : 0;
+}
+
+void tree_ticks_from_state(struct tui *t)
+{
+	app_select_state(t->app, t->ticked, t->confirmed);
+	t->dirty = 0;
+}
+
+static const char *short_flags(const struct device *d, char *buf, size_t n)
+{
+	static const struct {
+		unsigned f;
+		const char *s;
+	} fl[] = {{DEV_ROOT_DISK, "root-disk"}, {DEV_BOOT_DISK, "boot-disk"}, {DEV_SWAP_DISK, "swap"},
+		  {DEV_MOUNT_DISK, "mount"}, {DEV_SSH_NIC, "ssh-nic"}, {DEV_BOOT_VGA, "boot-vga"},
+		  {DEV_SAME_ID, "same-id"}, {DEV_SRIOV_VF, "vf"}, {DEV_SRIOV_PF, "pf"}};
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(fl); i++)
+		if (d->flags & fl[i].f)
+			used += (size_t)snprintf(buf + used, used < n ? n - used : 0, "%s%s", used ? "," : "", fl[i].s);
+	return buf;
+}
+
+static void row_text(const struct tui *t, const struct row *r, char *buf, size_t n)
+{
+	const struct inventory *inv = t->inv;
+	const struct device *d;
+	char fl[96];
+
+	if (r->is_group) {
+		const char *mark = t->open[r->group < 0 ? inv->n_groups : (size_t)r->group]
+					   ? (t->utf8 ? "\u25be" : "v")
+					   : (t->utf8 ? "\u25b8" : ">");
+		const struct iommu_group *g;
+		struct group_summary s;
+		size_t ticked = 0;
+		if (r->group < 0) {
+			snprintf(buf, n, "%s %s", mark, _("Not in any IOMMU group"));
+			return;
+		}
+		g = &inv->groups[r->group];
+		analysis_group_summary(inv, g, &s);
+		for (size_t k = 0; k < g->n_members; k++)
+			ticked += t->ticked[g->members[k]];
+		snprintf(buf, n, "%s %s %-3d %zu %s%s%s", mark, _("Group"), g->id, g->n_members,
+			 g->n_members == 1 ? _("device") : _("devices"),
+			 s.host_critical ? _("  HOST: stays with the host")
+			 : s.slots > 1   ? _("  shared: its devices go to a VM together")
+					 : "",
+			 ticked ? (t->utf8 ? "  \u2713" : "  *") : "");
+		return;
+	}
+	d = &inv->devices[r->dev];
+	snprintf(buf, n, "  %s %s %-28.28s [%04x:%04x] %-12.12s %s",
+		 d->flags & DEV_BRIDGE ? " - " : t->ticked[r->dev] ? "[x]" : "[ ]", d->addr_str + 5,
+		 d->device_name ? d->device_name : "?", d->vendor, d->device, d->driver ? d->driver : "-",
+		 short_flags(d, fl, sizeof(fl)));
+}
+
+static void tree_draw(struct tui *t)
+{
+	int body = LINES - 4;
+	char buf[512];
+
+	if (body < 1)
+		body = 1;
+	if (t->cur < t->top)
+		t->top = t->cur;
+	if (t->cur >= t->top + (size_t)body)
+		t->top = t->cur - (size_t)body + 1;
+	erase();
+	tui_draw_header(t);
+	snprintf(buf, sizeof(buf), "  %s", _("tick addr     name                         [vendor:dev] driver       flags"));
+	tui_line_at(1, buf);
+	for (int y = 0; y < body; y++) {
+		size_t i = t->top + (size_t)y;
+		const struct row *r;
+		bool bad;
+		if (i >= t->nrows)
+			break;
+		r = &t->rows[i];
+		bad = !r->is_group && (t->inv->devices[r->dev].flags & DEV_HOST_CRITICAL);
+		row_text(t, r, buf, sizeof(buf));
+		if (i == t->cur)
+			tui_attr(t, PAIR_BAR, true);
+		else if (bad)
+			tui_attr(t, PAIR_BAD, true);
+		else if (!r->is_group && t->ticked[r->dev])
+			tui_attr(t, PAIR_TICK, true);
+		tui_line_at(2 + y, buf);
+		if (i == t->cur)
+			tui_fill_line(2 + y);
+		attroff(A_REVERSE | A_BOLD | A_COLOR);
+	}
+	tui_draw_footer(t, _("Space tick  g group  Enter open  d info  p preview  h history  ? help  q quit"));
+}
+
+static const struct row *cur_row(const struct tui *t)
+{
+	return t->nrows ? &t->rows[t->cur] : NULL;
+}
+
+/* Why d cannot be ticked, in words. */
+static const char *block_reason(const struct device *d)
+{
+	if (selection_blocked(d) == TICK_BRIDGE)
+		return _("bridges stay with the host; tick the devices behind it");
+	return d->reasons.n ? d->reasons.v[0] : _("host-critical");
+}
+
+/* A device the host needs is ticked only when the user types its address
+ * in full (DESIGN.md, Safety); the preview then says what the host loses. */
+static void take_from_host(struct tui *t, size_t di)
+{
+	const struct device *d = &t->inv->devices[di];
+	char prompt[160], typed[32] = "";
+
+	/* the reason on the message line, the question where the keys were */
+	snprintf(t->status, sizeof(t->status), "%s: %s", d->addr_str, block_reason(d));
+	snprintf(prompt, sizeof(prompt), _("Type %s to take it from the host anyway: "), d->addr_str);
+	tui_read_line(t, LINES - 1, prompt, typed, sizeof(typed));
+	if (strcmp(typed, d->addr_str) != 0) {
+		snprintf(t->status, sizeof(t->status), _("%s stays with the host (its address was not typed)"),
+			 d->addr_str);
+		return;
+	}
+	selection_tick(t->inv, t->ticked, t->confirmed, di, true);
+	t->confirmed[di] = true;
+	t->dirty = 1;
+	snprintf(t->status, sizeof(t->status), _("%s ticked on your word: p shows what the host loses"), d->addr_str);
+}
+
+static void tick(struct tui *t, const struct row *r)
+{
+	const struct device *d;
+
+	if (!r || r->is_group) {
+		snprintf(t->status, sizeof(t->status), "%s", _("Space ticks a device; g ticks a whole group"));
+		return;
+	}
+	d = &t->inv->devices[r->dev];
+	if (selection_blocked(d) != TICK_FREE && !t->ticked[r->dev]) {
+		if (selection_blocked(d) == TICK_BRIDGE)
+			snprintf(t->status, sizeof(t->status), "%s: %s", d->addr_str, block_reason(d));
+		else
+			take_from_host(t, r->dev);
+		return;
+	}
+	selection_tick(t->inv, t->ticked, t->confirmed, r->dev, !t->ticked[r->dev]);
+	t->dirty = 1;
+}
+
+static void tick_group(struct tui *t, const struct row *r)
+{
+	size_t blocker;
+
+	if (!r || r->group < 0)
+		return;
+	if (selection_tick_group(t->inv, t->ticked, t->confirmed, (size_t)r->group, &blocker) < 0) {
+		const struct device *d = &t->inv->devices[blocker];
+		snprintf(t->status, sizeof(t->status), _("group %d holds %s: %s"), t->inv->groups[r->group].id,
+			 d->addr_str, block_reason(d));
+		return;
+	}
+	t->dirty = 1;
+}
+
+static void search(struct tui *t)
+{
+	char q[64] = "";
+
+	t->status[0] = '\0';
+	tui_read_line(t, LINES - 2, "/", q, sizeof(q));
+	if (q[0])
+		snprintf(t->search, sizeof(t->search), "%s", q);
+	/* open every group so the match can be shown */
+	for (size_t g = 0; g <= t->inv->n_groups; g++)
+		t->open[g] = true;
+	tree_build_rows(t);
+	for (size_t k = 1; k <= t->nrows; k++) {
+		size_t i = (t->cur + k) % t->nrows;
+		char buf[512];
+		if (t->rows[i].is_group)
+			continue;
+		/* what the row shows, and the names it cuts */
+		row_text(t, &t->rows[i], buf, sizeof(buf));
+		if (strcasestr(buf, t->search) || selection_matches(&t->inv->devices[t->rows[i].dev], t->search)) {
+			t->cur = i;
+			t->status[0] = '\0';
+			return;
+		}
+	}
+	snprintf(t->status, sizeof(t->status), _("not found: %s"), t->search);
+}
+
+static bool tree_act(struct tui *t, enum action a)
+{
+	const struct row *r = cur_row(t);
+	int page = LINES - 5 > 1 ? LINES - 5 : 1;
+
+	t->status[0] = '\0';
+	if (tui_move_in(&t->cur, t->nrows ? t->nrows - 1 : 0, (size_t)page, a))
+		return true;
+	switch (a) {
+	case ACT_OPEN:
+	case ACT_CLOSE:
+	case ACT_TOGGLE:
+		if (!r)
+			break;
+		if (r->is_group) {
+			size_t gi = r->group < 0 ? t->inv->n_groups : (size_t)r->group;
+			t->open[gi] = a == ACT_OPEN ? true : a == ACT_CLOSE ? false : !t->open[gi];
+			tree_build_rows(t);
+		} else if (a == ACT_CLOSE) {
+			while (t->cur > 0 && !t->rows[t->cur].is_group)
+				t->cur--;
+		} else if (a == ACT_TOGGLE) {
+			details_open(t, r->dev);
+		}
+		break;
+	case ACT_TICK:
+		tick(t, r);
+		break;
+	case ACT_GROUP:
+		tick_group(t, r);
+		break;
+	case ACT_DETAILS:
+		if (r && !r->is_group)
+			details_open(t, r->dev);
+		break;
+	case ACT_PREVIEW:
+		preview_open(t);
+		break;
+	case ACT_SEARCH:
+		search(t);
+		break;
+	case ACT_HELP:
+		help_open(t);
+		break;
+	case ACT_HISTORY:
+		history_open(t);
+		break;
+	case ACT_APPLY:
+		snprintf(t->status, sizeof(t->status), "%s", _("p shows the preview first; a applies it from there"));
+		break;
+	case ACT_QUIT:
+		return !tui_confirm_quit(t);
+	default:
+		break;
+	}
+	return true;
+}
+
+const struct view tree_view = {"tree", tree_draw, tree_act};
