@@ -34,7 +34,7 @@ done
 # configure asks pkg-config for. Tests: the oracles and tools they drive.
 PACKAGES="gcc make autoconf automake autopoint gettext pkg-config
 	libncurses-dev libpci-dev libkmod-dev libinih-dev libcmocka-dev
-	pciutils pci.ids kmod jq tmux groff-base bash-completion patch clang busybox-static"
+	pciutils pci.ids kmod jq tmux groff-base bash-completion patch clang busybox-static time bc"
 
 VM_PACKAGES="qemu-system-x86 debootstrap e2fsprogs"
 

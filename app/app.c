@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "app/app.h"
+#include "backends/sys/rooted.h"
 #include "backends/sys/sysroot.h"
 #include "core/selection.h"
 
@@ -20,7 +21,8 @@ void app_init(struct app *a, const struct app_opts *o)
 	a->o = *o;
 	settings_defaults(&a->settings);
 	path = path_join(o->scan.sr.root, "etc/vfioconf/vfioconf.conf");
-	r = read_file(path, 1 << 20, &text, NULL);
+	/* beneath the root: a link out of it reads nothing of the host */
+	r = rooted_read_path(o->scan.sr.root, "etc/vfioconf/vfioconf.conf", 1 << 20, &text, NULL);
 	if (r == 0)
 		settings_parse(&a->settings, text, path, &a->log);
 	else if (r != -ENOENT)
@@ -38,6 +40,7 @@ void app_free(struct app *a)
 	inventory_free(&a->inv);
 	if (a->state_loaded == 1)
 		state_free(&a->state);
+	journal_evidence_free(a->evidence);
 	free(a->state_path);
 	memset(a, 0, sizeof(*a));
 }
@@ -61,7 +64,7 @@ int app_state(struct app *a)
 
 	if (a->state_loaded)
 		return a->state_loaded < 0 ? a->state_loaded : 0;
-	r = read_file(a->state_path, 1u << 20, &text, NULL);
+	r = rooted_read_path(a->o.scan.sr.root, STATE_PATH, 1u << 20, &text, NULL);
 	if (r == 0) {
 		state_parse(&a->state, text, a->state_path, &a->log);
 		a->state_loaded = 1;
@@ -222,6 +225,20 @@ static const char *bind_helper(const struct sysroot *sr)
 	return found;
 }
 
+/* The journal's word on a token devices.conf's [added] names. */
+static bool added_by_vfioconf(void *data, const char *path, const char *token)
+{
+	struct app *a = data;
+	char *res = NULL;
+	bool r;
+
+	if (root_resolve(a->o.scan.sr.root, path, &res) < 0)
+		res = xstrdup(path);
+	r = journal_evidence_added(a->evidence, res, token);
+	free(res);
+	return r;
+}
+
 void app_plan(struct app *a, const bool *sel, const bool *confirmed, bool enable_iommu, struct app_plan *out)
 {
 	struct planner_opts po = {.bootloader = a->o.bootloader, .initramfs = a->o.initramfs};
@@ -231,6 +248,14 @@ void app_plan(struct app *a, const bool *sel, const bool *confirmed, bool enable
 	app_state(a);
 	po.prev = &a->state;
 	po.bind_helper = bind_helper(&a->o.scan.sr);
+	/* without a journal (or the right to read it) devices.conf is all
+	 * there is; with one, it has the last word */
+	journal_evidence_free(a->evidence);
+	a->evidence = NULL;
+	if (journal_evidence_open(a->o.scan.sr.root, &a->evidence) == 0) {
+		po.added = added_by_vfioconf;
+		po.added_data = a;
+	}
 	intent_build(&a->inv, &a->settings, sel, confirmed, enable_iommu, &out->want);
 	r = planner_run(&a->o.scan.sr, &a->inv, &a->settings, &out->want, &po, &out->plan, &out->log);
 	out->refused = r < 0 || out->plan.refusals.n;

@@ -49,6 +49,7 @@ struct app {
 	char *state_path;          /* ROOT/etc/vfioconf/devices.conf, for messages */
 	struct journal j;
 	bool journal_open;
+	struct journal_evidence *evidence; /* for the last plan */
 };
 
 /* Copies o, reads the settings file (problems logged with file:line). */
@@ -135,11 +136,21 @@ int app_apply(struct app *a, const struct plan *p, char **txid);
 /* Undoes txid (NULL: the last one not undone). -EEXIST: files changed by
  * hand; -ENODATA: nothing to do. */
 int app_undo(struct app *a, const char *txid, char **new_txid);
+/* What an undo (rollback false) or a rollback would restore and run,
+ * without the lock and changing nothing. -ENODATA/-ENOENT: nothing. */
+int app_reverse_preview(struct app *a, const char *txid, bool rollback, struct plan *p);
 /* Back to before vfioconf's first change. -ENODATA: nothing to do. */
 int app_rollback(struct app *a, char **new_txid);
-/* Every transaction, oldest first, without the lock (no root needed).
+/* Every transaction, oldest first, without the lock. 0; -ENOENT when the
+ * root has no journal; -EACCES without the right to read it (root).
  * Free with journal_list_free. */
-void app_history(struct app *a, struct tx_info **v, size_t *n);
+int app_history(struct app *a, struct tx_info **v, size_t *n);
+/* Does the root have a journal at all? (undo, rollback and recover on a
+ * root without one: a wrong --root, most likely) */
+bool app_has_journal(struct app *a);
+/* After a failed apply, undo or rollback: the rollback could not verify
+ * every file, so "as before" would be a lie (the files are in the log). */
+bool app_unverified(const struct app *a);
 
 /* ---- after the reboot ---- */
 

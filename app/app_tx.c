@@ -34,6 +34,8 @@ int app_journal_open(struct app *a, int *count)
 		return 0;
 	r = journal_open(&a->j, a->o.scan.sr.root, &a->log, a->o.progress, a->o.progress_data);
 	a->journal_open = true; /* journal_close also frees a half-open one */
+	a->j.timeout = timeout_s(a);
+	a->j.regenerate = a->o.regenerate;
 	if (r == 0)
 		r = journal_recover(&a->j, &n);
 	if (n)
@@ -83,12 +85,43 @@ int app_rollback(struct app *a, char **new_txid)
 	return r;
 }
 
-void app_history(struct app *a, struct tx_info **v, size_t *n)
+int app_history(struct app *a, struct tx_info **v, size_t *n)
 {
 	struct log quiet = {0};
+	int r = journal_list_at(a->o.scan.sr.root, &quiet, v, n);
 
-	journal_list_at(a->o.scan.sr.root, &quiet, v, n);
 	log_free(&quiet);
+	return r;
+}
+
+bool app_has_journal(struct app *a)
+{
+	struct journal j;
+	struct log quiet = {0};
+	int r = journal_open_readonly(&j, a->o.scan.sr.root, &quiet);
+
+	journal_close(&j);
+	log_free(&quiet);
+	return r != -ENOENT;
+}
+
+int app_reverse_preview(struct app *a, const char *txid, bool rollback, struct plan *p)
+{
+	struct journal j;
+	struct log quiet = {0};
+	int r = journal_open_readonly(&j, a->o.scan.sr.root, &quiet);
+
+	memset(p, 0, sizeof(*p));
+	if (r == 0)
+		r = journal_reverse_preview(&j, txid, rollback, a->o.force, p);
+	journal_close(&j);
+	log_free(&quiet);
+	return r;
+}
+
+bool app_unverified(const struct app *a)
+{
+	return a->journal_open && a->j.unverified;
 }
 
 

@@ -109,6 +109,12 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 				m = xasprintf("%s (%s) stays with the host: %s", d->addr_str, describe(d),
 					      d->reasons.n ? d->reasons.v[0] : "host-critical");
 				sel[issues[k].device] = false;
+			} else if (issues[k].kind == ISSUE_NO_GROUP && sel[issues[k].device] &&
+				   inventory_iommu_enabled(inv)) {
+				m = xasprintf("%s (%s) is in no IOMMU group although the IOMMU is on: the kernel does "
+					      "not isolate it, so it cannot be passed through",
+					      d->addr_str, describe(d));
+				sel[issues[k].device] = false;
 			} else if (issues[k].kind == ISSUE_DRAGGED && (d->flags & DEV_HOST_CRITICAL) && sel[b]) {
 				m = xasprintf("%s (%s) cannot go to a VM: IOMMU group %d also holds %s (%s), "
 					      "which stays with the host: %s",
@@ -137,12 +143,7 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 				      b->addr_str);
 			strv_push(&out->warnings, m);
 			break;
-		case ISSUE_NO_GROUP:
-			if (inventory_iommu_enabled(inv)) {
-				m = xasprintf("%s is in no IOMMU group: it cannot be passed through", d->addr_str);
-				strv_push(&out->warnings, m);
-			}
-			break;
+		case ISSUE_NO_GROUP: /* refused above while the IOMMU is on; groups come with it */
 		case ISSUE_REFUSED:
 		case ISSUE_COMPANION:
 			break; /* handled above */

@@ -61,6 +61,9 @@ struct plan {
 	 * copies the ones that exist before the commands run and puts them
 	 * back when the transaction is rolled back. */
 	struct strv artifacts;
+	/* Directories an undone transaction made: taken away after the files
+	 * when they are empty (root-relative, parents before children). */
+	struct strv rmdirs;
 };
 
 /* The bytes a path will have once earlier edits in this plan are applied:

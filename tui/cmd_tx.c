@@ -74,12 +74,54 @@ out:
 	return rc;
 }
 
-/* undo and rollback: root, a question, then the journal. */
+/* A root without a journal: nothing vfioconf did is recorded there, and a
+ * rescue system's --root that names the wrong disk must not say "nothing
+ * to do". */
+static int need_journal(struct cli *cli, const char *what)
+{
+	if (app_has_journal(cli->app))
+		return 0;
+	fprintf(stderr, _("%s: %s: %s/var/lib/vfioconf does not exist: vfioconf has changed nothing on this "
+			  "root. Is --root the installed system (mounted, with /boot)?\n"),
+		PACKAGE, what, strcmp(cli->app->o.scan.sr.root, "/") ? cli->app->o.scan.sr.root : "");
+	return -1;
+}
+
+/* What undo or rollback will put back, before the question. */
+static void print_preview(struct cli *cli, enum report_tx kind, const char *txid)
+{
+	struct plan p;
+
+	if (app_reverse_preview(cli->app, txid, kind == REPORT_ROLLBACK, &p) == 0 && p.n_files) {
+		printf(kind == REPORT_ROLLBACK ? _("Rollback puts back:\n") : _("Undo puts back:\n"));
+		bool all = kind == REPORT_ROLLBACK;
+		for (size_t i = 0; i < p.n_files; i++)
+			printf("  %s  %s\n", p.files[i].path,
+			       !p.files[i].new	 ? (all ? _("(removed: vfioconf made it)")
+							: _("(removed: that transaction made it)"))
+			       : !p.files[i].old ? (all ? _("(made again, as before vfioconf)")
+							: _("(made again, as before that transaction)"))
+			       : all		 ? _("(as it was before vfioconf)")
+						 : _("(as it was before that transaction)"));
+		if (p.n_cmds)
+			printf(_("and then runs:\n"));
+		for (size_t i = 0; i < p.n_cmds; i++) {
+			printf("  ");
+			for (size_t a = 0; a < p.cmds[i].argv.n; a++)
+				printf("%s%s", a ? " " : "", p.cmds[i].argv.v[a]);
+			putchar('\n');
+		}
+	}
+	plan_free(&p);
+}
+
+/* undo and rollback: root, a journal, what it puts back, a question. */
 static int journal_cmd(struct cli *cli, enum report_tx kind, const char *what, const char *question,
 		       const char *txid)
 {
-	if (need_root(what) < 0)
+	if (need_root(what) < 0 || need_journal(cli, what) < 0)
 		return EXIT_FAIL;
+	print_preview(cli, kind, txid);
 	if (!confirm(cli, question)) {
 		printf(_("Nothing was changed.\n"));
 		return EXIT_FAIL;
@@ -106,7 +148,7 @@ int cmd_recover(struct cli *cli)
 	struct app *a = cli->app;
 	int n = 0, r;
 
-	if (need_root("recover") < 0)
+	if (need_root("recover") < 0 || need_journal(cli, "recover") < 0)
 		return EXIT_FAIL;
 	r = app_journal_open(a, &n);
 	report_log(&a->log);
@@ -146,8 +188,19 @@ int cmd_history(struct cli *cli)
 {
 	struct tx_info *v = NULL;
 	size_t n = 0;
+	int r = app_history(cli->app, &v, &n);
 
-	app_history(cli->app, &v, &n);
+	if (r == -EACCES) {
+		fprintf(stderr, _("%s: history: the journal (%s/var/lib/vfioconf) can be read by root only: "
+				  "run it with sudo\n"),
+			PACKAGE, strcmp(cli->app->o.scan.sr.root, "/") ? cli->app->o.scan.sr.root : "");
+		return EXIT_FAIL;
+	}
+	if (r < 0 && r != -ENOENT) {
+		fprintf(stderr, _("%s: history: %s/var/lib/vfioconf: %s\n"), PACKAGE,
+			strcmp(cli->app->o.scan.sr.root, "/") ? cli->app->o.scan.sr.root : "", strerror(-r));
+		return EXIT_FAIL;
+	}
 	if (cli->json) {
 		history_json(v, n);
 	} else if (!n) {

@@ -101,7 +101,7 @@ static void usage(FILE *f)
 		"      --backends     show the boot and initramfs systems found, and why\n"
 		"\nplan options:\n"
 		"      --select ADDR[,ADDR...]  the devices that go to vfio-pci (all of them;\n"
-		"                     'none' takes everything out again)\n"
+		"                     repeated, they add up; 'none' takes everything out)\n"
 		"      --group N      every device of IOMMU group N (repeatable)\n"
 		"      --enable-iommu turn the IOMMU on even with no device selected\n"
 		"      --diff         print only the unified diff (for patch -p0 -d ROOT)\n"
@@ -134,6 +134,8 @@ static int check_dir(const char *opt, const char *dir)
 int main(int argc, char **argv)
 {
 	int rc;
+	struct strbuf selects = {0};
+	int nselect = 0;
 	struct app app;
 	struct app_opts ao = {.regenerate = true, .progress = report_progress};
 	struct cli cli = {.app = &app};
@@ -172,7 +174,16 @@ int main(int argc, char **argv)
 			ao.scan.want_modules = false;
 			break;
 		case OPT_SELECT:
-			cli.select = optarg;
+			/* repeated, they add up; empty is no selection at all */
+			if (!optarg[strspn(optarg, ", ")]) {
+				fprintf(stderr, _("%s: --select '%s' names no device ('none' takes everything out)\n"),
+					PACKAGE, optarg);
+				return EXIT_USAGE;
+			}
+			if (selects.len)
+				strbuf_putc(&selects, ',');
+			strbuf_puts(&selects, optarg);
+			nselect++;
 			break;
 		case OPT_GROUP:
 			strv_push(&cli.groups, optarg);
@@ -239,6 +250,12 @@ int main(int argc, char **argv)
 	}
 	cli.argc = argc - optind;
 	cli.argv = argv + optind;
+	if (nselect > 1 && strstr(selects.buf, "none")) {
+		fprintf(stderr, _("%s: --select none takes everything out: it goes alone\n"), PACKAGE);
+		strbuf_free(&selects);
+		return EXIT_USAGE;
+	}
+	cli.select = selects.len ? selects.buf : NULL;
 	if (check_dir("--root", ao.scan.sr.root) < 0 || check_dir("--sysfs", ao.scan.sr.sysfs) < 0 ||
 	    check_dir("--procfs", ao.scan.sr.procfs) < 0)
 		return EXIT_FAIL;
@@ -246,5 +263,6 @@ int main(int argc, char **argv)
 	rc = cmd->run(&cli);
 	app_free(&app);
 	strv_free(&cli.groups);
+	strbuf_free(&selects);
 	return rc;
 }

@@ -103,7 +103,11 @@ int report_apply(struct app *a, const struct app_plan *p)
 	r = app_apply(a, &p->plan, &txid);
 	timing(t0);
 	flush_log(a);
-	if (r < 0) {
+	if (r < 0 && app_unverified(a)) {
+		fprintf(stderr, _("%s: not applied, and not every file could be put back: the files named "
+				  "above are not as before; RECOVERY.txt (named above) says how to finish\n"),
+			PACKAGE);
+	} else if (r < 0) {
 		fprintf(stderr, _("%s: not applied; every file is as it was before\n"), PACKAGE);
 	} else {
 		printf(_("Done: transaction %s ('vfioconf undo' takes it back).\n"), txid);
@@ -117,6 +121,7 @@ int report_apply(struct app *a, const struct app_plan *p)
 int report_journal_cmd(struct app *a, enum report_tx kind, const char *what, const char *txid)
 {
 	char *new_txid = NULL;
+	bool unverified;
 	double t0;
 	int r;
 
@@ -126,11 +131,16 @@ int report_journal_cmd(struct app *a, enum report_tx kind, const char *what, con
 	r = kind == REPORT_UNDO ? app_undo(a, txid, &new_txid) : app_rollback(a, &new_txid);
 	timing(t0);
 	flush_log(a);
+	unverified = app_unverified(a);
 	app_journal_close(a);
 	if (r == -ENODATA)
 		return EXIT_OK;
 	if (r < 0) {
-		if (r == -EEXIST)
+		if (unverified)
+			fprintf(stderr, _("%s: %s failed, and not every file could be put back: the files named "
+					  "above are not as before; RECOVERY.txt (named above) says how to finish\n"),
+				PACKAGE, what);
+		else if (r == -EEXIST)
 			fprintf(stderr, _("%s: %s refused: files were changed by hand (shown above); "
 					  "--force keeps the hand-edited copies beside them and goes on\n"),
 				PACKAGE, what);

@@ -11,10 +11,11 @@
 #include "config.h"
 
 #include "backends/boot/planner.h"
+#include "backends/sys/rooted.h"
 #include "core/cmdline.h"
 #include "core/shellvar.h"
 
-#include <dirent.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,11 +29,10 @@ static const char *const mkconfig2_paths[] = {
 
 static char *read_root(const struct sysroot *sr, const char *rel)
 {
-	char *full = path_join(sr->root, rel), *text = NULL;
+	char *text = NULL;
 
-	if (read_file(full, 4u << 20, &text, NULL) < 0)
+	if (rooted_read_path(sr->root, rel, 4u << 20, &text, NULL) < 0)
 		text = NULL;
-	free(full);
 	return text;
 }
 
@@ -136,11 +136,14 @@ static char *effective_cmdline(struct plan_ctx *ctx, bool with_grub_d)
 		free(text);
 	}
 	if (ok && with_grub_d) {
-		char *dir = path_join(ctx->sr->root, "etc/default/grub.d");
-		struct dirent **names = NULL;
-		int n = scandir(dir, &names, NULL, alphasort);
-		for (int i = 0; i < n; i++) {
-			const char *nm = names[i]->d_name;
+		struct strv names = {0};
+		int base = rooted_base(ctx->sr->root);
+		if (base >= 0) {
+			rooted_list(base, "etc/default/grub.d", ROOTED_FOLLOW, &names); /* sorted, as sh's glob */
+			close(base);
+		}
+		for (size_t i = 0; i < names.n; i++) {
+			const char *nm = names.v[i];
 			size_t l = strlen(nm);
 			char *rel = xasprintf("etc/default/grub.d/%s", nm);
 			if (ok && l > 4 && strcmp(nm + l - 4, ".cfg") == 0 && strcmp(rel, DROPIN) != 0 &&
@@ -149,10 +152,8 @@ static char *effective_cmdline(struct plan_ctx *ctx, bool with_grub_d)
 				free(text);
 			}
 			free(rel);
-			free(names[i]);
 		}
-		free(names);
-		free(dir);
+		strv_free(&names);
 	}
 	if (ok)
 		r = xasprintf("%s %s", sh_env_get(&env, vars[0]) ? sh_env_get(&env, vars[0]) : "",

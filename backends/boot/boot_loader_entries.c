@@ -4,8 +4,9 @@
 #include "config.h"
 
 #include "backends/boot/planner.h"
+#include "backends/sys/rooted.h"
 
-#include <dirent.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,22 +22,23 @@ static const struct line_spans options_lines = {
 /* Entry files (root-relative), sorted. */
 static void entries(const struct sysroot *sr, struct strv *out)
 {
-	for (const char *const *d = entry_dirs; *d; d++) {
-		char *dir = path_join(sr->root, *d);
-		struct dirent **names = NULL;
-		int n = scandir(dir, &names, NULL, alphasort);
-		for (int i = 0; i < n; i++) {
-			size_t l = strlen(names[i]->d_name);
-			if (l > 5 && strcmp(names[i]->d_name + l - 5, ".conf") == 0) {
-				char *rel = xasprintf("%s/%s", *d, names[i]->d_name);
+	int base = rooted_base(sr->root);
+
+	for (const char *const *d = entry_dirs; base >= 0 && *d; d++) {
+		struct strv names = {0};
+		rooted_list(base, *d, ROOTED_FOLLOW, &names);
+		for (size_t i = 0; i < names.n; i++) {
+			size_t l = strlen(names.v[i]);
+			if (l > 5 && strcmp(names.v[i] + l - 5, ".conf") == 0) {
+				char *rel = xasprintf("%s/%s", *d, names.v[i]);
 				strv_push(out, rel);
 				free(rel);
 			}
-			free(names[i]);
 		}
-		free(names);
-		free(dir);
+		strv_free(&names);
 	}
+	if (base >= 0)
+		close(base);
 }
 
 static int le_detect(const struct sysroot *sr, struct strbuf *why)

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "backends/boot/planner.h"
+#include "backends/sys/rooted.h"
 #include "core/cmdline.h"
 #include "core/shellvar.h"
 
@@ -9,13 +10,42 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- file access through the plan ---- */
+
+/* A file of the root beneath it (rooted.h): 0, -ENOENT, or -errno. */
+static int read_rooted(const struct sysroot *sr, const char *rel, char **text, size_t *len)
+{
+	return rooted_read_path(sr->root, rel, 16u << 20, text, len);
+}
+
+/* A file to edit must be text: an editor stops at a NUL byte, and so would
+ * every byte after it (root=, the LUKS parameters, GRUB_DEFAULT). */
+static int refuse_binary(struct plan_ctx *ctx, const char *rel, const char *text, size_t len)
+{
+	const char *nul = memchr(text, '\0', len);
+	char *m;
+
+	if (!nul)
+		return 0;
+	m = xasprintf("%s: a NUL byte at offset %zu: not a text file, so vfioconf does not edit it; "
+		      "remove the byte (or restore the file) first",
+		      rel, (size_t)(nul - text));
+	if (!strv_contains(&ctx->plan->refusals, m)) {
+		log_error(ctx->log, "%s/%s", strcmp(ctx->sr->root, "/") ? ctx->sr->root : "", m);
+		strv_push(&ctx->plan->refusals, m);
+		ctx->refused++;
+	}
+	free(m);
+	return -EINVAL;
+}
 
 int ctx_read(struct plan_ctx *ctx, const char *rel, char **text)
 {
 	const char *cur;
-	char *res, *full;
+	char *res;
+	size_t len = 0;
 	int r;
 
 	r = root_resolve(ctx->sr->root, rel, &res);
@@ -28,40 +58,37 @@ int ctx_read(struct plan_ctx *ctx, const char *rel, char **text)
 		*text = xstrdup(cur);
 		return 0;
 	}
-	full = path_join(ctx->sr->root, res);
-	r = read_file(full, 16u << 20, text, NULL);
-	free(full);
+	r = read_rooted(ctx->sr, res, text, &len);
+	if (r == 0 && refuse_binary(ctx, res, *text, len) < 0) {
+		free(*text);
+		*text = NULL;
+		r = -EINVAL;
+	}
 	free(res);
 	return r;
 }
 
 void ctx_write(struct plan_ctx *ctx, const char *rel, const char *text, unsigned mode, const char *reason)
 {
-	char *res = NULL, *full, *old = NULL;
+	char *res = NULL, *old = NULL;
 	size_t old_len = 0;
 
 	if (root_resolve(ctx->sr->root, rel, &res) < 0)
 		res = xstrdup(rel);
-	full = path_join(ctx->sr->root, res);
-	if (read_file(full, 16u << 20, &old, &old_len) < 0)
+	if (read_rooted(ctx->sr, res, &old, &old_len) < 0)
 		old = NULL;
 	plan_set_file(ctx->plan, res, old, old_len, text, text ? strlen(text) : 0, mode, reason);
 	free(old);
-	free(full);
 	free(res);
 }
 
 bool root_exists(const struct sysroot *sr, const char *rel)
 {
-	char *res, *full;
-	bool e;
+	int base = rooted_base(sr->root);
+	bool e = base >= 0 && rooted_exists(base, rel);
 
-	if (root_resolve(sr->root, rel, &res) < 0)
-		return false;
-	full = path_join(sr->root, res);
-	e = path_exists(full);
-	free(full);
-	free(res);
+	if (base >= 0)
+		close(base);
 	return e;
 }
 
@@ -77,7 +104,7 @@ bool ctx_changed(struct plan_ctx *ctx, const char *rel)
 {
 	const char *cur;
 	size_t len;
-	char *res, *full, *disk = NULL;
+	char *res, *disk = NULL;
 	size_t dlen = 0;
 	bool changed;
 
@@ -87,12 +114,10 @@ bool ctx_changed(struct plan_ctx *ctx, const char *rel)
 		free(res);
 		return false;
 	}
-	full = path_join(ctx->sr->root, res);
-	if (read_file(full, 16u << 20, &disk, &dlen) < 0)
+	if (read_rooted(ctx->sr, res, &disk, &dlen) < 0)
 		disk = NULL;
 	changed = !cur || !disk ? cur != disk : len != dlen || memcmp(cur, disk, len) != 0;
 	free(disk);
-	free(full);
 	free(res);
 	return changed;
 }
@@ -179,13 +204,26 @@ int ctx_words(struct plan_ctx *ctx, const char *rel, const char *key, const stru
 	bool existed;
 	int r = 0;
 
-	existed = ctx_read(ctx, rel, &text) == 0;
+	r = ctx_read(ctx, rel, &text);
+	if (r == -EINVAL)
+		return r; /* refused, with the reason */
+	existed = r == 0;
+	r = 0;
 	if (!existed)
 		text = xstrdup("");
 	cmdline_split(state_added(ctx->prev, key), &prev);
 	for (size_t i = 0; i < prev.n; i++) {
 		if (strv_contains(want, prev.v[i]) || !ops->has(text, arg, prev.v[i]))
 			continue;
+		if (ctx->added && !ctx->added(ctx->added_data, rel, prev.v[i])) {
+			/* devices.conf can be edited by hand; the journal cannot */
+			char *m = xasprintf("%s: devices.conf says vfioconf added %s, but no transaction in the "
+					    "journal did: left in place (take it out by hand if it should go)",
+					    rel, prev.v[i]);
+			strv_push_unique(&ctx->plan->warnings, m);
+			free(m);
+			continue;
+		}
 		if (ops->remove(text, arg, prev.v[i], &out, &err) < 0) {
 			r = edit_failed(ctx, rel, &err);
 			goto out;
@@ -338,7 +376,8 @@ int planner_run(const struct sysroot *sr, const struct inventory *inv, const str
 	struct strv params = {0};
 	struct plan_ctx ctx = {.sr = sr, .inv = inv, .st = st, .want = want, .params = &params,
 			       .prev = opts->prev ? opts->prev : &none, .next = &next, .plan = plan,
-			       .log = log, .bind_helper = opts->bind_helper};
+			       .log = log, .bind_helper = opts->bind_helper, .added = opts->added,
+			       .added_data = opts->added_data};
 	const struct backend *boot, *initrd;
 	char *text;
 	int r = 0;

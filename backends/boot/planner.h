@@ -32,6 +32,10 @@ struct plan_ctx {
 	struct log *log;
 	const char *bind_helper;   /* vfioconf-bind's absolute path on the target */
 	int refused;               /* edits refused (file:line logged) */
+	/* Did vfioconf add token to path (the journal's word)? NULL: prev is
+	 * trusted as it is. */
+	bool (*added)(void *data, const char *path, const char *token);
+	void *added_data;
 };
 
 struct backend {
@@ -71,6 +75,8 @@ struct planner_opts {
 	const char *initramfs;  /* NULL: detect */
 	const char *bind_helper; /* vfioconf-bind on the target */
 	const struct state *prev; /* devices.conf as it is (NULL: none) */
+	bool (*added)(void *data, const char *path, const char *token); /* plan_ctx.added */
+	void *added_data;
 };
 
 /* Builds the plan for want (already built from the selection) against

@@ -1,19 +1,18 @@
 /* apply.c - one plan as one transaction: record, apply the files, run the
- * commands, check what they generated, commit; any failure rolls back.
- *
- * The plan says which files the commands regenerate (plan.artifacts) and
- * what must hold afterwards (plan.checks); the journal runs both without
- * knowing any boot loader or initramfs system.
+ * commands, check what they generated (checks.c), commit; any failure
+ * rolls back.
  */
 #include "config.h"
 
 #include "backends/journal/tx.h"
 #include "backends/sys/failpoint.h"
+#include "backends/sys/mounts.h"
 #include "backends/sys/runner.h"
 #include "backends/sys/sysroot.h"
 #include "core/sha256.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +41,7 @@ static void new_id(char *out, size_t n)
 		 rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
 }
 
-static int write_entry(struct journal *j, const struct tx *t, size_t i)
+int tx_write_entry(struct journal *j, const struct tx *t, size_t i)
 {
 	const struct tx_file *f = &t->f[i];
 	struct txrec r = {0};
@@ -65,152 +64,28 @@ static int write_entry(struct journal *j, const struct tx *t, size_t i)
 	return e;
 }
 
-/* The files that match a root-relative glob, root-relative and sorted. */
-static void expand_glob(const char *root, const char *pattern, struct strv *out)
+/* The directories above a new file that do not exist yet: the apply makes
+ * them, and an undo or rollback takes them away again when empty. */
+static void note_new_dirs(struct journal *j, struct tx *t, const char *path)
 {
-	char *full = path_join(root, pattern);
-	size_t skip = strcmp(root, "/") == 0 ? 1 : strlen(root) + 1;
-	glob_t g;
+	char *dir = xstrdup(path), *s;
+	struct strv missing = {0};
 
-	if (glob(full, 0, NULL, &g) == 0) {
-		for (size_t k = 0; k < g.gl_pathc; k++)
-			if (strlen(g.gl_pathv[k]) > skip)
-				strv_push_unique(out, g.gl_pathv[k] + skip);
-		globfree(&g);
-	}
-	free(full);
-}
-
-/* Enough room on every filesystem involved for the new files, the journal
- * copies and the artifact snapshots, with a margin. */
-static int check_space(struct journal *j, const struct tx *t, unsigned long long need_journal)
-{
-	struct statvfs sv;
-	unsigned long long need_files = 0;
-
-	for (size_t i = 0; i < t->nf; i++)
-		need_files += 4096;
-	if (statvfs(j->dir, &sv) == 0) {
-		unsigned long long avail = (unsigned long long)sv.f_bavail * sv.f_frsize;
-		if (avail < need_journal + need_files + (1u << 20)) {
-			log_error(j->log, "%s: %llu KiB free, %llu KiB needed for the journal; nothing was changed",
-				  j->dir, avail / 1024, (need_journal + need_files + (1u << 20)) / 1024);
-			return -ENOSPC;
+	while ((s = strrchr(dir, '/'))) {
+		int fd;
+		*s = '\0';
+		/* a link there, even one that leads nowhere now, is not ours to take away */
+		fd = rooted_open(j->rootfd, dir, O_PATH | O_NOFOLLOW, 0, ROOTED_FOLLOW);
+		if (fd >= 0) {
+			close(fd);
+			break;
 		}
+		strv_push(&missing, dir);
 	}
-	return 0;
-}
-
-/* After the commands: an artifact that was there must still be there, not
- * empty (dracut deletes its output when /boot fills up). */
-static int verify_artifacts(struct journal *j, struct tx *t)
-{
-	int bad = 0;
-
-	for (size_t i = 0; i < t->nf; i++) {
-		struct tx_file *f = &t->f[i];
-		struct file_state cur;
-		if (!f->artifact)
-			continue;
-		if (file_state_read(j->root, f->path, &cur) < 0 || (f->pre_exists && (!cur.exists || cur.len == 0))) {
-			log_error(j->log, "%s/%s: %s after the commands ran", j->root, f->path,
-				  cur.exists ? "is empty" : "is gone");
-			bad++;
-		} else if (cur.exists) {
-			sha256_hex(cur.bytes, cur.len, f->post_sha);
-			f->post_exists = true;
-		}
-		file_state_free(&cur);
-	}
-	return bad ? -EIO : 0;
-}
-
-static int check_contains(struct journal *j, const struct plan_check *c)
-{
-	char *full = path_join(j->root, c->path), *text = NULL;
-	int bad = 0;
-
-	if (read_file(full, 64u << 20, &text, NULL) < 0) {
-		log_error(j->log, "%s: missing after the commands ran", full);
-		bad++;
-	} else if (!strstr(text, c->text)) {
-		log_error(j->log, "%s: does not carry %s after the commands ran", full, c->text);
-		bad++;
-	}
-	free(text);
-	free(full);
-	return bad;
-}
-
-static int check_lists(struct journal *j, struct tx *t, const struct plan_check *c, int timeout)
-{
-	static const char *const dirs[] = {"usr/bin", "usr/sbin", "bin", "sbin"};
-	char *lister = NULL, *any = NULL;
-	struct strv imgs = {0};
-	struct strbuf sb = {0};
-	int bad = 0;
-
-	for (size_t i = 0; i < c->any.n; i++)
-		strbuf_printf(&sb, "%s%s", i ? "|" : "", c->any.v[i]);
-	any = strbuf_detach(&sb);
-	for (size_t d = 0; d < ARRAY_SIZE(dirs) && !lister; d++) {
-		char *rel = xasprintf("%s/%s", dirs[d], c->lister), *full = path_join(j->root, rel);
-		if (access(full, X_OK) == 0)
-			lister = xasprintf("/%s", rel);
-		free(full);
-		free(rel);
-	}
-	if (!lister) {
-		journal_say(j, "  (no %s in the system: the initramfs contents are not checked)\n", c->lister);
-		goto out;
-	}
-	expand_glob(j->root, c->path, &imgs);
-	if (!imgs.n) {
-		/* a kernel without an initramfs; one that vanished is caught
-		 * with the other generated files */
-		journal_say(j, "  (no %s: not checked)\n", c->path);
-		goto out;
-	}
-	for (size_t k = 0; k < imgs.n; k++) {
-		struct strv argv = {0};
-		struct strbuf cap = {0};
-		char *img = xasprintf("/%s", imgs.v[k]);
-		struct run_opts ro = {.root = j->root, .timeout = timeout, .capture = &cap};
-		bool found = false;
-		strv_push(&argv, lister);
-		strv_push(&argv, img);
-		if (run_cmd(&argv, &ro) == 0)
-			for (size_t a = 0; a < c->any.n && !found; a++)
-				found = strstr(strbuf_str(&cap), c->any.v[a]) != NULL;
-		if (!found) {
-			log_error(j->log, "%s%s: %s does not list %s", strcmp(j->root, "/") ? j->root : "", img,
-				  c->lister, any);
-			bad++;
-		} else {
-			journal_say(j, "  checked: %s holds %s\n", img, c->text ? c->text : any);
-		}
-		tx_log(j, t, "$ %s %s\n%s", lister, img, strbuf_str(&cap));
-		strbuf_free(&cap);
-		strv_free(&argv);
-		free(img);
-	}
-out:
-	strv_free(&imgs);
-	free(lister);
-	free(any);
-	return bad;
-}
-
-/* The plan's checks, after the commands ran (an exit status is no
- * evidence). 0, or -EIO with every failure logged. */
-static int run_checks(struct journal *j, struct tx *t, const struct plan *p, int timeout)
-{
-	int bad = 0;
-
-	for (size_t c = 0; c < p->n_checks; c++)
-		bad += p->checks[c].kind == PLAN_CHECK_CONTAINS ? check_contains(j, &p->checks[c])
-								: check_lists(j, t, &p->checks[c], timeout);
-	return bad ? -EIO : 0;
+	for (size_t i = missing.n; i > 0; i--)
+		strv_push_unique(&t->created_dirs, missing.v[i - 1]);
+	strv_free(&missing);
+	free(dir);
 }
 
 /* The plan's files as they are now; each must still be what the plan saw.
@@ -226,7 +101,7 @@ static int collect_files(struct journal *j, struct tx *t, const struct plan *p, 
 		if ((pf->old && pf->new && pf->old_len == pf->new_len && memcmp(pf->old, pf->new, pf->old_len) == 0) ||
 		    (!pf->old && !pf->new))
 			continue;
-		e = file_state_read(j->root, pf->path, &cur);
+		e = file_state_read_at(j->rootfd, pf->path, ROOTED_FOLLOW, &cur);
 		if (e < 0) {
 			log_error(j->log, "%s/%s: %s", j->root, pf->path, e == -ENOLINK ? "a dangling link" : strerror(-e));
 			return e;
@@ -238,8 +113,10 @@ static int collect_files(struct journal *j, struct tx *t, const struct plan *p, 
 			return -ESTALE;
 		}
 		f = tx_add_file(t);
-		if (root_resolve(j->root, pf->path, &f->path) < 0)
+		if (rooted_resolve(j->rootfd, pf->path, &f->path) < 0)
 			f->path = xstrdup(pf->path);
+		if (!cur.exists)
+			note_new_dirs(j, t, f->path);
 		f->pre_exists = cur.exists;
 		f->post_exists = pf->new != NULL;
 		if (cur.exists)
@@ -264,14 +141,14 @@ static void collect_artifacts(struct journal *j, struct tx *t, const struct plan
 	size_t nconf = t->nf;
 
 	for (size_t i = 0; i < p->artifacts.n; i++)
-		expand_glob(j->root, p->artifacts.v[i], &arts);
+		tx_expand_glob(j->root, p->artifacts.v[i], &arts);
 	for (size_t i = 0; i < arts.n; i++) {
 		struct file_state cur;
 		struct tx_file *f;
 		bool planned = false;
 		for (size_t k = 0; k < nconf && !planned; k++)
 			planned = strcmp(t->f[k].path, arts.v[i]) == 0;
-		if (planned || file_state_read(j->root, arts.v[i], &cur) < 0 || !cur.exists) {
+		if (planned || file_state_read_at(j->rootfd, arts.v[i], ROOTED_FOLLOW, &cur) < 0 || !cur.exists) {
 			if (!planned)
 				file_state_free(&cur);
 			continue;
@@ -290,6 +167,72 @@ static void collect_artifacts(struct journal *j, struct tx *t, const struct plan
 	strv_free(&arts);
 }
 
+/* Everything the transaction writes (its files, and the directories of
+ * what its commands regenerate) on the file systems fstab puts there. */
+static int check_mounts(struct journal *j, const struct tx *t, const struct plan *p)
+{
+	struct strv paths = {0};
+	int e;
+
+	for (size_t i = 0; i < t->nf; i++)
+		strv_push(&paths, t->f[i].path);
+	for (size_t i = 0; p->n_cmds && i < p->artifacts.n; i++) {
+		const char *g = p->artifacts.v[i], *wild = strpbrk(g, "*?[");
+		char *dir = wild ? xstrndup(g, (size_t)(wild - g)) : xstrdup(g);
+		char *s = strrchr(dir, '/');
+		if (s)
+			*s = '\0';
+		strv_push(&paths, dir);
+		free(dir);
+	}
+	e = mounts_check(j->rootfd, j->root, &paths, j->log);
+	strv_free(&paths);
+	return e;
+}
+
+/* What the directories the commands write held before they ran, so that a
+ * rollback can take away what a failed command left there. */
+static int write_listing(struct journal *j, const struct tx *t, const struct plan *p)
+{
+	struct strv dirs = {0};
+	struct txrec r = {0};
+	char key[32];
+	int e;
+
+	for (size_t i = 0; i < t->nf; i++)
+		if (t->f[i].artifact) {
+			const char *s = strrchr(t->f[i].path, '/');
+			char *d = s ? xstrndup(t->f[i].path, (size_t)(s - t->f[i].path)) : xstrdup("");
+			strv_push_unique(&dirs, d);
+			free(d);
+		}
+	for (size_t i = 0; i < p->artifacts.n; i++) {
+		const char *s = strrchr(p->artifacts.v[i], '/');
+		char *d = s ? xstrndup(p->artifacts.v[i], (size_t)(s - p->artifacts.v[i])) : xstrdup("");
+		if (!strpbrk(d, "*?["))
+			strv_push_unique(&dirs, d);
+		free(d);
+	}
+	txrec_setf(&r, "dirs", "%zu", dirs.n);
+	for (size_t d = 0; d < dirs.n; d++) {
+		struct strv names = {0};
+		struct strbuf sb = {0};
+		rooted_list(j->rootfd, dirs.v[d], ROOTED_FOLLOW, &names);
+		for (size_t k = 0; k < names.n; k++)
+			strbuf_printf(&sb, "%s%s", k ? "\n" : "", names.v[k]);
+		snprintf(key, sizeof(key), "d.%zu", d);
+		txrec_set(&r, key, dirs.v[d]);
+		snprintf(key, sizeof(key), "n.%zu", d);
+		txrec_set(&r, key, strbuf_str(&sb));
+		strbuf_free(&sb);
+		strv_free(&names);
+	}
+	e = tx_write_record(j, t, "listing", &r);
+	txrec_free(&r);
+	strv_free(&dirs);
+	return e;
+}
+
 /* The journal's copy of everything before a byte changes: the directory,
  * the blobs, an entry per file, the header, PREPARED. */
 static int prepare(struct journal *j, struct tx *t, const struct plan *p, const struct tx_opts *o, size_t nconf)
@@ -301,24 +244,20 @@ static int prepare(struct journal *j, struct tx *t, const struct plan *p, const 
 
 	failpoint("P1");
 	{
-		char *txdir = path_join(j->root, t->rel), *blobs = path_join(txdir, "blobs");
-		e = atomic_write(j->root, JOURNAL_DIR "/tx/.keep", "", 0, 0600, 0, 0, "keep", "keep");
-		if (e == 0 && mkdir(txdir, 0700) < 0 && errno != EEXIST)
-			e = -errno;
-		if (e == 0 && mkdir(blobs, 0700) < 0 && errno != EEXIST)
-			e = -errno;
+		char *blobs = xasprintf("%s/blobs", t->rel);
+		int fd = rooted_mkdirs(j->dirfd, blobs, 0700, ROOTED_NO_SYMLINKS, NULL);
 		free(blobs);
-		free(txdir);
-		if (e < 0) {
-			log_error(j->log, "%s/%s: %s", j->root, t->rel, strerror(-e));
-			return e;
+		if (fd < 0) {
+			log_error(j->log, "%s/%s: %s", j->dir, t->rel, strerror(-fd));
+			return fd;
 		}
+		close(fd);
 	}
 	for (size_t i = 0; i < t->nf && e == 0; i++) {
 		struct tx_file *f = &t->f[i];
 		struct file_state cur;
 		failpointf("P2:%zu", i);
-		if ((e = file_state_read(j->root, f->path, &cur)) < 0)
+		if ((e = file_state_read_at(j->rootfd, f->path, ROOTED_FOLLOW, &cur)) < 0)
 			break;
 		if (cur.exists)
 			e = tx_write_blob(j, t, f->artifact ? "art" : "pre", i, cur.bytes, cur.len);
@@ -326,21 +265,25 @@ static int prepare(struct journal *j, struct tx *t, const struct plan *p, const 
 		if (e == 0 && !f->artifact && f->post_exists)
 			for (size_t k = 0; k < p->n_files; k++) {
 				char *res = NULL;
-				if (root_resolve(j->root, p->files[k].path, &res) == 0 && strcmp(res, f->path) == 0 &&
+				if (rooted_resolve(j->rootfd, p->files[k].path, &res) == 0 && strcmp(res, f->path) == 0 &&
 				    p->files[k].new)
 					e = tx_write_blob(j, t, "post", i, p->files[k].new, p->files[k].new_len);
 				free(res);
 			}
 		if (e == 0)
-			e = write_entry(j, t, i);
+			e = tx_write_entry(j, t, i);
 	}
+	if (e == 0 && o->regenerate && p->n_cmds)
+		e = write_listing(j, t, p);
 	if (e < 0) {
-		log_error(j->log, "%s/%s: cannot write the journal: %s", j->root, t->rel, strerror(-e));
+		log_error(j->log, "%s/%s: cannot write the journal: %s", j->dir, t->rel, strerror(-e));
 		return e;
 	}
 	failpoint("P4");
 	txrec_set(&hdr, "format", "1");
 	txrec_set(&hdr, "txid", t->id);
+	txrec_setf(&hdr, "seq", "%lld", t->seq);
+	txrec_setf(&hdr, "entries", "%zu", t->nf);
 	txrec_set(&hdr, "kind", o->kind ? o->kind : "apply");
 	if (o->of)
 		txrec_set(&hdr, "of", o->of);
@@ -363,12 +306,19 @@ static int prepare(struct journal *j, struct tx *t, const struct plan *p, const 
 		snprintf(key, sizeof(key), "artifact.%zu", a);
 		txrec_set(&hdr, key, p->artifacts.v[a]);
 	}
+	/* the directories the files need, taken away again by undo */
+	txrec_setf(&hdr, "mkdirs", "%zu", t->created_dirs.n);
+	for (size_t d = 0; d < t->created_dirs.n; d++) {
+		char key[64];
+		snprintf(key, sizeof(key), "mkdir.%zu", d);
+		txrec_set(&hdr, key, t->created_dirs.v[d]);
+	}
 	e = tx_write_record(j, t, "header", &hdr);
 	if (e == 0)
 		e = tx_set_state(j, t, "PREPARED", NULL);
 	txrec_free(&hdr);
 	if (e < 0) {
-		log_error(j->log, "%s/%s: cannot write the journal: %s", j->root, t->rel, strerror(-e));
+		log_error(j->log, "%s/%s: cannot write the journal: %s", j->dir, t->rel, strerror(-e));
 		return e;
 	}
 	tx_log(j, t, "prepared %zu files, %zu commands", nconf, o->regenerate ? p->n_cmds : 0);
@@ -388,17 +338,20 @@ static int apply_files(struct journal *j, struct tx *t)
 			continue;
 		fp = xasprintf("apply:%zu", i);
 		if (f->post_exists) {
-			e = tx_read_blob(j, t, "post", i, &bytes, &len);
+			e = tx_read_blob_checked(j, t, "post", i, f->post_sha, &bytes, &len);
 			if (e == 0)
-				e = atomic_write(j->root, f->path, bytes, len, f->post_mode, f->uid, f->gid, fp, tx_tag(t));
+				e = atomic_write_at(j->rootfd, f->path, ROOTED_FOLLOW, bytes, len, f->post_mode, f->uid,
+						    f->gid, fp, tx_tag(t), NULL);
 		} else {
-			e = atomic_remove(j->root, f->path, fp);
+			e = atomic_remove_at(j->rootfd, f->path, ROOTED_FOLLOW, fp);
 		}
 		free(bytes);
 		free(fp);
 		if (e < 0) {
 			log_error(j->log, "%s/%s: %s", j->root, f->path,
-				  e == -EMLINK ? "has other hard links; a rename would break them" : strerror(-e));
+				  e == -EMLINK	  ? "has other hard links; a rename would break them"
+				  : e == -EBADMSG ? "the journal's copy of the new bytes is damaged"
+						  : strerror(-e));
 			return e;
 		}
 		journal_say(j, "  %s %s\n", !f->pre_exists ? "created" : !f->post_exists ? "removed" : "changed",
@@ -407,12 +360,57 @@ static int apply_files(struct journal *j, struct tx *t)
 	return 0;
 }
 
+/* An undo takes away the directories the undone transaction made, once
+ * its files are gone and nothing else is in them. */
+static void remove_dirs(struct journal *j, const struct plan *p)
+{
+	for (size_t k = p->rmdirs.n; k > 0; k--) {
+		const char *d = p->rmdirs.v[k - 1], *slash = strrchr(d, '/');
+		char *parent = slash ? xstrndup(d, (size_t)(slash - d)) : xstrdup("");
+		int pfd = rooted_open(j->rootfd, parent, O_RDONLY | O_DIRECTORY, 0, ROOTED_FOLLOW);
+		if (pfd >= 0) {
+			if (unlinkat(pfd, slash ? slash + 1 : d, AT_REMOVEDIR) == 0) {
+				fsync(pfd);
+				journal_say(j, "  removed %s/\n", d);
+			}
+			close(pfd);
+		}
+		free(parent);
+	}
+}
+
 static void say_output(void *data, const char *text)
 {
 	struct journal *j = data;
 
 	if (j->progress)
 		j->progress(j->progress_data, text);
+}
+
+/* What the commands made so far, recorded: a recovery copies an image
+ * back only while it is still what the transaction made. */
+static int record_artifacts(struct journal *j, struct tx *t)
+{
+	for (size_t i = 0; i < t->nf; i++) {
+		struct tx_file *f = &t->f[i];
+		struct file_state cur;
+		char sha[65];
+		int e = 0;
+		if (!f->artifact || file_state_read_at(j->rootfd, f->path, ROOTED_FOLLOW, &cur) < 0)
+			continue;
+		if (cur.exists) {
+			sha256_hex(cur.bytes, cur.len, sha);
+			if (strcmp(sha, f->pre_sha) != 0 && (!f->post_exists || strcmp(sha, f->post_sha) != 0)) {
+				memcpy(f->post_sha, sha, sizeof(sha));
+				f->post_exists = true;
+				e = tx_write_entry(j, t, i);
+			}
+		}
+		file_state_free(&cur);
+		if (e < 0)
+			return e;
+	}
+	return 0;
 }
 
 /* The plan's commands, in order, then the evidence they worked. */
@@ -440,12 +438,14 @@ static int regenerate(struct journal *j, struct tx *t, const struct plan *p, con
 			return rc == -ETIMEDOUT ? -ETIMEDOUT : -ECHILD;
 		}
 		free(q);
+		if ((e = record_artifacts(j, t)) < 0)
+			return e;
 	}
-	if ((e = verify_artifacts(j, t)) < 0) {
+	if ((e = tx_verify_artifacts(j, t)) < 0) {
 		log_error(j->log, "a generated file is missing; everything is rolled back");
 		return e;
 	}
-	if ((e = run_checks(j, t, p, o->timeout)) < 0) {
+	if ((e = tx_run_checks(j, t, p, o->timeout)) < 0) {
 		log_error(j->log, "the generated files do not say what was planned; everything is rolled back");
 		return e;
 	}
@@ -460,7 +460,9 @@ int journal_apply(struct journal *j, const struct plan *p, const struct tx_opts 
 	int e;
 
 	new_id(t.id, sizeof(t.id));
-	t.rel = xasprintf("%s/tx/%s", JOURNAL_DIR, t.id);
+	t.rel = xasprintf("tx/%s", t.id);
+	t.seq = tx_next_seq(j);
+	j->unverified = false;
 
 	if ((e = collect_files(j, &t, p, &need)) < 0)
 		goto out_free;
@@ -472,7 +474,7 @@ int journal_apply(struct journal *j, const struct plan *p, const struct tx_opts 
 	}
 	if (o->regenerate && p->n_cmds)
 		collect_artifacts(j, &t, p, &need);
-	if ((e = check_space(j, &t, need)) < 0)
+	if ((e = check_mounts(j, &t, p)) < 0 || (e = tx_check_space(j, &t, p, need)) < 0)
 		goto out_free;
 	if ((e = prepare(j, &t, p, o, nconf)) < 0)
 		goto out_free;
@@ -480,6 +482,7 @@ int journal_apply(struct journal *j, const struct plan *p, const struct tx_opts 
 	if ((e = tx_set_state(j, &t, "APPLYING", NULL)) < 0 || (e = apply_files(j, &t)) < 0 ||
 	    (e = tx_set_state(j, &t, "FILES_APPLIED", NULL)) < 0)
 		goto rollback;
+	remove_dirs(j, p);
 	if (o->regenerate && p->n_cmds) {
 		if ((e = tx_set_state(j, &t, "REGENERATING", NULL)) < 0 || (e = regenerate(j, &t, p, o)) < 0 ||
 		    (e = tx_set_state(j, &t, "REGENERATED", NULL)) < 0)
@@ -496,7 +499,7 @@ int journal_apply(struct journal *j, const struct plan *p, const struct tx_opts 
 
 rollback:
 	{
-		int re = tx_rollback(j, &t, true);
+		int re = tx_rollback(j, &t, TX_ROLLBACK_NOW);
 		if (re < 0)
 			log_error(j->log, "the rollback of %s did not finish (%s); run 'vfioconf recover'", t.id,
 				  strerror(-re));

@@ -28,11 +28,16 @@ typedef void journal_progress_fn(void *data, const char *text);
 
 struct journal {
 	char *root;
-	char *dir;   /* absolute ROOT/var/lib/vfioconf */
+	char *dir;   /* absolute ROOT/var/lib/vfioconf, for messages */
+	int rootfd;  /* the root: every path of the system beneath it */
+	int dirfd;   /* the journal's directory: every path of ours beneath it */
 	int lockfd;
 	struct log *log;
 	journal_progress_fn *progress; /* may be NULL */
 	void *progress_data;
+	int timeout;      /* per command run while recovering (0: 900 s) */
+	bool regenerate;  /* recovery may run a transaction's commands again */
+	bool unverified;  /* a rollback could not verify every file: not "as before" */
 };
 
 struct tx_opts {
@@ -53,10 +58,13 @@ struct tx_info {
 	struct strv cmds; /* shell-quoted for reading */
 };
 
-/* Creates the directory (0700) and takes the lock: -EBUSY when another
- * vfioconf holds it. */
+/* Creates the directory (0700; -ENOTDIR when it is a symlink) and takes
+ * the lock: -EBUSY when another vfioconf holds it. */
 int journal_open(struct journal *j, const char *root, struct log *log, journal_progress_fn *progress,
 		 void *progress_data);
+/* The journal as it is, for reading: no lock, nothing created. -ENOENT
+ * when the root has no journal, -EACCES without the right to read it. */
+int journal_open_readonly(struct journal *j, const char *root, struct log *log);
 void journal_close(struct journal *j);
 /* Finishes interrupted transactions (rolls them back); *count says how
  * many. 0, or -errno when one could not be recovered (logged). */
@@ -68,6 +76,9 @@ int journal_apply(struct journal *j, const struct plan *p, const struct tx_opts 
 /* Reverts a committed transaction (NULL: the last one not undone) as a new
  * transaction; refuses files changed since unless o->force. */
 int journal_undo(struct journal *j, const char *txid, const struct tx_opts *o, char **new_txid);
+/* What an undo (rollback false; txid as for journal_undo) or a rollback
+ * would do, as a plan, changing nothing: for the question before it. */
+int journal_reverse_preview(struct journal *j, const char *txid, bool rollback, bool force, struct plan *p);
 /* Back to the state before vfioconf's first committed change. */
 int journal_rollback(struct journal *j, const struct tx_opts *o, char **new_txid);
 /* Every transaction, oldest first; caller frees with journal_list_free. */
@@ -76,5 +87,15 @@ int journal_list(struct journal *j, struct tx_info **v, size_t *n);
  * reading the history, also without root. */
 int journal_list_at(const char *root, struct log *log, struct tx_info **v, size_t *n);
 void journal_list_free(struct tx_info *v, size_t n);
+
+/* What vfioconf's committed transactions added, for a plan that is about
+ * to take out what devices.conf's [added] says vfioconf added: that file
+ * can be edited by hand, the journal's verified copies cannot. -ENOENT: no
+ * journal; -EACCES: not readable (not root). */
+struct journal_evidence;
+int journal_evidence_open(const char *root, struct journal_evidence **out);
+/* Did a committed transaction add token (as a word of its own) to path? */
+bool journal_evidence_added(struct journal_evidence *ev, const char *path, const char *token);
+void journal_evidence_free(struct journal_evidence *ev);
 
 #endif

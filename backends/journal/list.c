@@ -23,7 +23,7 @@ int journal_list(struct journal *j, struct tx_info **out, size_t *nout)
 		snprintf(ti->kind, sizeof(ti->kind), "%s", (s = txrec_get(&v[i].header, "kind")) ? s : "?");
 		snprintf(ti->of, sizeof(ti->of), "%s", (s = txrec_get(&v[i].header, "of")) ? s : "");
 		snprintf(ti->created, sizeof(ti->created), "%s", (s = txrec_get(&v[i].header, "created")) ? s : "");
-		snprintf(ti->state, sizeof(ti->state), "%s", v[i].state[0] ? v[i].state : "INCOMPLETE");
+		snprintf(ti->state, sizeof(ti->state), "%s", v[i].damage ? "DAMAGED" : v[i].state[0] ? v[i].state : "INCOMPLETE");
 		for (size_t f = 0; f < v[i].nf; f++)
 			if (!v[i].f[f].artifact)
 				strv_push(&ti->files, v[i].f[f].path);
@@ -39,11 +39,14 @@ int journal_list(struct journal *j, struct tx_info **out, size_t *nout)
 
 int journal_list_at(const char *root, struct log *log, struct tx_info **v, size_t *n)
 {
-	struct journal j = {.root = xstrdup(root), .dir = path_join(root, JOURNAL_DIR), .lockfd = -1, .log = log};
-	int r = journal_list(&j, v, n);
+	struct journal j;
+	int r = journal_open_readonly(&j, root, log);
 
-	free(j.root);
-	free(j.dir);
+	*v = NULL;
+	*n = 0;
+	if (r == 0)
+		r = journal_list(&j, v, n);
+	journal_close(&j);
 	return r;
 }
 
@@ -54,4 +57,83 @@ void journal_list_free(struct tx_info *v, size_t n)
 		strv_free(&v[i].cmds);
 	}
 	free(v);
+}
+
+/* ---- evidence: what vfioconf added, as its transactions recorded it ---- */
+
+struct journal_evidence {
+	struct journal j;
+	struct tx *v;
+	size_t n;
+};
+
+int journal_evidence_open(const char *root, struct journal_evidence **out)
+{
+	struct journal_evidence *ev = xcalloc(1, sizeof(*ev));
+	struct log quiet = {0};
+	int r = journal_open_readonly(&ev->j, root, &quiet);
+
+	*out = NULL;
+	log_free(&quiet);
+	if (r == 0) {
+		tx_load_all(&ev->j, &ev->v, &ev->n);
+		*out = ev;
+		return 0;
+	}
+	journal_close(&ev->j);
+	free(ev);
+	return r;
+}
+
+void journal_evidence_free(struct journal_evidence *ev)
+{
+	if (!ev)
+		return;
+	tx_free_all(ev->v, ev->n);
+	journal_close(&ev->j);
+	free(ev);
+}
+
+/* Occurrences of token in text as a word of its own (a kernel parameter,
+ * a module name), not inside a longer one. */
+static size_t count_token(const char *text, size_t len, const char *token)
+{
+	size_t n = 0, tl = strlen(token);
+
+	for (const char *p = text; tl && (p = memmem(p, len - (size_t)(p - text), token, tl)); p += tl) {
+		char before = p > text ? p[-1] : ' ', after = p[tl];
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-=", before) &&
+		    !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-=", after ? after : ' '))
+			n++;
+	}
+	return n;
+}
+
+bool journal_evidence_added(struct journal_evidence *ev, const char *path, const char *token)
+{
+	for (size_t k = 0; k < ev->n; k++) {
+		const struct tx *t = &ev->v[k];
+		if (strcmp(t->state, "COMMITTED") != 0)
+			continue;
+		for (size_t i = 0; i < t->nf; i++) {
+			const struct tx_file *f = &t->f[i];
+			char *pre = NULL, *post = NULL;
+			size_t pl = 0, ql = 0, before, after;
+			if (f->artifact || strcmp(f->path, path) != 0 || !f->post_exists)
+				continue;
+			if (tx_read_blob_checked(&ev->j, t, "post", i, f->post_sha, &post, &ql) < 0)
+				continue;
+			if (f->pre_exists && tx_read_blob_checked(&ev->j, t, "pre", i, f->pre_sha, &pre, &pl) < 0) {
+				free(post);
+				continue;
+			}
+			before = pre ? count_token(pre, pl, token) : 0;
+			after = count_token(post, ql, token);
+			free(pre);
+			free(post);
+			if (after > before)
+				return true;
+		}
+	}
+	return false;
 }

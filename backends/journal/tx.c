@@ -1,12 +1,12 @@
-/* tx.c - a transaction's records: the in-memory form, the files under
- * tx/<id>/, loading them back, and the journal's lock. */
+/* tx.c - a transaction's records on disk, and the journal's directory and
+ * lock. Every journal path is opened beneath the journal's directory fd
+ * with no symlink followed: a link there can only have been planted. */
 #include "config.h"
 
 #include "backends/journal/tx.h"
 #include "backends/sys/failpoint.h"
 #include "backends/sys/sysroot.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -44,7 +44,19 @@ void tx_free(struct tx *t)
 	free(t->cmds);
 	txrec_free(&t->header);
 	free(t->rel);
+	free(t->damage);
+	strv_free(&t->created_dirs);
 	memset(t, 0, sizeof(*t));
+}
+
+struct tx_file *tx_add_file(struct tx *t)
+{
+	struct tx_file *f;
+
+	t->f = xrealloc(t->f, (t->nf + 1) * sizeof(*t->f));
+	f = &t->f[t->nf++];
+	memset(f, 0, sizeof(*f));
+	return f;
 }
 
 static char *blob_rel(const struct tx *t, const char *kind, size_t i)
@@ -52,21 +64,36 @@ static char *blob_rel(const struct tx *t, const char *kind, size_t i)
 	return xasprintf("%s/blobs/%s-%04zu", t->rel, kind, i);
 }
 
-int tx_read_blob(struct journal *j, const struct tx *t, const char *kind, size_t i, char **bytes,
-		     size_t *len)
+int tx_read_blob(struct journal *j, const struct tx *t, const char *kind, size_t i, char **bytes, size_t *len)
 {
-	char *rel = blob_rel(t, kind, i), *full = path_join(j->root, rel);
-	int e = read_file(full, 1u << 30, bytes, len);
+	char *rel = blob_rel(t, kind, i);
+	int e = rooted_read(j->dirfd, rel, 1u << 30, bytes, len, ROOTED_NO_SYMLINKS);
 
-	free(full);
 	free(rel);
 	return e;
+}
+
+int tx_read_blob_checked(struct journal *j, const struct tx *t, const char *kind, size_t i, const char *sha,
+			 char **bytes, size_t *len)
+{
+	char got[65];
+	int e = tx_read_blob(j, t, kind, i, bytes, len);
+
+	if (e < 0)
+		return e;
+	sha256_hex(*bytes, *len, got);
+	if (strcmp(got, sha) != 0) {
+		free(*bytes);
+		*bytes = NULL;
+		return -EBADMSG; /* the copy itself is damaged: never write it */
+	}
+	return 0;
 }
 
 int tx_write_blob(struct journal *j, const struct tx *t, const char *kind, size_t i, const char *b, size_t n)
 {
 	char *rel = blob_rel(t, kind, i), *fp = xasprintf("blob:%s:%zu", kind, i);
-	int e = atomic_write(j->root, rel, b, n, 0600, 0, 0, fp, "blob");
+	int e = atomic_write_at(j->dirfd, rel, ROOTED_NO_SYMLINKS, b, n, 0600, 0, 0, fp, "blob", NULL);
 
 	free(fp);
 	free(rel);
@@ -79,7 +106,7 @@ int tx_write_record(struct journal *j, const struct tx *t, const char *name, con
 	int e;
 
 	fp = xasprintf("rec:%s", name);
-	e = atomic_write(j->root, rel, text, strlen(text), 0600, 0, 0, fp, "rec");
+	e = atomic_write_at(j->dirfd, rel, ROOTED_NO_SYMLINKS, text, strlen(text), 0600, 0, 0, fp, "rec", NULL);
 	free(fp);
 	free(text);
 	free(rel);
@@ -109,172 +136,28 @@ int tx_set_state(struct journal *j, struct tx *t, const char *state, const char 
 
 void tx_log(struct journal *j, const struct tx *t, const char *fmt, ...)
 {
-	char *path = path_joinf(j->root, "%s/log", t->rel);
-	FILE *f = fopen(path, "ae");
+	char *rel = xasprintf("%s/log", t->rel);
+	int fd = rooted_open(j->dirfd, rel, O_WRONLY | O_APPEND | O_CREAT, 0600, ROOTED_NO_SYMLINKS);
+	struct strbuf sb = {0};
+	struct stat st;
 	va_list ap;
 
-	if (f) {
-		va_start(ap, fmt);
-		vfprintf(f, fmt, ap);
-		va_end(ap);
-		fputc('\n', f);
-		fflush(f);
-		fsync(fileno(f));
-		fclose(f);
+	free(rel);
+	if (fd < 0)
+		return;
+	/* a log is the journal's: 0600 whatever the umask, and a file */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fchmod(fd, 0600) < 0) {
+		close(fd);
+		return;
 	}
-	free(path);
-}
-
-/* ---- open, lock ---- */
-
-int journal_open(struct journal *j, const char *root, struct log *log, journal_progress_fn *progress,
-		 void *progress_data)
-{
-	char *lock;
-	int r;
-
-	memset(j, 0, sizeof(*j));
-	j->root = xstrdup(root);
-	j->dir = path_join(root, JOURNAL_DIR);
-	j->log = log;
-	j->progress = progress;
-	j->progress_data = progress_data;
-	j->lockfd = -1;
-	r = atomic_write(root, JOURNAL_DIR "/FORMAT", "vfioconf-journal 1\n", 19, 0600, 0, 0, "format", "fmt");
-	if (r < 0) {
-		log_error(log, "%s: cannot create the journal: %s", j->dir, strerror(-r));
-		return r;
-	}
-	chmod(j->dir, 0700);
-	lock = path_join(j->dir, "LOCK");
-	j->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	free(lock);
-	if (j->lockfd < 0 || flock(j->lockfd, LOCK_EX | LOCK_NB) < 0) {
-		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		log_error(log, "%s/LOCK: %s", j->dir,
-			  r == -EBUSY ? "another vfioconf is changing this system; try again when it is done"
-				      : strerror(-r));
-		return r;
-	}
-	return 0;
-}
-
-void journal_close(struct journal *j)
-{
-	if (j->lockfd >= 0)
-		close(j->lockfd);
-	free(j->root);
-	free(j->dir);
-	memset(j, 0, sizeof(*j));
-	j->lockfd = -1;
-}
-
-/* ---- loading ---- */
-
-static int load_record(struct journal *j, const char *rel, struct txrec *r)
-{
-	char *full = path_join(j->root, rel), *text = NULL;
-	int e = read_file(full, 1u << 20, &text, NULL);
-
-	if (e == 0)
-		e = txrec_parse(r, text);
-	free(text);
-	free(full);
-	return e;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-void tx_list_dir(const char *dir, struct strv *out)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.')
-			strv_push(out, e->d_name);
-	if (d)
-		closedir(d);
-	if (out->n > 1)
-		qsort(out->v, out->n, sizeof(char *), cmp_names);
-}
-
-int tx_load(struct journal *j, const char *id, struct tx *t)
-{
-	struct strv names = {0};
-	char *dir;
-	int e = 0;
-
-	memset(t, 0, sizeof(*t));
-	snprintf(t->id, sizeof(t->id), "%s", id);
-	t->rel = xasprintf("%s/tx/%s", JOURNAL_DIR, id);
-	dir = path_join(j->root, t->rel);
-	tx_list_dir(dir, &names);
-	free(dir);
-	for (size_t i = 0; i < names.n && e == 0; i++) {
-		char *rel = xasprintf("%s/%s", t->rel, names.v[i]);
-		struct txrec r = {0};
-		if (strcmp(names.v[i], "header") == 0) {
-			e = load_record(j, rel, &t->header);
-		} else if (str_starts_with(names.v[i], "entry.")) {
-			e = load_record(j, rel, &r);
-			if (e == 0) {
-				struct tx_file *f;
-				t->f = xrealloc(t->f, (t->nf + 1) * sizeof(*t->f));
-				f = &t->f[t->nf++];
-				memset(f, 0, sizeof(*f));
-				f->path = xstrdup(txrec_get(&r, "path") ? txrec_get(&r, "path") : "");
-				f->artifact = txrec_get_int(&r, "artifact", 0) != 0;
-				f->pre_exists = txrec_get_int(&r, "pre.exists", 0) != 0;
-				f->post_exists = txrec_get_int(&r, "post.exists", 0) != 0;
-				snprintf(f->pre_sha, 65, "%s", txrec_get(&r, "pre.sha256") ? txrec_get(&r, "pre.sha256") : "");
-				snprintf(f->post_sha, 65, "%s", txrec_get(&r, "post.sha256") ? txrec_get(&r, "post.sha256") : "");
-				f->pre_mode = (mode_t)txrec_get_int(&r, "pre.mode", 0644);
-				f->post_mode = (mode_t)txrec_get_int(&r, "post.mode", 0644);
-				f->uid = (uid_t)txrec_get_int(&r, "uid", 0);
-				f->gid = (gid_t)txrec_get_int(&r, "gid", 0);
-			}
-		} else if (str_starts_with(names.v[i], "state.")) {
-			/* the highest valid state record wins */
-			if (load_record(j, rel, &r) == 0 && txrec_get(&r, "state")) {
-				snprintf(t->state, sizeof(t->state), "%s", txrec_get(&r, "state"));
-				t->nstate = (int)txrec_get_int(&r, "seq", 0) + 1;
-			}
-		}
-		txrec_free(&r);
-		free(rel);
-	}
-	strv_free(&names);
-	if (e == 0 && t->header.kv.keys.n) {
-		long long n = txrec_get_int(&t->header, "cmds", 0);
-		for (long long c = 0; c < n; c++) {
-			char key[64];
-			const char *v;
-			t->cmds = xrealloc(t->cmds, (t->ncmds + 1) * sizeof(*t->cmds));
-			memset(&t->cmds[t->ncmds], 0, sizeof(*t->cmds));
-			for (int a = 0;; a++) {
-				snprintf(key, sizeof(key), "cmd.%lld.%d", c, a);
-				if (!(v = txrec_get(&t->header, key)))
-					break;
-				strv_push(&t->cmds[t->ncmds], v);
-			}
-			t->ncmds++;
-		}
-	}
-	return e;
-}
-
-struct tx_file *tx_add_file(struct tx *t)
-{
-	struct tx_file *f;
-
-	t->f = xrealloc(t->f, (t->nf + 1) * sizeof(*t->f));
-	f = &t->f[t->nf++];
-	memset(f, 0, sizeof(*f));
-	return f;
+	va_start(ap, fmt);
+	strbuf_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	strbuf_putc(&sb, '\n');
+	if (write(fd, sb.buf, sb.len) == (ssize_t)sb.len)
+		fsync(fd);
+	close(fd);
+	strbuf_free(&sb);
 }
 
 void journal_say(struct journal *j, const char *fmt, ...)
@@ -300,30 +183,112 @@ char *tx_quote_argv(const struct strv *a)
 	return strbuf_detach(&sb);
 }
 
-void tx_load_all(struct journal *j, struct tx **v, size_t *n)
-{
-	char *dir = path_join(j->dir, "tx");
-	struct strv ids = {0};
+/* ---- the journal's directory ---- */
 
-	*v = NULL;
-	*n = 0;
-	tx_list_dir(dir, &ids);
-	free(dir);
-	for (size_t i = 0; i < ids.n; i++) {
-		struct tx t;
-		if (tx_load(j, ids.v[i], &t) < 0 || !t.header.kv.keys.n) {
-			tx_free(&t);
-			continue;
-		}
-		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-		(*v)[(*n)++] = t;
+/* ROOT/var/lib/vfioconf as a directory fd: var/lib resolved inside the
+ * root, the last component never a symlink (that would make vfioconf
+ * chmod and write wherever it points). create: make it (0700). */
+static int journal_dir(int rootfd, bool create, int *dirfd)
+{
+	static const char parent[] = "var/lib", name[] = "vfioconf";
+	int pfd, fd, r = 0;
+	struct stat st;
+
+	pfd = create ? rooted_mkdirs(rootfd, parent, 0755, ROOTED_FOLLOW, NULL)
+		     : rooted_open(rootfd, parent, O_RDONLY | O_DIRECTORY, 0, ROOTED_FOLLOW);
+	if (pfd < 0)
+		return pfd;
+	if (create && mkdirat(pfd, name, 0700) == 0)
+		fsync(pfd);
+	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		r = errno == ELOOP || errno == ENOTDIR ? -ENOTDIR : -errno;
+	else if (fstat(fd, &st) < 0)
+		r = -errno;
+	close(pfd);
+	if (r < 0) {
+		if (fd >= 0)
+			close(fd);
+		return r;
 	}
-	strv_free(&ids);
+	*dirfd = fd;
+	return 0;
 }
 
-void tx_free_all(struct tx *v, size_t n)
+static void journal_init(struct journal *j, const char *root, struct log *log)
 {
-	for (size_t i = 0; i < n; i++)
-		tx_free(&v[i]);
-	free(v);
+	memset(j, 0, sizeof(*j));
+	j->root = xstrdup(root);
+	j->dir = path_join(root, JOURNAL_DIR);
+	j->log = log;
+	j->lockfd = j->rootfd = j->dirfd = -1;
+}
+
+int journal_open(struct journal *j, const char *root, struct log *log, journal_progress_fn *progress,
+		 void *progress_data)
+{
+	int r;
+
+	journal_init(j, root, log);
+	j->progress = progress;
+	j->progress_data = progress_data;
+	j->rootfd = rooted_base(root);
+	if (j->rootfd < 0) {
+		r = j->rootfd;
+		log_error(log, "%s: %s", root, strerror(-r));
+		return r;
+	}
+	r = journal_dir(j->rootfd, true, &j->dirfd);
+	if (r < 0) {
+		log_error(log, "%s: cannot create the journal: %s", j->dir,
+			  r == -ENOTDIR ? "it is not a directory (a symlink?); move it aside" : strerror(-r));
+		return r;
+	}
+	if (fchmod(j->dirfd, 0700) < 0) {
+		r = -errno;
+		log_error(log, "%s: %s", j->dir, strerror(-r));
+		return r;
+	}
+	j->lockfd = openat(j->dirfd, "LOCK", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (j->lockfd < 0 || flock(j->lockfd, LOCK_EX | LOCK_NB) < 0) {
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		log_error(log, "%s/LOCK: %s", j->dir,
+			  r == -EBUSY ? "another vfioconf is changing this system; try again when it is done"
+				      : strerror(-r));
+		return r;
+	}
+	/* under the lock: two writers never race on it */
+	r = atomic_write_at(j->dirfd, "FORMAT", ROOTED_NO_SYMLINKS, "vfioconf-journal 1\n", 19, 0600, 0, 0, "format",
+			    "fmt", NULL);
+	if (r < 0) {
+		log_error(log, "%s: cannot create the journal: %s", j->dir, strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+int journal_open_readonly(struct journal *j, const char *root, struct log *log)
+{
+	int r;
+
+	journal_init(j, root, log);
+	j->rootfd = rooted_base(root);
+	if (j->rootfd < 0)
+		return j->rootfd;
+	r = journal_dir(j->rootfd, false, &j->dirfd);
+	return r;
+}
+
+void journal_close(struct journal *j)
+{
+	if (j->lockfd >= 0)
+		close(j->lockfd);
+	if (j->dirfd >= 0)
+		close(j->dirfd);
+	if (j->rootfd >= 0)
+		close(j->rootfd);
+	free(j->root);
+	free(j->dir);
+	memset(j, 0, sizeof(*j));
+	j->lockfd = j->rootfd = j->dirfd = -1;
 }

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "backends/journal/tx.h"
+#include "backends/sys/mounts.h"
 #include "backends/sys/sysroot.h"
 #include "core/sha256.h"
 
@@ -14,7 +15,7 @@
 /* Builds the plan that takes the files of txs back to their pre state:
  * for each path, the pre of the first tx touching it; current must be the
  * post of the last one (drift otherwise). */
-static int reverse_plan(struct journal *j, struct tx *txs, size_t n, bool force, struct plan *p)
+static int reverse_plan(struct journal *j, struct tx *txs, size_t n, bool force, bool dry, struct plan *p)
 {
 	int drift = 0;
 
@@ -41,7 +42,7 @@ static int reverse_plan(struct journal *j, struct tx *txs, size_t n, bool force,
 					}
 			if (plan_current(p, f->path, &done_text, NULL))
 				continue; /* the latest tx touching it already decided */
-			if (file_state_read(j->root, f->path, &cur) < 0) {
+			if (file_state_read_at(j->rootfd, f->path, ROOTED_FOLLOW, &cur) < 0) {
 				drift++;
 				continue;
 			}
@@ -69,9 +70,19 @@ static int reverse_plan(struct journal *j, struct tx *txs, size_t n, bool force,
 					continue;
 				}
 				/* keep the hand-edited copy beside it */
-				if (cur.exists) {
+				if (cur.exists && !dry) {
 					char *keep = xasprintf("%s.vfioconf-local-%s", f->path, t->id);
-					atomic_write(j->root, keep, cur.bytes, cur.len, cur.mode, cur.uid, cur.gid, "keep", "keep");
+					int e = atomic_write_at(j->rootfd, keep, ROOTED_FOLLOW, cur.bytes, cur.len, cur.mode,
+								cur.uid, cur.gid, "keep", "keep", NULL);
+					if (e < 0) {
+						/* never overwrite a hand edit without its copy */
+						log_error(j->log, "%s/%s: cannot keep the hand-edited copy: %s", j->root, keep,
+							  strerror(-e));
+						drift++;
+						free(keep);
+						file_state_free(&cur);
+						continue;
+					}
 					journal_say(j, "kept the hand-edited copy as %s\n", keep);
 					free(keep);
 				}
@@ -79,9 +90,13 @@ static int reverse_plan(struct journal *j, struct tx *txs, size_t n, bool force,
 			{
 				char *pre = NULL;
 				size_t pl = 0;
-				if (first->f[fi].pre_exists && tx_read_blob(j, first, "pre", fi, &pre, &pl) < 0) {
-					log_error(j->log, "%s/tx/%s: the copy of %s is unreadable", j->dir, first->id,
-						  f->path);
+				int e = first->f[fi].pre_exists ? tx_read_blob_checked(j, first, "pre", fi,
+										      first->f[fi].pre_sha, &pre, &pl)
+								: 0;
+				if (e < 0) {
+					log_error(j->log, "%s/%s: the journal's copy of %s is %s: nothing was changed",
+						  j->dir, first->rel, f->path,
+						  e == -EBADMSG ? "damaged (it fails its checksum)" : "unreadable");
 					drift++;
 				} else {
 					plan_set_file(p, f->path, cur.bytes, cur.len, pre, pl, first->f[fi].pre_mode,
@@ -108,6 +123,8 @@ static int reverse_plan(struct journal *j, struct tx *txs, size_t n, bool force,
 		for (size_t i = 0; i < t->nf; i++)
 			if (t->f[i].artifact)
 				plan_add_artifact(p, t->f[i].path);
+		for (size_t d = 0; d < t->created_dirs.n; d++)
+			strv_push_unique(&p->rmdirs, t->created_dirs.v[d]);
 	}
 	return drift ? -EEXIST : 0;
 }
@@ -122,54 +139,85 @@ static bool undone(struct tx *v, size_t n, const char *id)
 	return false;
 }
 
-int journal_undo(struct journal *j, const char *txid, const struct tx_opts *o, char **new_txid)
+/* Undo and rollback stand on every transaction's records: a damaged one
+ * (its state or its files unknown) stops them, with RECOVERY.txt. */
+static int refuse_damaged(struct journal *j, const struct tx *v, size_t n)
 {
-	struct tx *v;
-	size_t n, pick = (size_t)-1;
-	struct plan p = {0};
-	struct tx_opts uo = *o;
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i].damage) {
+			char *why = xasprintf("A record of it is damaged or missing: %s. Undo and rollback stand on "
+					      "every transaction's records, so they change nothing.", v[i].damage);
+			char *path = tx_write_recovery(j, &v[i], why);
+			log_error(j->log, "transaction %s: %s: nothing was changed; see %s", v[i].id, v[i].damage,
+				  path ? path : "its directory");
+			free(path);
+			free(why);
+			r = -EBADMSG;
+		}
+	return r;
+}
+
+/* The file systems the transactions wrote must be mounted before their
+ * files are compared: an unmounted /boot looks like files changed by hand. */
+static int mounted_for(struct journal *j, const struct tx *txs, size_t n)
+{
+	struct strv paths = {0};
 	int e;
 
-	tx_load_all(j, &v, &n);
-	for (size_t i = n; i > 0; i--) {
-		struct tx *t = &v[i - 1];
-		if (txid ? strcmp(t->id, txid) == 0 : (strcmp(t->state, "COMMITTED") == 0 && !undone(v, n, t->id))) {
-			pick = i - 1;
-			break;
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < txs[k].nf; i++) {
+			const char *p = txs[k].f[i].path, *s = strrchr(p, '/');
+			char *dir = txs[k].f[i].artifact && s ? xstrndup(p, (size_t)(s - p)) : xstrdup(p);
+			strv_push_unique(&paths, dir);
+			free(dir);
 		}
-	}
-	if (pick == (size_t)-1) {
-		log_error(j->log, txid ? "no transaction %s in %s/tx" : "nothing to undo%s%s", txid ? txid : "",
-			  txid ? j->dir : "");
-		tx_free_all(v, n);
-		return -ENOENT;
-	}
-	if (strcmp(v[pick].state, "COMMITTED") != 0) {
-		log_error(j->log, "transaction %s is %s, not committed: there is nothing of it to undo", v[pick].id,
-			  v[pick].state);
-		tx_free_all(v, n);
-		return -EINVAL;
-	}
-	e = reverse_plan(j, &v[pick], 1, o->force, &p);
-	if (e == 0) {
-		uo.kind = "undo";
-		uo.of = v[pick].id;
-		e = journal_apply(j, &p, &uo, new_txid);
-	}
-	plan_free(&p);
-	tx_free_all(v, n);
+	e = mounts_check(j->rootfd, j->root, &paths, j->log);
+	strv_free(&paths);
 	return e;
 }
 
-int journal_rollback(struct journal *j, const struct tx_opts *o, char **new_txid)
+/* The reverse plan of an undo (txid, NULL: the last one not undone) or
+ * of a rollback, and which transaction an undo takes back (*of, caller
+ * frees). */
+static int reverse_for(struct journal *j, const char *txid, bool rollback, bool force, bool dry,
+		       struct plan *p, char **of)
 {
-	struct tx *v, *c = NULL;
-	size_t n, nc = 0;
-	struct plan p = {0};
-	struct tx_opts ro = *o;
+	struct tx *v, *c = NULL, *sel;
+	size_t n, nc = 0, ns = 0, pick = (size_t)-1;
 	int e;
 
+	*of = NULL;
 	tx_load_all(j, &v, &n);
+	if ((e = refuse_damaged(j, v, n)) < 0)
+		goto out;
+	if (!rollback) {
+		for (size_t i = n; i > 0; i--) {
+			struct tx *t = &v[i - 1];
+			if (txid ? strcmp(t->id, txid) == 0
+				 : (strcmp(t->state, "COMMITTED") == 0 && !undone(v, n, t->id))) {
+				pick = i - 1;
+				break;
+			}
+		}
+		if (pick == (size_t)-1) {
+			log_error(j->log, txid ? "no transaction %s in %s/tx" : "nothing to undo%s%s", txid ? txid : "",
+				  txid ? j->dir : "");
+			e = -ENOENT;
+			goto out;
+		}
+		if (strcmp(v[pick].state, "COMMITTED") != 0) {
+			log_error(j->log, "transaction %s is %s, not committed: there is nothing of it to undo",
+				  v[pick].id, v[pick].state);
+			e = -EINVAL;
+			goto out;
+		}
+		*of = xstrdup(v[pick].id);
+		if ((e = mounted_for(j, &v[pick], 1)) == 0)
+			e = reverse_plan(j, &v[pick], 1, force, dry, p);
+		goto out;
+	}
 	/* the committed transactions since the last committed rollback */
 	for (size_t i = 0; i < n; i++) {
 		const char *kind = txrec_get(&v[i].header, "kind");
@@ -186,22 +234,60 @@ int journal_rollback(struct journal *j, const struct tx_opts *o, char **new_txid
 	}
 	if (!nc) {
 		log_info(j->log, "nothing to roll back: vfioconf has no change in force");
-		tx_free_all(v, n);
-		return -ENODATA;
+		e = -ENODATA;
+		goto out;
 	}
 	/* only committed ones count; the others are in between */
-	struct tx *sel = xcalloc(nc, sizeof(*sel));
-	size_t ns = 0;
+	sel = xcalloc(nc, sizeof(*sel));
 	for (size_t i = 0; i < nc; i++)
 		if (strcmp(c[i].state, "COMMITTED") == 0)
 			sel[ns++] = c[i];
-	e = reverse_plan(j, sel, ns, o->force, &p);
+	if ((e = mounted_for(j, sel, ns)) == 0)
+		e = reverse_plan(j, sel, ns, force, dry, p);
 	free(sel);
+out:
+	tx_free_all(v, n);
+	return e;
+}
+
+int journal_undo(struct journal *j, const char *txid, const struct tx_opts *o, char **new_txid)
+{
+	struct plan p = {0};
+	struct tx_opts uo = *o;
+	char *of;
+	int e = reverse_for(j, txid, false, o->force, false, &p, &of);
+
+	if (e == 0) {
+		uo.kind = "undo";
+		uo.of = of;
+		e = journal_apply(j, &p, &uo, new_txid);
+	}
+	free(of);
+	plan_free(&p);
+	return e;
+}
+
+int journal_rollback(struct journal *j, const struct tx_opts *o, char **new_txid)
+{
+	struct plan p = {0};
+	struct tx_opts ro = *o;
+	char *of;
+	int e = reverse_for(j, NULL, true, o->force, false, &p, &of);
+
 	if (e == 0) {
 		ro.kind = "rollback";
 		e = journal_apply(j, &p, &ro, new_txid);
 	}
+	free(of);
 	plan_free(&p);
-	tx_free_all(v, n);
+	return e;
+}
+
+int journal_reverse_preview(struct journal *j, const char *txid, bool rollback, bool force, struct plan *p)
+{
+	char *of;
+	int e = reverse_for(j, txid, rollback, force, true, p, &of);
+
+	free(of);
 	return e;
 }

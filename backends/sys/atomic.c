@@ -3,6 +3,7 @@
 
 #include "backends/sys/atomic.h"
 #include "backends/sys/failpoint.h"
+#include "backends/sys/rooted.h"
 #include "backends/sys/sysroot.h"
 #include "core/util.h"
 
@@ -15,26 +16,35 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-int file_state_read(const char *root, const char *rel, struct file_state *st)
+int file_state_read_at(int base, const char *rel, enum rooted_how how, struct file_state *st)
 {
-	char *res, *full;
 	struct stat sb;
-	int r;
+	int fd, r;
 
 	memset(st, 0, sizeof(*st));
-	r = root_resolve(root, rel, &res);
-	if (r < 0)
+	fd = rooted_open(base, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, how);
+	if (fd == -ENOENT) {
+		/* missing, or a link that leads nowhere */
+		fd = rooted_open(base, rel, O_PATH | O_NOFOLLOW, 0, how);
+		if (fd < 0)
+			return fd == -ENOENT ? 0 : fd;
+		r = fstat(fd, &sb) == 0 && S_ISLNK(sb.st_mode) ? -ENOLINK : 0;
+		close(fd);
 		return r;
-	full = path_join(root, res);
-	if (lstat(full, &sb) < 0) {
-		r = errno == ENOENT ? 0 : -errno;
+	}
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &sb) < 0) {
+		r = -errno;
 		goto out;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		r = S_ISLNK(sb.st_mode) ? -ENOLINK : -EISDIR; /* dangling link, or not a file */
+		r = -EISDIR; /* not a file */
 		goto out;
 	}
-	r = read_file(full, 256u << 20, &st->bytes, &st->len);
+	close(fd);
+	fd = -1;
+	r = rooted_read(base, rel, 256u << 20, &st->bytes, &st->len, how);
 	if (r < 0)
 		goto out;
 	st->exists = true;
@@ -42,8 +52,20 @@ int file_state_read(const char *root, const char *rel, struct file_state *st)
 	st->uid = sb.st_uid;
 	st->gid = sb.st_gid;
 out:
-	free(full);
-	free(res);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+int file_state_read(const char *root, const char *rel, struct file_state *st)
+{
+	int base = rooted_base(root), r;
+
+	memset(st, 0, sizeof(*st));
+	if (base < 0)
+		return base;
+	r = file_state_read_at(base, rel, ROOTED_FOLLOW, st);
+	close(base);
 	return r;
 }
 
@@ -51,43 +73,6 @@ void file_state_free(struct file_state *st)
 {
 	free(st->bytes);
 	st->bytes = NULL;
-}
-
-/* mkdir -p of the root-relative directory dir, each new one fsynced into
- * its parent. */
-static int make_dirs(const char *root, const char *dir)
-{
-	char *p = xstrdup(dir);
-	int r = 0;
-
-	for (char *s = p;; s++) {
-		if (*s == '/' || !*s) {
-			char c = *s;
-			*s = '\0';
-			if (*p) {
-				char *full = path_join(root, p);
-				if (mkdir(full, 0755) == 0) {
-					char *parent = xstrdup(full);
-					*strrchr(parent, '/') = '\0';
-					int fd = open(*parent ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-					if (fd >= 0) {
-						if (fsync(fd) < 0)
-							r = -errno;
-						close(fd);
-					}
-					free(parent);
-				} else if (errno != EEXIST) {
-					r = -errno;
-				}
-				free(full);
-			}
-			*s = c;
-			if (!c || r < 0)
-				break;
-		}
-	}
-	free(p);
-	return r;
 }
 
 static int write_all(int fd, const char *b, size_t n)
@@ -122,14 +107,19 @@ static int copy_xattrs(int from, int to)
 	return 0;
 }
 
-static int split(const char *root, const char *rel, char **dir, char **leaf)
+/* The directory and the name of rel. Following symlinks, the final one is
+ * resolved first (a link is written through to its target, never
+ * replaced); the directories on the way are resolved beneath base when
+ * they are opened. */
+static int split(int base, const char *rel, enum rooted_how how, char **dir, char **leaf)
 {
-	char *res;
-	int r = root_resolve(root, rel, &res);
-	char *slash;
+	char *res, *slash;
+	int r = how == ROOTED_FOLLOW ? rooted_resolve(base, rel, &res) : 0;
 
 	if (r < 0)
 		return r;
+	if (how != ROOTED_FOLLOW)
+		res = xstrdup(rel);
 	slash = strrchr(res, '/');
 	*dir = slash ? xstrndup(res, (size_t)(slash - res)) : xstrdup("");
 	*leaf = xstrdup(slash ? slash + 1 : res);
@@ -137,23 +127,20 @@ static int split(const char *root, const char *rel, char **dir, char **leaf)
 	return **leaf ? 0 : -EISDIR;
 }
 
-int atomic_write(const char *root, const char *rel, const char *bytes, size_t len, mode_t mode, uid_t uid,
-		 gid_t gid, const char *fp, const char *tag)
+int atomic_write_at(int base, const char *rel, enum rooted_how how, const char *bytes, size_t len, mode_t mode,
+		    uid_t uid, gid_t gid, const char *fp, const char *tag, struct strv *created)
 {
-	char *dir = NULL, *leaf = NULL, *dpath = NULL, *tmp = NULL;
+	char *dir = NULL, *leaf = NULL, *tmp = NULL;
 	int dfd = -1, fd = -1, old = -1, r;
 	struct stat sb;
 
-	r = split(root, rel, &dir, &leaf);
+	r = split(base, rel, how, &dir, &leaf);
 	if (r < 0)
 		goto out;
-	r = make_dirs(root, dir);
-	if (r < 0)
-		goto out;
-	dpath = path_join(root, dir);
-	dfd = open(dpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = rooted_mkdirs(base, dir, 0755, how, created);
 	if (dfd < 0) {
-		r = -errno;
+		r = dfd;
+		dfd = -1;
 		goto out;
 	}
 	if (fstatat(dfd, leaf, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -214,25 +201,34 @@ out:
 	if (dfd >= 0)
 		close(dfd);
 	free(tmp);
-	free(dpath);
 	free(dir);
 	free(leaf);
 	return r;
 }
 
-int atomic_remove(const char *root, const char *rel, const char *fp)
+int atomic_write(const char *root, const char *rel, const char *bytes, size_t len, mode_t mode, uid_t uid,
+		 gid_t gid, const char *fp, const char *tag)
 {
-	char *dir = NULL, *leaf = NULL, *dpath;
+	int base = rooted_base(root), r;
+
+	if (base < 0)
+		return base;
+	r = atomic_write_at(base, rel, ROOTED_FOLLOW, bytes, len, mode, uid, gid, fp, tag, NULL);
+	close(base);
+	return r;
+}
+
+int atomic_remove_at(int base, const char *rel, enum rooted_how how, const char *fp)
+{
+	char *dir = NULL, *leaf = NULL;
 	int dfd, r;
 
-	r = split(root, rel, &dir, &leaf);
+	r = split(base, rel, how, &dir, &leaf);
 	if (r < 0)
 		goto out;
-	dpath = path_join(root, dir);
-	dfd = open(dpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(dpath);
+	dfd = rooted_open(base, dir, O_RDONLY | O_DIRECTORY, 0, how);
 	if (dfd < 0) {
-		r = errno == ENOENT ? 0 : -errno;
+		r = dfd == -ENOENT ? 0 : dfd;
 		goto out;
 	}
 	failpointf("%s:W5", fp);
@@ -248,15 +244,31 @@ out:
 	return r;
 }
 
+int atomic_remove(const char *root, const char *rel, const char *fp)
+{
+	int base = rooted_base(root), r;
+
+	if (base < 0)
+		return base;
+	r = atomic_remove_at(base, rel, ROOTED_FOLLOW, fp);
+	close(base);
+	return r;
+}
+
 void atomic_cleanup(const char *root, const char *rel, const char *tag)
 {
 	char *dir = NULL, *leaf = NULL;
+	int base = rooted_base(root), dfd;
 
-	if (split(root, rel, &dir, &leaf) == 0) {
-		char *p = path_joinf(root, "%s/.#vfioconf.%s.%s", dir, leaf, tag);
-		unlink(p);
-		free(p);
+	if (base >= 0 && split(base, rel, ROOTED_FOLLOW, &dir, &leaf) == 0 &&
+	    (dfd = rooted_open(base, dir, O_RDONLY | O_DIRECTORY, 0, ROOTED_FOLLOW)) >= 0) {
+		char *tmp = xasprintf(".#vfioconf.%s.%s", leaf, tag);
+		unlinkat(dfd, tmp, 0);
+		free(tmp);
+		close(dfd);
 	}
+	if (base >= 0)
+		close(base);
 	free(dir);
 	free(leaf);
 }

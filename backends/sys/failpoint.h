@@ -7,7 +7,8 @@
  * VFIOCONF_FAULT=NAME=ERR   fault(fp, NAME) returns -ERR (EIO, ENOSPC, EROFS,
  *                           EPERM, EACCES) instead of 0; KIND:NAME=ERR only
  *                           where the failpoint fp starts with KIND (apply:fsync).
- * Without the variables both are a getenv and a compare.
+ * Without the variables both are a getenv and a compare. Only the test
+ * build honours them (failpoint.c); the installed program ignores them.
  */
 #ifndef VFIOCONF_FAILPOINT_H
 #define VFIOCONF_FAILPOINT_H

@@ -84,7 +84,7 @@ int run_cmd(const struct strv *argv, const struct run_opts *o)
 	};
 	int pfd[2], status = 0;
 	pid_t pid;
-	bool chrooted = o->root && strcmp(o->root, "/") != 0, killed = false;
+	bool chrooted = o->root && strcmp(o->root, "/") != 0, killed = false, reaped = false;
 	struct strbuf line = {0};
 	double deadline = now() + (o->timeout > 0 ? o->timeout : 600), term_at = 0;
 
@@ -100,6 +100,9 @@ int run_cmd(const struct strv *argv, const struct run_opts *o)
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDONLY);
 		setpgid(0, 0);
+		/* what the tools write (initramfs images, grub.cfg) is read by
+		 * everyone, whatever umask vfioconf was started with */
+		umask(022);
 		if (devnull >= 0)
 			dup2(devnull, 0);
 		dup2(pfd[1], 1);
@@ -120,24 +123,39 @@ int run_cmd(const struct strv *argv, const struct run_opts *o)
 	}
 	close(pfd[1]);
 	setpgid(pid, pid);
+	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+	/* Until the command exits: its output as it comes. A daemon it started
+	 * may hold the pipe open for ever; the command's own exit decides. */
 	for (;;) {
 		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
 		double left = (killed ? term_at + 5 : deadline) - now();
-		int pr = poll(&p, 1, left > 0 ? (int)(left * 1000) + 1 : 0);
-		if (pr > 0) {
+		int pr = poll(&p, 1, left <= 0 ? 0 : left > 0.1 ? 100 : (int)(left * 1000) + 1);
+		bool eof = false;
+		for (;;) {
 			char buf[4096];
 			ssize_t n = read(pfd[0], buf, sizeof(buf));
 			if (n > 0) {
 				emit(o, buf, (size_t)n, &line);
 				continue;
 			}
-			if (n == 0)
-				break; /* every writer is gone */
-			if (errno == EINTR)
+			if (n < 0 && errno == EINTR)
 				continue;
+			eof = n == 0;
 			break;
 		}
-		if (pr < 0 && errno == EINTR)
+		if (pr < 0 && errno != EINTR)
+			break;
+		if (eof)
+			break;
+		if (!reaped) {
+			pid_t w = waitpid(pid, &status, WNOHANG);
+			reaped = w == pid || (w < 0 && errno == ECHILD);
+			if (reaped)
+				continue; /* what it wrote before it exited, then stop */
+		} else {
+			break;
+		}
+		if (now() < (killed ? term_at + 5 : deadline))
 			continue;
 		if (!killed) {
 			kill(-pid, SIGTERM);
@@ -150,7 +168,7 @@ int run_cmd(const struct strv *argv, const struct run_opts *o)
 	}
 	close(pfd[0]);
 	/* Output closed; the command may still hang: same deadline. */
-	for (;;) {
+	for (; !reaped;) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
 		if (w == pid || (w < 0 && errno != EINTR))
 			break;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "backends/sys/sysroot.h"
+#include "backends/sys/rooted.h"
 #include "core/util.h"
 
 #include <dirent.h>
@@ -181,79 +182,14 @@ bool dir_has_entries(const char *path)
 	return any;
 }
 
-/* Appends component c to the stack path (root-relative, no leading '/'). */
-static void push_comp(struct strbuf *sb, const char *c, size_t n)
-{
-	if (n == 1 && c[0] == '.')
-		return;
-	if (n == 2 && c[0] == '.' && c[1] == '.') {
-		char *slash = sb->len ? strrchr(sb->buf, '/') : NULL;
-		if (slash)
-			sb->len = (size_t)(slash - sb->buf);
-		else
-			sb->len = 0;
-		if (sb->buf)
-			sb->buf[sb->len] = '\0';
-		return;
-	}
-	if (sb->len)
-		strbuf_putc(sb, '/');
-	strbuf_add(sb, c, n);
-}
-
 int root_resolve(const char *root, const char *rel, char **out)
 {
-	struct strbuf done = {0}, todo = {0};
-	int links = 0;
+	int base = rooted_base(root), r;
 
-	strbuf_puts(&todo, rel);
-	while (todo.len) {
-		char *p = todo.buf, *slash;
-		size_t n;
-		char *full, buf[PATH_MAX];
-		ssize_t l;
-
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		slash = strchr(p, '/');
-		n = slash ? (size_t)(slash - p) : strlen(p);
-		push_comp(&done, p, n);
-		{
-			/* what remains after this component */
-			char *rest = xstrdup(slash ? slash : "");
-			strbuf_reset(&todo);
-			strbuf_puts(&todo, rest);
-			free(rest);
-		}
-		full = path_join(root, done.len ? done.buf : "");
-		l = readlink(full, buf, sizeof(buf) - 1);
-		free(full);
-		if (l < 0)
-			continue; /* not a link (or missing): keep it */
-		if (++links > 40) {
-			strbuf_free(&done);
-			strbuf_free(&todo);
-			return -ELOOP;
-		}
-		buf[l] = '\0';
-		/* drop the link itself, then walk its target before the rest */
-		{
-			char *slash2 = strrchr(done.buf, '/');
-			done.len = slash2 ? (size_t)(slash2 - done.buf) : 0;
-			done.buf[done.len] = '\0';
-		}
-		if (buf[0] == '/')
-			strbuf_reset(&done);
-		{
-			char *rest = xasprintf("%s%s", buf, todo.buf ? todo.buf : "");
-			strbuf_reset(&todo);
-			strbuf_puts(&todo, rest);
-			free(rest);
-		}
-	}
-	strbuf_free(&todo);
-	*out = strbuf_detach(&done);
-	return 0;
+	*out = NULL;
+	if (base < 0)
+		return base;
+	r = rooted_resolve(base, rel, out);
+	close(base);
+	return r;
 }

@@ -4,6 +4,8 @@
 # immutable file. Each: a clear error naming the file, exit 1, and every
 # file exactly as before.
 . "$top_srcdir/tests/lib.sh"
+# failpoints and faults: only the test build has them
+VFIOCONF=$VFIOCONF_HOOKS
 
 setup() {
 	rm -rf "$tmp/$1"
@@ -42,7 +44,8 @@ if unshare -m true 2>/dev/null; then
 		SSH_CONNECTION='$(cat "$s/ssh_connection")' '$VFIOCONF' --root '$s/root' --sysfs '$s/sys' \
 			--procfs '$s/proc' apply --select 0000:02:00.0 --yes" >/dev/null 2>"$tmp/err"; rc=$?
 	expect_eq "ENOSPC (tmpfs): exit 1" 1 "$rc"
-	expect_contains "ENOSPC (tmpfs): names the file" "$tmp/err" "etc/default/grub.d/99-vfioconf.cfg: No space left on device"
+	# refused before any change, naming the file and the room it needs
+	expect_contains "ENOSPC (tmpfs): names the file" "$tmp/err" "etc/default/grub.d/99-vfioconf.cfg: 0 KiB free, 68 KiB needed for the new files; nothing was changed"
 	unchanged "ENOSPC (tmpfs)" "$s"
 
 	# the journal's own file system full: refused before any change
