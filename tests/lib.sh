@@ -62,3 +62,22 @@ snapshot() {
 			if [ -f "$p" ] && [ ! -L "$p" ]; then echo "$p $(sha256sum <"$p" | cut -c1-16) $rest"; else echo "$p $rest"; fi
 		done) >"$2"
 }
+
+# regen_stack DEST STACK: a copy of a distro stack (from $ROOTS) with a shell,
+# an initramfs image, and, where the stack has update-initramfs, a stand-in
+# that builds the image from /etc/initramfs-tools/modules as the real one does
+regen_stack() {
+	rm -rf "$1"
+	cp -a "$ROOTS/$2" "$1"
+	with_shell "$1/root"
+	mkdir -p "$1/root/boot"
+	printf 'initramfs image v1\n' >"$1/root/boot/initrd.img-6.1.0-18-amd64"
+	[ -e "$1/root/usr/sbin/update-initramfs" ] || return 0
+	cat >"$1/root/usr/sbin/update-initramfs" <<'TOOL'
+#!/bin/sh
+echo building initramfs
+{ echo "image $*"
+  while read -r m rest; do case $m in ''|\#*) ;; *) echo "kernel/$m.ko" ;; esac; done </etc/initramfs-tools/modules
+} >/boot/initrd.img-6.1.0-18-amd64
+TOOL
+}

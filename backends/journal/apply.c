@@ -7,7 +7,6 @@
 #include "backends/journal/tx.h"
 #include "backends/sys/failpoint.h"
 #include "backends/sys/mounts.h"
-#include "backends/sys/runner.h"
 #include "backends/sys/sysroot.h"
 #include "core/sha256.h"
 
@@ -379,14 +378,6 @@ static void remove_dirs(struct journal *j, const struct plan *p)
 	}
 }
 
-static void say_output(void *data, const char *text)
-{
-	struct journal *j = data;
-
-	if (j->progress)
-		j->progress(j->progress_data, text);
-}
-
 /* What the commands made so far, recorded: a recovery copies an image
  * back only while it is still what the transaction made. */
 static int record_artifacts(struct journal *j, struct tx *t)
@@ -419,16 +410,10 @@ static int regenerate(struct journal *j, struct tx *t, const struct plan *p, con
 	int e;
 
 	for (size_t c = 0; c < p->n_cmds; c++) {
-		struct strbuf cap = {0};
-		struct run_opts ro = {.root = j->root, .timeout = o->timeout, .echo = say_output, .echo_data = j,
-				      .prefix = "  | ", .capture = &cap};
 		char *q = tx_quote_argv(&p->cmds[c].argv);
 		int rc;
 		failpointf("R3:%zu", c);
-		journal_say(j, "Running %s\n", q);
-		rc = run_cmd(&p->cmds[c].argv, &ro);
-		tx_log(j, t, "$ %s\n%s[exit %d]", q, strbuf_str(&cap), rc);
-		strbuf_free(&cap);
+		rc = tx_run(j, t, &p->cmds[c].argv, o->timeout, true);
 		if (rc != 0) {
 			log_error(j->log, "%s %s; everything is rolled back", q,
 				  rc == -ETIMEDOUT ? "did not finish in time"

@@ -9,7 +9,6 @@
 #include "config.h"
 
 #include "backends/journal/tx.h"
-#include "backends/sys/runner.h"
 #include "backends/sys/sysroot.h"
 
 #include <errno.h>
@@ -143,19 +142,9 @@ static void remove_created_dirs(struct journal *j, const struct tx *t)
  * old image would be older than the rest of the system. */
 static int regenerate(struct journal *j, struct tx *t)
 {
-	for (size_t c = 0; c < t->ncmds; c++) {
-		struct strbuf cap = {0};
-		struct run_opts ro = {.root = j->root, .timeout = j->timeout > 0 ? j->timeout : 900, .capture = &cap};
-		char *q = tx_quote_argv(&t->cmds[c]);
-		int rc;
-		journal_say(j, "Running %s\n", q);
-		rc = run_cmd(&t->cmds[c], &ro);
-		tx_log(j, t, "$ %s\n%s[exit %d]", q, strbuf_str(&cap), rc);
-		strbuf_free(&cap);
-		free(q);
-		if (rc != 0)
+	for (size_t c = 0; c < t->ncmds; c++)
+		if (tx_run(j, t, &t->cmds[c], j->timeout > 0 ? j->timeout : 900, false) != 0)
 			return -ECHILD;
-	}
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include "backends/journal/tx.h"
 #include "backends/sys/failpoint.h"
+#include "backends/sys/runner.h"
 #include "backends/sys/sysroot.h"
 
 #include <errno.h>
@@ -172,6 +173,30 @@ void journal_say(struct journal *j, const char *fmt, ...)
 	va_end(ap);
 	j->progress(j->progress_data, strbuf_str(&sb));
 	strbuf_free(&sb);
+}
+
+static void say_output(void *data, const char *text)
+{
+	struct journal *j = data;
+
+	if (j->progress)
+		j->progress(j->progress_data, text);
+}
+
+int tx_run(struct journal *j, const struct tx *t, const struct strv *argv, int timeout, bool echo)
+{
+	struct strbuf cap = {0};
+	struct run_opts ro = {.root = j->root, .timeout = timeout, .echo = echo ? say_output : NULL,
+			      .echo_data = j, .prefix = "  | ", .capture = &cap};
+	char *q = tx_quote_argv(argv);
+	int rc;
+
+	journal_say(j, "Running %s\n", q);
+	rc = run_cmd(argv, &ro);
+	tx_log(j, t, "$ %s\n%s[exit %d]", q, strbuf_str(&cap), rc);
+	strbuf_free(&cap);
+	free(q);
+	return rc;
 }
 
 char *tx_quote_argv(const struct strv *a)

@@ -115,6 +115,9 @@ int tx_write_entry(struct journal *j, const struct tx *t, size_t i);
 
 /* Live output through the journal's progress callback. */
 void journal_say(struct journal *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Runs a command in the root: "Running ..." said, its output echoed (when
+ * echo) and logged with its exit. run_cmd's result. */
+int tx_run(struct journal *j, const struct tx *t, const struct strv *argv, int timeout, bool echo);
 /* argv joined with blanks, for people to read. Caller frees. */
 char *tx_quote_argv(const struct strv *a);
 

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "backends/sys/rooted.h"
+#include "backends/sys/sysroot.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -333,49 +334,23 @@ int rooted_mkdirs(int base, const char *dir, mode_t mode, enum rooted_how how, s
 
 int rooted_read(int base, const char *rel, size_t max, char **out, size_t *len, enum rooted_how how)
 {
-	struct strbuf sb = {0};
 	struct stat st;
-	int fd, r = 0;
+	int fd;
 
 	*out = NULL;
 	fd = rooted_open(base, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, how);
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = -EISDIR; /* a directory, FIFO or device is no file to read */
-		goto out;
-	}
-	for (;;) {
-		char buf[65536];
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (sb.len + (size_t)n > max) {
-			r = -EFBIG;
-			break;
-		}
-		strbuf_add(&sb, buf, (size_t)n);
-	}
-out:
-	close(fd);
-	if (r < 0) {
-		strbuf_free(&sb);
+		int r = -errno;
+		close(fd);
 		return r;
 	}
-	if (len)
-		*len = sb.len;
-	*out = strbuf_detach(&sb);
-	return 0;
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EISDIR; /* a directory, FIFO or device is no file to read */
+	}
+	return read_fd(fd, max, out, len);
 }
 
 int rooted_read_path(const char *root, const char *rel, size_t max, char **out, size_t *len)

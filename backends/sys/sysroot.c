@@ -53,13 +53,19 @@ const char *path_basename(const char *path)
 
 int read_file(const char *path, size_t max, char **out, size_t *len)
 {
-	struct strbuf sb = {0};
-	char buf[8192];
-	int fd, r = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
+	return read_fd(fd, max, out, len);
+}
+
+int read_fd(int fd, size_t max, char **out, size_t *len)
+{
+	struct strbuf sb = {0};
+	char buf[8192];
+	int r = 0;
+
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n < 0) {

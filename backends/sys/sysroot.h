@@ -26,6 +26,8 @@ const char *path_basename(const char *path);
 /* Whole file into a NUL-terminated buffer; *len may be NULL. Files over
  * max bytes give -EFBIG. */
 int read_file(const char *path, size_t max, char **out, size_t *len);
+/* The same from an open fd, which it closes. */
+int read_fd(int fd, size_t max, char **out, size_t *len);
 /* A sysfs/procfs attribute: one read, trailing whitespace stripped. */
 int read_attr(const char *dir, const char *name, char **out);
 /* Attribute parsed as hex ("0x10de" or "10de"); -EINVAL on garbage. */

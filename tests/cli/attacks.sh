@@ -9,17 +9,7 @@
 need jq
 
 setup() { # NAME: a debian stack with a shell and an initramfs to regenerate
-	rm -rf "$tmp/$1"
-	cp -a "$ROOTS/debian" "$tmp/$1"
-	with_shell "$tmp/$1/root"
-	printf 'initramfs image v1\n' >"$tmp/$1/root/boot/initrd.img-6.1.0-18-amd64"
-	cat >"$tmp/$1/root/usr/sbin/update-initramfs" <<'TOOL'
-#!/bin/sh
-echo building initramfs
-{ echo "image $*"
-  while read -r m rest; do case $m in ''|\#*) ;; *) echo "kernel/$m.ko" ;; esac; done </etc/initramfs-tools/modules
-} >/boot/initrd.img-6.1.0-18-amd64
-TOOL
+	regen_stack "$tmp/$1" debian
 }
 at() { # DIR ARGS (VFIOCONF=... at: another build)
 	_m=$1; shift

@@ -5,21 +5,7 @@
 need jq
 
 setup() { # NAME STACK: a copied stack with a shell and an initramfs to regenerate
-	rm -rf "$tmp/$1"
-	cp -a "$ROOTS/$2" "$tmp/$1"
-	with_shell "$tmp/$1/root"
-	mkdir -p "$tmp/$1/root/boot"
-	printf 'initramfs image v1\n' >"$tmp/$1/root/boot/initrd.img-6.1.0-18-amd64"
-	if [ -e "$tmp/$1/root/usr/sbin/update-initramfs" ]; then
-		# an image that lists the modules /etc/initramfs-tools/modules names
-		cat >"$tmp/$1/root/usr/sbin/update-initramfs" <<'TOOL'
-#!/bin/sh
-echo building initramfs
-{ echo "image $*"
-  while read -r m rest; do case $m in ''|\#*) ;; *) echo "kernel/$m.ko" ;; esac; done </etc/initramfs-tools/modules
-} >/boot/initrd.img-6.1.0-18-amd64
-TOOL
-	fi
+	regen_stack "$tmp/$1" "$2"
 }
 at() { # DIR ARGS (sh has no locals: _m)
 	_m=$1; shift
