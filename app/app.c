@@ -5,6 +5,8 @@
 #include "app/app.h"
 #include "backends/sys/rooted.h"
 #include "backends/sys/sysroot.h"
+#include "backends/scan/config_scan.h"
+#include "core/cmdline.h"
 #include "core/selection.h"
 
 #include <errno.h>
@@ -32,6 +34,46 @@ void app_init(struct app *a, const struct app_opts *o)
 	a->state_path = path_join(o->scan.sr.root, STATE_PATH);
 }
 
+static const char *bind_helper(const struct sysroot *sr);
+
+const struct eff_device *app_effective(struct app *a)
+{
+	const struct backend *boot;
+	struct strv ours = {0};
+	struct config_scan_opts o = {.sr = &a->o.scan.sr};
+	struct log quiet = {0};
+
+	if (a->eff_dev)
+		return a->eff_dev;
+	app_state(a);
+	boot = backend_choose(boot_backends, a->o.bootloader, &a->o.scan.sr, NULL);
+	/* kernel parameters vfioconf added, as devices.conf records them */
+	for (size_t i = 0; i < a->state.added.values.n; i++)
+		cmdline_split(a->state.added.values.v[i], &ours);
+	o.cmdline_files = boot ? boot->cmdline_files : NULL;
+	o.our_params = &ours;
+	o.bind_helper = bind_helper(&a->o.scan.sr);
+	config_scan(&o, &a->inv, &a->eff, &quiet);
+	log_free(&quiet);
+	a->eff_dev = xcalloc(a->inv.n_devices ? a->inv.n_devices : 1, sizeof(*a->eff_dev));
+	effective_compute(&a->inv, &a->eff, a->state_loaded == 1 ? &a->state : NULL, a->eff_dev);
+	strv_free(&ours);
+	return a->eff_dev;
+}
+
+bool app_by_hand(const struct eff_device *d)
+{
+	return d->driver && strcmp(d->driver, "vfio-pci") == 0 && d->why && !d->why->ours &&
+	       (d->how == EFF_BY_IDS || d->how == EFF_BY_DRIVERCTL);
+}
+
+void app_forget_effective(struct app *a)
+{
+	eff_config_free(&a->eff);
+	free(a->eff_dev);
+	a->eff_dev = NULL;
+}
+
 void app_free(struct app *a)
 {
 	app_journal_close(a);
@@ -41,6 +83,7 @@ void app_free(struct app *a)
 	if (a->state_loaded == 1)
 		state_free(&a->state);
 	journal_evidence_free(a->evidence);
+	app_forget_effective(a);
 	free(a->state_path);
 	memset(a, 0, sizeof(*a));
 }
@@ -168,6 +211,17 @@ static int select_addresses(const struct inventory *inv, const char *list, bool 
 	return r;
 }
 
+/* Devices a hand-made setup binds to vfio-pci: they start selected, so
+ * that taking the setup over loses none of them. */
+static void select_by_hand(struct app *a, bool *sel)
+{
+	const struct eff_device *e = app_effective(a);
+
+	for (size_t i = 0; i < a->inv.n_devices; i++)
+		if (app_by_hand(&e[i]))
+			sel[i] = true;
+}
+
 int app_select(struct app *a, const struct app_select *args, bool *sel, bool *confirmed,
 	       struct app_select_error *err)
 {
@@ -188,14 +242,16 @@ int app_select(struct app *a, const struct app_select *args, bool *sel, bool *co
 			if (!(inv->devices[grp->members[k]].flags & DEV_BRIDGE))
 				sel[grp->members[k]] = true;
 	}
-	if (!any && app_state(a) == 0) {
-		/* re-plan what is configured now */
+	if (!any) {
+		/* re-plan what is configured now, by vfioconf or by hand */
 		struct strv missing = {0};
-		selection_from_state(inv, &a->state, sel, confirmed, &missing);
+		if (app_state(a) == 0)
+			selection_from_state(inv, &a->state, sel, confirmed, &missing);
 		for (size_t i = 0; i < missing.n; i++)
 			log_warn(&a->log, "%s: %s is configured but not on this machine now", a->state_path,
 				 missing.v[i]);
 		strv_free(&missing);
+		select_by_hand(a, sel);
 	}
 	return args->take_from_host ? confirm_taken(inv, args->take_from_host, sel, confirmed, err) : 0;
 }
@@ -204,6 +260,7 @@ void app_select_state(struct app *a, bool *sel, bool *confirmed)
 {
 	app_state(a);
 	selection_from_state(&a->inv, &a->state, sel, confirmed, NULL);
+	select_by_hand(a, sel);
 }
 
 /* ---- plans ---- */

@@ -19,6 +19,7 @@
 #include "backends/boot/planner.h"
 #include "backends/journal/journal.h"
 #include "backends/scan/scan.h"
+#include "core/effective.h"
 #include "core/intent.h"
 #include "core/inventory.h"
 #include "core/log.h"
@@ -50,6 +51,8 @@ struct app {
 	struct journal j;
 	bool journal_open;
 	struct journal_evidence *evidence; /* for the last plan */
+	struct eff_config eff;     /* the next boot as the files are now, after app_effective */
+	struct eff_device *eff_dev;
 };
 
 /* Copies o, reads the settings file (problems logged with file:line). */
@@ -62,6 +65,14 @@ int app_scan(struct app *a);
  * vfioconf has configured nothing, or another -errno. a->state is empty
  * unless 0. */
 int app_state(struct app *a);
+
+/* What the next boot does with each device as the files are now (after
+ * app_scan): one per device, borrowed, until the next transaction. A
+ * device on vfio-pci by an input that is not vfioconf's is set up by hand. */
+const struct eff_device *app_effective(struct app *a);
+bool app_by_hand(const struct eff_device *d);
+/* The files changed: app_effective looks again. */
+void app_forget_effective(struct app *a);
 
 /* ---- backends ---- */
 

@@ -24,6 +24,7 @@ static void forget_state(struct app *a)
 	if (a->state_loaded == 1)
 		state_free(&a->state);
 	a->state_loaded = 0;
+	app_forget_effective(a);
 }
 
 int app_journal_open(struct app *a, int *count)

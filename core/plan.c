@@ -182,6 +182,7 @@ void plan_free(struct plan *p)
 	strv_free(&p->refusals);
 	strv_free(&p->warnings);
 	strv_free(&p->notes);
+	strv_free(&p->outcome);
 	strv_free(&p->backends);
 	for (size_t i = 0; i < p->n_checks; i++) {
 		free(p->checks[i].path);

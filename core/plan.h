@@ -51,6 +51,9 @@ struct plan {
 	struct plan_cmd *cmds;
 	size_t n_cmds;
 	struct strv refusals, warnings, notes;
+	/* What the next boot does with the devices, as this plan leaves the
+	 * files: "ADDR NAME: vfio-pci (by ID)" and every device that changes. */
+	struct strv outcome;
 	struct strv backends; /* "boot: grub (why)", "initramfs: ..." */
 	/* The kernel parameters vfioconf wants on the command line: the
 	 * intent's and those the initramfs system needs. */

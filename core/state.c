@@ -145,6 +145,24 @@ static int handler(void *user, int line, const char *section, const char *key, c
 		free(val);
 		return 1;
 	}
+	if (strcmp(section, "adopted") == 0) {
+		const char *colon = strrchr(key, ':'), *sp = strchr(value, ' ');
+		unsigned long at;
+		if (colon && colon != key && sp && str_to_ulong(colon + 1, 10, 1u << 24, &at) == 0 && at > 0) {
+			char *file = xstrndup(key, (size_t)(colon - key));
+			char *before = pct_decode(value, (size_t)(sp - value));
+			char *after = strcmp(sp + 1, "-") == 0 ? NULL : pct_decode(sp + 1, strlen(sp + 1));
+			state_add_adopted(c->st, file, (int)at, before, after);
+			free(file);
+			free(before);
+			free(after);
+		} else {
+			log_warn(c->log, "%s:%d: [adopted] %s: not FILE:LINE = BEFORE AFTER; ignored", c->name, line,
+				 key);
+			c->problems++;
+		}
+		return 1;
+	}
 	log_warn(c->log, "%s:%d: unknown section [%s]", c->name, line, section);
 	c->problems++;
 	return 1;
@@ -216,7 +234,7 @@ char *state_render(const struct state *st)
 	for (size_t i = 0; i < st->added.keys.n; i++)
 		if (*st->added.values.v[i])
 			any_added = true;
-	if (!st->n_dev && !any_added)
+	if (!st->n_dev && !any_added && !st->n_adopted)
 		return NULL;
 	strbuf_puts(&sb, "# Managed by vfioconf: the devices it hands to vfio-pci at boot, and what it\n"
 			 "# added to files it shares with others. Change it with vfioconf.\n");
@@ -236,13 +254,41 @@ char *state_render(const struct state *st)
 			if (*st->added.values.v[i])
 				strbuf_printf(&sb, "%s = %s\n", st->added.keys.v[i], st->added.values.v[i]);
 	}
+	if (st->n_adopted) {
+		strbuf_puts(&sb, "\n[adopted]\n# a hand-made VFIO setup vfioconf took over; it comes back when vfioconf\n"
+				 "# manages nothing any more\n");
+		for (size_t i = 0; i < st->n_adopted; i++) {
+			const struct state_adopted *a = &st->adopted[i];
+			strbuf_printf(&sb, "%s:%d = ", a->file, a->line);
+			pct_encode(&sb, a->before, " ");
+			strbuf_putc(&sb, ' ');
+			if (a->after)
+				pct_encode(&sb, *a->after ? a->after : "", " ");
+			else
+				strbuf_putc(&sb, '-');
+			strbuf_putc(&sb, '\n');
+		}
+	}
 	return strbuf_detach(&sb);
+}
+
+void state_add_adopted(struct state *st, const char *file, int line, const char *before, const char *after)
+{
+	st->adopted = xrealloc(st->adopted, (st->n_adopted + 1) * sizeof(*st->adopted));
+	st->adopted[st->n_adopted++] = (struct state_adopted){.file = xstrdup(file), .line = line,
+							      .before = xstrdup(before), .after = xstrdup_or_null(after)};
 }
 
 void state_free(struct state *st)
 {
 	free(st->dev);
 	strmap_free(&st->added);
+	for (size_t i = 0; i < st->n_adopted; i++) {
+		free(st->adopted[i].file);
+		free(st->adopted[i].before);
+		free(st->adopted[i].after);
+	}
+	free(st->adopted);
 	memset(st, 0, sizeof(*st));
 }
 

@@ -19,6 +19,12 @@
  *   etc/default/grub GRUB_CMDLINE_LINUX_DEFAULT = intel_iommu=on iommu=pt
  *   etc/initramfs-tools/modules = vfio vfio_iommu_type1 vfio_pci
  *
+ *   [adopted]                   (lines of a hand-made VFIO setup vfioconf
+ *   etc/modprobe.d/vfio.conf:3 = options%20vfio-pci%20ids=10de:1b80 -
+ *                                took out: FILE:LINE = the line before, the
+ *                                line after or - when it went; each
+ *                                percent-encoded. In order.)
+ *
  * A repeated key adds to what came before. Lines have no length limit.
  */
 #ifndef VFIOCONF_STATE_H
@@ -42,10 +48,21 @@ struct state_device {
 	bool taken_from_host;    /* host-critical; the user typed its address */
 };
 
+/* A line of a hand-made setup vfioconf took over: it comes back, byte
+ * for byte, when vfioconf manages nothing any more. */
+struct state_adopted {
+	char *file;    /* root-relative */
+	int line;      /* 1-based, where it was */
+	char *before;  /* the line as it was */
+	char *after;   /* the line after the setting went; NULL: the line went */
+};
+
 struct state {
 	struct state_device *dev;
 	size_t n_dev;
 	struct strmap added;      /* "path" or "path slot" -> space-separated tokens */
+	struct state_adopted *adopted;
+	size_t n_adopted;
 };
 
 /* Problems are warnings naming name:line; bad entries are dropped. */
@@ -61,5 +78,7 @@ void state_add_device(struct state *st, const struct state_device *d);
 const char *state_added(const struct state *st, const char *key);
 /* Records tokens (space separated; "" removes the key). */
 void state_set_added(struct state *st, const char *key, const char *tokens);
+/* Appends an adopted line (after may be NULL). */
+void state_add_adopted(struct state *st, const char *file, int line, const char *before, const char *after);
 
 #endif

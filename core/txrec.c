@@ -43,16 +43,6 @@ long long txrec_get_int(const struct txrec *r, const char *key, long long dflt)
 	return *end ? dflt : x;
 }
 
-static void encode(struct strbuf *sb, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x20 || *p >= 0x7f || *p == '%')
-			strbuf_printf(sb, "%%%02X", *p);
-		else
-			strbuf_putc(sb, (char)*p);
-	}
-}
-
 char *txrec_render(const struct txrec *r)
 {
 	struct strbuf sb = {0};
@@ -60,23 +50,12 @@ char *txrec_render(const struct txrec *r)
 
 	for (size_t i = 0; i < r->kv.keys.n; i++) {
 		strbuf_printf(&sb, "%s=", r->kv.keys.v[i]);
-		encode(&sb, r->kv.values.v[i]);
+		pct_encode(&sb, r->kv.values.v[i], NULL);
 		strbuf_putc(&sb, '\n');
 	}
 	sha256_hex(strbuf_str(&sb), sb.len, hex);
 	strbuf_printf(&sb, "sha256=%s\n", hex);
 	return strbuf_detach(&sb);
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 int txrec_parse(struct txrec *r, const char *text)
@@ -96,25 +75,17 @@ int txrec_parse(struct txrec *r, const char *text)
 	for (const char *l = text; l < sum;) {
 		const char *nl = memchr(l, '\n', (size_t)(sum - l));
 		const char *eq;
-		struct strbuf v = {0};
-		char *k;
+		char *k, *v;
 
 		if (!nl || !(eq = memchr(l, '=', (size_t)(nl - l)))) {
 			txrec_free(r);
 			return -EBADMSG;
 		}
-		for (const char *p = eq + 1; p < nl; p++) {
-			if (*p == '%' && p + 2 < nl + 1 && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-				strbuf_putc(&v, (char)(hexval(p[1]) * 16 + hexval(p[2])));
-				p += 2;
-			} else {
-				strbuf_putc(&v, *p);
-			}
-		}
+		v = pct_decode(eq + 1, (size_t)(nl - eq - 1));
 		k = xstrndup(l, (size_t)(eq - l));
-		txrec_set(r, k, strbuf_str(&v));
+		txrec_set(r, k, v);
 		free(k);
-		strbuf_free(&v);
+		free(v);
 		l = nl + 1;
 	}
 	return 0;

@@ -303,3 +303,39 @@ void strmap_free(struct strmap *m)
 	strv_free(&m->keys);
 	strv_free(&m->values);
 }
+
+void pct_encode(struct strbuf *sb, const char *s, const char *also)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p >= 0x7f || *p == '%' || (also && strchr(also, *p)))
+			strbuf_printf(sb, "%%%02X", *p);
+		else
+			strbuf_putc(sb, (char)*p);
+	}
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+char *pct_decode(const char *s, size_t n)
+{
+	struct strbuf v = {0};
+
+	for (const char *p = s; p < s + n; p++) {
+		if (*p == '%' && p + 2 < s + n && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+			strbuf_putc(&v, (char)(hexval(p[1]) * 16 + hexval(p[2])));
+			p += 2;
+		} else {
+			strbuf_putc(&v, *p);
+		}
+	}
+	return strbuf_detach(&v);
+}

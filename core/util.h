@@ -60,6 +60,12 @@ int str_to_ulong(const char *s, int base, unsigned long max, unsigned long *out)
 char *text_append_line(const char *text, const char *line);
 char *text_remove_line(const char *text, const char *line);
 
+/* Percent-encoding: control bytes, bytes >= 0x7f, '%' and the bytes in
+ * also (may be NULL) become %XX; decoding takes %XX (either case) back
+ * and leaves every other byte, so a line of any bytes fits in one field. */
+void pct_encode(struct strbuf *sb, const char *s, const char *also);
+char *pct_decode(const char *s, size_t n);
+
 /* A NULL-terminated vector of owned strings. */
 struct strv {
 	char **v;

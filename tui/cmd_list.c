@@ -34,7 +34,31 @@ static void json_hex(struct json *j, const char *key, unsigned v, int width)
 	json_kstr(j, key, buf);
 }
 
-static void json_device(struct json *j, const struct device *d)
+static const char *const how_names[] = {
+	[EFF_NATIVE] = "native", [EFF_BY_IDS] = "ids", [EFF_BY_ADDRESS] = "address",
+	[EFF_BY_DRIVERCTL] = "driverctl", [EFF_NONE] = "none",
+};
+
+/* What the next boot does with it: the driver, how, and the file and line
+ * that decide it. */
+static void json_next_boot(struct json *j, const struct eff_device *e)
+{
+	json_key(j, "next_boot");
+	json_obj_begin(j);
+	json_kstr(j, "driver", e->driver);
+	json_kstr(j, "how", how_names[e->how]);
+	if (e->why) {
+		char *src = e->why->line ? xasprintf("%s:%d", e->why->file, e->why->line) : xstrdup(e->why->file);
+		json_kstr(j, "source", src);
+		free(src);
+	} else {
+		json_kstr(j, "source", NULL);
+	}
+	json_kbool(j, "by_hand", app_by_hand(e));
+	json_obj_end(j);
+}
+
+static void json_device(struct json *j, const struct device *d, const struct eff_device *e)
 {
 	char buf[PCI_ADDR_STRLEN];
 
@@ -95,10 +119,12 @@ static void json_device(struct json *j, const struct device *d)
 	json_kstrv(j, "same_id_as", &d->same_id);
 	json_kint(j, "same_id_count", (long long)d->same_id_count);
 	json_kstrv(j, "host_critical", &d->reasons);
+	json_next_boot(j, e);
 	json_obj_end(j);
 }
 
-static void print_json(const struct inventory *inv, const struct settings *st, const struct log *log)
+static void print_json(const struct inventory *inv, const struct eff_config *eff_cfg, const struct eff_device *eff,
+		       const struct settings *st, const struct log *log)
 {
 	const struct host_facts *h = &inv->host;
 	struct strbuf out = {0};
@@ -165,6 +191,24 @@ static void print_json(const struct inventory *inv, const struct settings *st, c
 	json_kstr(&j, "binding_method", bind_method_name(st->method));
 	json_obj_end(&j);
 
+	/* vfio-pci itself at the next boot: the ids= it gets, the install
+	 * command modprobe runs for it, and where each comes from */
+	{
+		const struct eff_input *ids = effective_ids(eff_cfg), *inst = effective_install(eff_cfg);
+		char *v = effective_ids_value(eff_cfg), *src;
+		json_key(&j, "vfio_pci");
+		json_obj_begin(&j);
+		json_kstr(&j, "ids", v);
+		src = ids ? xasprintf("%s:%d", ids->file, ids->line) : NULL;
+		json_kstr(&j, "ids_source", src);
+		free(src);
+		json_kstr(&j, "install", inst ? inst->value : NULL);
+		src = inst ? xasprintf("%s:%d", inst->file, inst->line) : NULL;
+		json_kstr(&j, "install_source", src);
+		free(src);
+		json_obj_end(&j);
+		free(v);
+	}
 	json_key(&j, "groups");
 	json_arr_begin(&j);
 	for (size_t g = 0; g < inv->n_groups; g++) {
@@ -173,7 +217,7 @@ static void print_json(const struct inventory *inv, const struct settings *st, c
 		json_key(&j, "devices");
 		json_arr_begin(&j);
 		for (size_t k = 0; k < inv->groups[g].n_members; k++)
-			json_device(&j, &inv->devices[inv->groups[g].members[k]]);
+			json_device(&j, &inv->devices[inv->groups[g].members[k]], &eff[inv->groups[g].members[k]]);
 		json_arr_end(&j);
 		json_obj_end(&j);
 	}
@@ -182,7 +226,7 @@ static void print_json(const struct inventory *inv, const struct settings *st, c
 	json_arr_begin(&j);
 	for (size_t i = 0; i < inv->n_devices; i++)
 		if (inv->devices[i].group < 0)
-			json_device(&j, &inv->devices[i]);
+			json_device(&j, &inv->devices[i], &eff[i]);
 	json_arr_end(&j);
 	json_key(&j, "warnings");
 	json_arr_begin(&j);
@@ -195,7 +239,7 @@ static void print_json(const struct inventory *inv, const struct settings *st, c
 	strbuf_free(&out);
 }
 
-static void print_device(const struct device *d)
+static void print_device(const struct device *d, const struct eff_device *e)
 {
 	struct strbuf sb = {0};
 	bool first = true;
@@ -226,10 +270,18 @@ static void print_device(const struct device *d)
 	putchar('\n');
 	for (size_t i = 0; i < d->reasons.n; i++)
 		printf("      ! %s\n", d->reasons.v[i]);
+	/* the next boot, where it is not simply the driver it has now */
+	if (!(d->flags & DEV_BRIDGE) && (app_by_hand(e) || (e->how != EFF_NATIVE && e->how != EFF_NONE) ||
+					 (d->driver && e->driver && strcmp(d->driver, e->driver) != 0 &&
+					  strstr(d->driver, "vfio")))) {
+		char *desc = effective_describe(e);
+		printf(_("      next boot: %s%s\n"), desc, app_by_hand(e) ? _(" (set up by hand)") : "");
+		free(desc);
+	}
 	strbuf_free(&sb);
 }
 
-static void print_text(const struct inventory *inv)
+static void print_text(const struct inventory *inv, const struct eff_device *eff)
 {
 	const struct host_facts *h = &inv->host;
 	size_t ungrouped = 0;
@@ -264,14 +316,14 @@ static void print_text(const struct inventory *inv)
 			       s.endpoints, s.slots);
 		putchar('\n');
 		for (size_t k = 0; k < grp->n_members; k++)
-			print_device(&inv->devices[grp->members[k]]);
+			print_device(&inv->devices[grp->members[k]], &eff[grp->members[k]]);
 	}
 	for (size_t i = 0; i < inv->n_devices; i++)
 		if (inv->devices[i].group < 0) {
 			if (!ungrouped++)
 				printf(inventory_iommu_enabled(inv) ? _("\nNot in any IOMMU group\n")
 								     : "\n");
-			print_device(&inv->devices[i]);
+			print_device(&inv->devices[i], &eff[i]);
 		}
 }
 
@@ -343,8 +395,8 @@ int cmd_list(struct cli *cli)
 	}
 	report_log(&a->log);
 	if (cli->json)
-		print_json(&a->inv, &a->settings, &a->log);
+		print_json(&a->inv, &a->eff, app_effective(a), &a->settings, &a->log);
 	else
-		print_text(&a->inv);
+		print_text(&a->inv, app_effective(a));
 	return EXIT_OK;
 }

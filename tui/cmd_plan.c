@@ -99,6 +99,8 @@ void cli_print_plan(const struct inventory *inv, const struct app_plan *p)
 	const struct plan *plan = &p->plan;
 	struct strbuf out = {0};
 
+	/* what it comes to, first; then how */
+	print_list(_("After reboot:"), &plan->outcome);
 	if (want->n_dev) {
 		printf(P_("Bind %zu device to vfio-pci:\n", "Bind %zu devices to vfio-pci:\n", want->n_dev),
 		       want->n_dev);

@@ -22,6 +22,10 @@ void preview_open(struct tui *t)
 	app_plan(t->app, t->ticked, t->confirmed, !inventory_iommu_enabled(t->inv), &p);
 	if (!any && !inventory_iommu_enabled(t->inv))
 		strbuf_puts(&sb, _("The IOMMU is off: this plan turns it on. IOMMU groups appear after that reboot.\n"));
+	if (plan->outcome.n)
+		strbuf_puts(&sb, _("After reboot:\n"));
+	for (size_t i = 0; i < plan->outcome.n; i++)
+		text_put_wrapped(&sb, " ", plan->outcome.v[i]);
 	strbuf_printf(&sb, P_("Bind %zu device to vfio-pci.\n", "Bind %zu devices to vfio-pci.\n", want->n_dev),
 		      want->n_dev);
 	for (size_t i = 0; i < want->n_dev; i++) {

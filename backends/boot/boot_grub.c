@@ -278,10 +278,12 @@ static int bls_plan(struct plan_ctx *ctx)
 
 const struct backend boot_grub = {
 	"grub", "GRUB: /etc/default/grub (or a grub.d drop-in), then update-grub / grub-mkconfig",
-	grub_detect, grub_plan,
+	grub_detect, grub_plan, NULL,
+	(const char *const[]){DEFAULT_GRUB, "etc/default/grub.d/*.cfg", NULL},
 };
 
 const struct backend boot_grub_bls = {
 	"grub-bls", "GRUB with BLS entries (Fedora, RHEL): GRUB_CMDLINE_LINUX, then grubby",
-	bls_detect, bls_plan,
+	bls_detect, bls_plan, NULL,
+	(const char *const[]){DEFAULT_GRUB, "etc/kernel/cmdline", "boot/loader/entries/*.conf", NULL},
 };

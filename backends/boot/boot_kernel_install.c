@@ -63,5 +63,5 @@ static int ki_plan(struct plan_ctx *ctx)
 
 const struct backend boot_kernel_install = {
 	"kernel-cmdline", "/etc/kernel/cmdline: systemd-boot/UKI via kernel-install, Proxmox (proxmox-boot-tool)",
-	ki_detect, ki_plan,
+	ki_detect, ki_plan, NULL, (const char *const[]){KERNEL_CMDLINE, NULL},
 };

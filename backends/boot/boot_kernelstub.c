@@ -86,5 +86,5 @@ static int ks_plan(struct plan_ctx *ctx)
 
 const struct backend boot_kernelstub = {
 	"kernelstub", "Pop!_OS kernelstub: kernelstub -a / -d, one parameter each",
-	ks_detect, ks_plan,
+	ks_detect, ks_plan, NULL, (const char *const[]){KS_CONF, NULL},
 };

@@ -49,5 +49,5 @@ static int limine_plan(struct plan_ctx *ctx)
 
 const struct backend boot_limine = {
 	"limine", "Limine: the cmdline of every entry in limine.conf",
-	limine_detect, limine_plan,
+	limine_detect, limine_plan, NULL, limine_paths,
 };

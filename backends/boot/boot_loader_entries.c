@@ -78,5 +78,7 @@ static int le_plan(struct plan_ctx *ctx)
 
 const struct backend boot_loader_entries = {
 	"loader-entries", "systemd-boot entries (/boot/loader/entries/*.conf): every options line",
-	le_detect, le_plan,
+	le_detect, le_plan, NULL,
+	(const char *const[]){"boot/loader/entries/*.conf", "efi/loader/entries/*.conf", "boot/efi/loader/entries/*.conf",
+			      NULL},
 };

@@ -24,5 +24,5 @@ static int refind_plan(struct plan_ctx *ctx)
 
 const struct backend boot_refind = {
 	"refind", "rEFInd: the options of every line in /boot/refind_linux.conf",
-	refind_detect, refind_plan,
+	refind_detect, refind_plan, NULL, (const char *const[]){REFIND, NULL},
 };

@@ -367,9 +367,12 @@ static const struct backend *choose(const struct backend *const *list, const cha
 	return b;
 }
 
-int planner_run(const struct sysroot *sr, const struct inventory *inv, const struct settings *st,
-		const struct intent *want, const struct planner_opts *opts, struct plan *plan,
-		struct log *log)
+/* One pass of the planner. adopt_in: hand-made settings to take out first
+ * (outcome.c); adopt_out: where to say which ones stand in the way (NULL:
+ * they are refused). */
+static int plan_pass(const struct sysroot *sr, const struct inventory *inv, const struct settings *st,
+		     const struct intent *want, const struct planner_opts *opts, struct plan *plan,
+		     struct log *log, const struct strv *adopt_in, struct strv *adopt_out)
 {
 	static const struct state none;
 	struct state next = {0};
@@ -398,6 +401,15 @@ int planner_run(const struct sysroot *sr, const struct inventory *inv, const str
 	for (size_t i = 0; i < params.n; i++)
 		strv_push(&plan->params, params.v[i]);
 
+	/* what a hand-made setup had, taken over: it stays taken over while
+	 * vfioconf manages devices, and comes back when it manages none */
+	if (want->n_dev)
+		for (size_t i = 0; i < ctx.prev->n_adopted; i++)
+			state_add_adopted(&next, ctx.prev->adopted[i].file, ctx.prev->adopted[i].line,
+					  ctx.prev->adopted[i].before, ctx.prev->adopted[i].after);
+	if (adopt_in && outcome_adopt(&ctx, adopt_in) < 0)
+		r = -EINVAL;
+
 	/* modprobe.d: always, the initramfs copies it in */
 	text = intent_render_modprobe(want, inv, opts->bind_helper);
 	ctx_write(&ctx, MODPROBE_PATH, text, 0644,
@@ -410,6 +422,10 @@ int planner_run(const struct sysroot *sr, const struct inventory *inv, const str
 		r = -EINVAL;
 	if (boot && boot->plan(&ctx) < 0)
 		r = -EINVAL;
+	if (!want->n_dev)
+		outcome_restore(&ctx);
+	if (!ctx.refused && outcome_check(&ctx, boot, adopt_out) > 0)
+		r = 1; /* hand-made settings stand in the way: take them over and plan again */
 
 	text = state_render(&next);
 	ctx_write(&ctx, STATE_PATH, text, 0644,
@@ -422,4 +438,26 @@ int planner_run(const struct sysroot *sr, const struct inventory *inv, const str
 	state_free(&next);
 	strv_free(&params);
 	return ctx.refused ? -EINVAL : r;
+}
+
+int planner_run(const struct sysroot *sr, const struct inventory *inv, const struct settings *st,
+		const struct intent *want, const struct planner_opts *opts, struct plan *plan,
+		struct log *log)
+{
+	struct strv adopt = {0};
+	struct log first = {0};
+	int r = plan_pass(sr, inv, st, want, opts, plan, &first, NULL, &adopt);
+
+	if (r > 0) {
+		/* again, the hand-made settings that stood in the way taken out
+		 * first; what still stands in the way then is refused */
+		plan_free(plan);
+		r = plan_pass(sr, inv, st, want, opts, plan, log, &adopt, NULL);
+	} else {
+		for (size_t i = 0; i < first.n; i++)
+			log_add(log, first.e[i].level, "%s", first.e[i].msg);
+	}
+	log_free(&first);
+	strv_free(&adopt);
+	return r > 0 ? 0 : r;
 }

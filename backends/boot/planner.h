@@ -48,6 +48,9 @@ struct backend {
 	/* kernel parameters an initramfs system needs on the command line
 	 * (dracut: rd.driver.pre); NULL when none. ctx->params is not set yet. */
 	void (*params)(const struct plan_ctx *ctx, struct strv *out);
+	/* boot backends: the files (root-relative globs) the next boot's
+	 * kernel command line is read from */
+	const char *const *cmdline_files;
 };
 
 extern const struct backend *const boot_backends[];
@@ -126,6 +129,18 @@ struct initramfs_name {
  * that exists now, which the tool rewrites, else the first. */
 void ctx_check_initramfs(struct plan_ctx *ctx, const char *lister, const struct initramfs_name *names,
 			 size_t n_names);
+
+/* ---- outcome.c: the next boot as the plan leaves it ---- */
+
+/* Holds the outcome against the selection: the plan's outcome lines, and
+ * refusals for what no edit can fix. 1 when hand-made settings stand in
+ * the way and adopt (not NULL) got them ("FILE\tLINE\tKIND\tVALUE"). */
+int outcome_check(struct plan_ctx *ctx, const struct backend *boot, struct strv *adopt);
+/* Takes those settings out (recorded in ctx->next's [adopted]); refusals
+ * for the ones that cannot be taken out safely. 0 or -EINVAL. */
+int outcome_adopt(struct plan_ctx *ctx, const struct strv *adopt);
+/* Puts back what earlier plans took over (vfioconf manages nothing). */
+void outcome_restore(struct plan_ctx *ctx);
 
 /* Why a kernel parameter is there, for the plan's reasons. */
 const char *param_reason(const char *param);
