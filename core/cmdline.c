@@ -106,12 +106,27 @@ static void split_param(const char *param, char **name, char **value)
 	}
 }
 
+/* Parameters whose value names modules: there vfio-pci is vfio_pci, as
+ * the kernel and dracut read it. */
+static bool module_valued(const char *name)
+{
+	static const char *const names[] = {"rd.driver.pre", "rd.driver.post", "rd.driver.blacklist",
+					    "modprobe.blacklist", "module_blacklist", "rd.blacklist", NULL};
+
+	for (const char *const *n = names; *n; n++)
+		if (cmdline_name_eq(name, *n))
+			return true;
+	return false;
+}
+
 static bool token_is(const struct cmdline_token *t, const char *name, const char *value)
 {
 	if (!cmdline_name_eq(t->name, name))
 		return false;
 	if (!value || !t->value)
 		return !value && !t->value;
+	if (module_valued(name))
+		return cmdline_name_eq(t->value, value);
 	return strcmp(t->value, value) == 0;
 }
 

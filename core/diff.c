@@ -217,7 +217,7 @@ size_t diff_unified(struct strbuf *out, const char *path, const char *old, size_
 	size_t n = split_lines(old ? old : "", old ? old_len : 0, &a);
 	size_t m = split_lines(new ? new : "", new ? new_len : 0, &b);
 	enum op *ops;
-	size_t nops, hunks = 0, i = 0, scanned = 0, pa = 0, pb = 0;
+	size_t nops, hunks = 0, i = 0, scanned = 0, pa = 0, pb = 0, mark;
 	size_t ctx = context < 0 ? 0 : (size_t)context;
 
 	if (old && new && old_len == new_len && memcmp(old, new, old_len) == 0) {
@@ -231,6 +231,7 @@ size_t diff_unified(struct strbuf *out, const char *path, const char *old, size_
 		return 0;
 	}
 	nops = edit_script(a, n, b, m, &ops);
+	mark = out->len;
 	strbuf_printf(out, "--- %s\n+++ %s\n", old ? path : "/dev/null", new ? path : "/dev/null");
 	while (i < nops) {
 		size_t start, end, ai, bi, as, bs, ac = 0, bc = 0;
@@ -288,6 +289,13 @@ size_t diff_unified(struct strbuf *out, const char *path, const char *old, size_
 		}
 		hunks++;
 		i = end;
+	}
+	if (!hunks) {
+		/* an empty file made or removed: a header alone is what patch(1)
+		 * calls garbage, so the caller says it in words */
+		out->len = mark;
+		if (out->buf)
+			out->buf[mark] = '\0';
 	}
 	free(ops);
 	free(a);

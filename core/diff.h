@@ -11,7 +11,9 @@
 
 #include "core/util.h"
 
-/* Appends the diff of old -> new to out; nothing when they are equal.
+/* Appends the diff of old -> new to out; nothing when they are equal, and
+ * nothing when an empty file is made or removed (a unified diff has no
+ * hunk for it; the caller says it in words).
  * Lengths are explicit so files with NUL bytes are compared whole.
  * Returns the number of hunks. */
 size_t diff_unified(struct strbuf *out, const char *path, const char *old, size_t old_len,

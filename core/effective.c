@@ -76,11 +76,11 @@ const struct eff_input *effective_ids(const struct eff_config *c)
 	const struct eff_input *last = NULL;
 	size_t len;
 
-	/* modprobe.d first, the command line after it, explicit arguments last */
-	for (int pass = 0; pass < 3; pass++)
+	/* modprobe.d first, the command line after it */
+	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < c->n; i++) {
 			const struct eff_input *in = &c->in[i];
-			enum eff_kind want = pass == 0 ? EFF_OPTIONS : pass == 1 ? EFF_CMDLINE : EFF_MODARGS;
+			enum eff_kind want = pass == 0 ? EFF_OPTIONS : EFF_CMDLINE;
 			if (in->kind != want || in->running || strcmp(in->module, "vfio_pci") != 0 || !in->value)
 				continue;
 			if (c->vfio_pci_builtin && want != EFF_CMDLINE)
@@ -88,6 +88,16 @@ const struct eff_input *effective_ids(const struct eff_config *c)
 			if (ids_in(in->value, &len))
 				last = in;
 		}
+	/* the arguments of the explicit load, last: the first list line that
+	 * loads vfio-pci decides; the module loads once */
+	for (size_t i = 0; !c->vfio_pci_builtin && i < c->n; i++) {
+		const struct eff_input *in = &c->in[i];
+		if ((in->kind != EFF_MODARGS && in->kind != EFF_EARLY) || strcmp(in->module, "vfio_pci") != 0)
+			continue;
+		if (in->kind == EFF_MODARGS && in->value && ids_in(in->value, &len))
+			last = in;
+		break;
+	}
 	return last;
 }
 

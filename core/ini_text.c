@@ -30,7 +30,9 @@ static char *read_line(char *str, int num, void *stream)
 	}
 	str[n] = '\0';
 	rd->line++;
-	if (n == num - 1 && str[n - 1] != '\n' && *rd->p) {
+	if (n == num - 1 && str[n - 1] != '\n' && *rd->p == '\n') {
+		rd->p++; /* exactly as long as the buffer holds: whole */
+	} else if (n == num - 1 && str[n - 1] != '\n' && *rd->p) {
 		/* inih would take the rest as another line: drop it */
 		if (!rd->too_long)
 			rd->too_long = rd->line;

@@ -197,12 +197,23 @@ void plan_free(struct plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* The diff, or for an empty file made or removed a line saying so (patch
+ * reads it as a comment). */
+static void file_diff(struct strbuf *out, const struct plan_file *f)
+{
+	if (diff_unified(out, f->path, f->old, f->old_len, f->new, f->new_len, 3) ||
+	    same(f->old, f->old_len, f->new, f->new_len))
+		return;
+	if (!f->old)
+		strbuf_printf(out, "# %s: created, empty\n", f->path);
+	else if (!f->new)
+		strbuf_printf(out, "# %s: removed (it was empty)\n", f->path);
+}
+
 void plan_render_diff(const struct plan *p, struct strbuf *out)
 {
-	for (size_t i = 0; i < p->n_files; i++) {
-		const struct plan_file *f = &p->files[i];
-		diff_unified(out, f->path, f->old, f->old_len, f->new, f->new_len, 3);
-	}
+	for (size_t i = 0; i < p->n_files; i++)
+		file_diff(out, &p->files[i]);
 }
 
 /* A shell-quoted argv, for people to read and paste. */
@@ -239,7 +250,7 @@ void plan_render_text(const struct plan *p, struct strbuf *out)
 			continue;
 		for (size_t r = 0; r < f->reasons.n; r++)
 			strbuf_printf(out, "# %s: %s\n", f->path, f->reasons.v[r]);
-		diff_unified(out, f->path, f->old, f->old_len, f->new, f->new_len, 3);
+		file_diff(out, f);
 	}
 	if (p->n_cmds) {
 		strbuf_puts(out, "# then run:\n");

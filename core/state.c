@@ -15,10 +15,12 @@ struct ctx {
 	int problems;
 	struct state_device cur;
 	bool in_dev;
+	int dev_line;  /* the section's first key: inih does not report its header */
+	char bad[64];  /* the last [device X] that is no address: warned once */
 	unsigned have; /* bits: vendor, device, method */
 };
 
-static void flush(struct ctx *c, int line)
+static void flush(struct ctx *c)
 {
 	if (!c->in_dev)
 		return;
@@ -26,7 +28,7 @@ static void flush(struct ctx *c, int line)
 		state_add_device(c->st, &c->cur);
 	else {
 		log_warn(c->log, "%s:%d: [device %s] lacks vendor, device or method; ignored", c->name,
-			 line, c->cur.addr);
+			 c->dev_line, c->cur.addr);
 		c->problems++;
 	}
 	c->in_dev = false;
@@ -86,17 +88,25 @@ static int handler(void *user, int line, const char *section, const char *key, c
 	if (str_starts_with(section, "device ")) {
 		struct pci_addr a;
 		const char *addr = section + 7;
-		if (!c->in_dev || strcmp(c->cur.addr, addr) != 0) {
-			flush(c, line);
+		char canon[sizeof(c->cur.addr)];
+		/* 03:00.0 and 0000:03:00.0, any case: one device */
+		if (pci_addr_parse(addr, &a) < 0) {
+			flush(c);
+			if (strncmp(c->bad, addr, sizeof(c->bad) - 1) == 0)
+				return 1;
+			snprintf(c->bad, sizeof(c->bad), "%.63s", addr);
+			log_warn(c->log, "%s:%d: [device %s]: not a PCI address; ignored", c->name, line, addr);
+			c->problems++;
+			return 1;
+		}
+		pci_addr_format(&a, canon);
+		if (!c->in_dev || strcmp(c->cur.addr, canon) != 0) {
+			flush(c);
 			memset(&c->cur, 0, sizeof(c->cur));
 			c->have = 0;
-			if (pci_addr_parse(addr, &a) < 0) {
-				log_warn(c->log, "%s:%d: [device %s]: not a PCI address; ignored", c->name, line, addr);
-				c->problems++;
-				return 1;
-			}
-			pci_addr_format(&a, c->cur.addr);
+			memcpy(c->cur.addr, canon, sizeof(canon));
 			c->in_dev = true;
+			c->dev_line = line;
 		}
 		if (strcmp(key, "vendor") == 0 && hex_field(value, 0xffff, &v) == 0) {
 			c->cur.vendor = (uint16_t)v;
@@ -130,7 +140,7 @@ static int handler(void *user, int line, const char *section, const char *key, c
 		}
 		return 1;
 	}
-	flush(c, line);
+	flush(c);
 	if (strcmp(section, "added") == 0) {
 		/* a repeated key adds to what came before */
 		char *val = tokens_join(state_added(c->st, key), value);
@@ -218,7 +228,7 @@ int state_parse(struct state *st, const char *text, const char *name, struct log
 
 	memset(st, 0, sizeof(*st));
 	r = parse_lines(text, &c);
-	flush(&c, 0);
+	flush(&c);
 	if (r > 0) {
 		log_warn(log, "%s:%d: not a valid INI line", name, r);
 		c.problems++;

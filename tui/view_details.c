@@ -6,6 +6,7 @@
 #include "tui/tui.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 void details_open(struct tui *t, size_t dev)
 {
@@ -21,6 +22,13 @@ void details_open(struct tui *t, size_t dev)
 		strbuf_printf(&sb, "  %s [%04x:%04x] %s", _("subsystem"), d->subsys_vendor, d->subsys_device,
 			      d->subsys_name ? d->subsys_name : "");
 	strbuf_printf(&sb, "\n%s: %s\n", _("Driver in use"), d->driver ? d->driver : _("none"));
+	if (!(d->flags & DEV_BRIDGE)) {
+		/* what the files make of it at the next boot, and which line says so */
+		const struct eff_device *e = &app_effective(t->app)[dev];
+		char *desc = effective_describe(e);
+		strbuf_printf(&sb, "%s: %s%s\n", _("After reboot"), desc, app_by_hand(e) ? _(" (set up by hand)") : "");
+		free(desc);
+	}
 	strbuf_puts(&sb, _("Modules that could drive it:"));
 	for (size_t i = 0; i < d->modules.n; i++)
 		strbuf_printf(&sb, " %s", d->modules.v[i]);

@@ -98,6 +98,63 @@ static void check_cfg(struct plan_ctx *ctx)
 		plan_add_contains_check(ctx->plan, cfg, ctx->params->v[i]);
 }
 
+static char *effective_cmdline(struct plan_ctx *ctx, bool with_grub_d);
+
+/* A grub.cfg edited by hand loses its edits to the grub-mkconfig this plan
+ * runs: the linux lines' parameters /etc/default/grub does not give are
+ * named (the ones grub-mkconfig adds itself aside). */
+static void hand_edited_cfg(struct plan_ctx *ctx)
+{
+	static const char *const own[] = {"root", "ro", "rw", "BOOT_IMAGE", "single", "recovery", "nomodeset",
+					  "dis_ucode_ldr", "$vt_handoff", "init", "rootflags", NULL};
+	char *cfg = NULL, *eff = effective_cmdline(ctx, grub_d_sourced(ctx->sr));
+	struct cmdline known;
+	struct strbuf lost = {0};
+
+	if (!eff || rooted_read_path(ctx->sr->root, grub_cfg(ctx->sr) + 1, 16u << 20, &cfg, NULL) < 0) {
+		free(eff);
+		return;
+	}
+	cmdline_parse(&known, eff);
+	for (char *l = cfg; *l;) {
+		size_t n = strcspn(l, "\n");
+		char *line = xstrndup(l, n), *p = line + strspn(line, " \t");
+		l += n + (l[n] == '\n');
+		if ((str_starts_with(p, "linux ") || str_starts_with(p, "linux\t") || str_starts_with(p, "linuxefi ")) &&
+		    !strstr(p, " single") && !strstr(p, " recovery")) {
+			struct cmdline cl;
+			p += strcspn(p, " \t");
+			p += strspn(p, " \t");
+			p += strcspn(p, " \t"); /* the kernel's path */
+			cmdline_parse(&cl, p);
+			for (size_t i = 0; i < cl.n; i++) {
+				const struct cmdline_token *t = &cl.t[i];
+				char *param = t->value ? xasprintf("%s=%s", t->name, t->value) : xstrdup(t->name);
+				bool generated = false;
+				for (const char *const *o = own; *o && !generated; o++)
+					generated = cmdline_name_eq(t->name, *o);
+				if (!generated && !cmdline_has(&known, param) && !strstr(strbuf_str(&lost), param))
+					strbuf_printf(&lost, "%s%s", lost.len ? " " : "", param);
+				free(param);
+			}
+			cmdline_free(&cl);
+		}
+		free(line);
+	}
+	if (lost.len) {
+		char *m = xasprintf("%s was edited by hand: its linux lines carry %s, which /etc/default/grub does "
+				    "not; the grub-mkconfig this plan runs drops them (put them in "
+				    "/etc/default/grub to keep them)",
+				    grub_cfg(ctx->sr) + 1, lost.buf);
+		strv_push_unique(&ctx->plan->warnings, m);
+		free(m);
+	}
+	strbuf_free(&lost);
+	cmdline_free(&known);
+	free(cfg);
+	free(eff);
+}
+
 static void regenerate(struct plan_ctx *ctx)
 {
 	static const char *const update_grub[] = {"usr/sbin/update-grub", "sbin/update-grub", NULL};
@@ -119,6 +176,7 @@ static void regenerate(struct plan_ctx *ctx)
 	free(tool);
 	plan_add_artifact(ctx->plan, grub_cfg(ctx->sr) + 1);
 	check_cfg(ctx);
+	hand_edited_cfg(ctx);
 }
 
 /* The command line GRUB builds from the main file and, where sourced, the
@@ -128,10 +186,11 @@ static char *effective_cmdline(struct plan_ctx *ctx, bool with_grub_d)
 	static const char *const vars[] = {"GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT", NULL};
 	struct sh_env env = {0};
 	struct sh_error err = {0};
-	char *text = NULL, *r = NULL;
+	char *text = NULL, *r = NULL, *bad = NULL;
 	bool ok = true;
 
 	if (ctx_read(ctx, DEFAULT_GRUB, &text) == 0) {
+		bad = xstrdup(DEFAULT_GRUB);
 		ok = sh_source(text, &env, vars, &err) == 0;
 		free(text);
 	}
@@ -150,6 +209,10 @@ static char *effective_cmdline(struct plan_ctx *ctx, bool with_grub_d)
 			    ctx_read(ctx, rel, &text) == 0) {
 				ok = sh_source(text, &env, vars, &err) == 0;
 				free(text);
+				if (!ok) {
+					free(bad);
+					bad = xstrdup(rel);
+				}
 			}
 			free(rel);
 		}
@@ -158,9 +221,13 @@ static char *effective_cmdline(struct plan_ctx *ctx, bool with_grub_d)
 	if (ok)
 		r = xasprintf("%s %s", sh_env_get(&env, vars[0]) ? sh_env_get(&env, vars[0]) : "",
 			      sh_env_get(&env, vars[1]) ? sh_env_get(&env, vars[1]) : "");
-	else
-		log_warn(ctx->log, "%s/%s:%d: %s; parameters already there may be added again",
-			 ctx->sr->root, DEFAULT_GRUB, err.line, err.why);
+	else {
+		/* what GRUB's command line will be cannot be known: nothing is
+		 * planned on a guess */
+		ctx_refuse(ctx, xasprintf("%s:%d: cannot be read safely: %s; so GRUB's kernel command line cannot "
+					  "be known", bad, err.line, err.why));
+	}
+	free(bad);
 	sh_error_free(&err);
 	sh_env_free(&env);
 	return r;

@@ -6,8 +6,11 @@
 #include "config.h"
 
 #include "backends/boot/planner.h"
+#include "backends/scan/dracut_conf.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define DROPIN "etc/dracut.conf.d/10-vfioconf.conf"
 
@@ -24,10 +27,45 @@ static int dr_detect(const struct sysroot *sr, struct strbuf *why)
 	return 1;
 }
 
+/* A unified kernel image carries the command line it was built with: the
+ * parameters the boot loader's file gets would not reach the kernel. And a
+ * configuration that cannot be followed leaves what dracut builds unknown. */
+static bool dr_refused(struct plan_ctx *ctx)
+{
+	const struct config_scan_opts o = {.sr = ctx->sr, .plan = ctx->plan};
+	struct dracut_conf c = {0};
+	int before = ctx->refused;
+
+	dracut_conf_read(&o, &c);
+	if (c.bad)
+		ctx_refuse(ctx, xasprintf("%s:%d: cannot be read safely: %s; so what dracut builds cannot be known", c.bad,
+				      c.err.line, c.err.why));
+	else if (dracut_conf_uki(&c) && ctx->params->n) {
+		struct strbuf params = {0};
+		char *from;
+		for (size_t i = 0; i < ctx->params->n; i++)
+			strbuf_printf(&params, "%s%s", i ? " " : "", ctx->params->v[i]);
+		from = c.kernel_cmdline.value ? xasprintf("kernel_cmdline= at %s:%d", c.kernel_cmdline.file,
+								 c.kernel_cmdline.line)
+						    : xstrdup("the running system's, stored when the image is built");
+		ctx_refuse(ctx, xasprintf("%s:%d: dracut builds unified kernel images (uefi=yes) whose kernel command line "
+				      "is %s; the parameters this plan needs (%s) would not reach the kernel, so "
+				      "nothing is planned",
+				      c.uefi.file, c.uefi.line, from, params.buf));
+		free(from);
+		strbuf_free(&params);
+	}
+	dracut_conf_free(&c);
+	return ctx->refused > before;
+}
+
 static int dr_plan(struct plan_ctx *ctx)
 {
 	struct strbuf sb = {0};
 	char *tool;
+
+	if (ctx->want->modules.n && dr_refused(ctx))
+		return -EINVAL;
 
 	if (ctx->want->modules.n) {
 		strbuf_puts(&sb, "# Managed by vfioconf: vfio-pci in the initramfs, ahead of other drivers.\n"

@@ -9,6 +9,7 @@
 
 #include "backends/boot/planner.h"
 #include "backends/scan/config_scan.h"
+#include "core/cmdline.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -161,8 +162,12 @@ static int adopt_one(struct plan_ctx *ctx, const struct eff_input *in, const cha
 		after = drop_word(line, prefix);
 		free(prefix);
 		break;
-	default: /* options, module arguments: the ids= word */
+	default: /* options, module arguments: every ids= word */
 		after = drop_word(line, "ids=");
+		for (char *more; after && (more = drop_word(after, "ids="));) {
+			free(after);
+			after = more;
+		}
 		if (after && in->kind == EFF_OPTIONS) {
 			/* "options vfio-pci" alone says nothing: the line goes */
 			char *w = after, *save = NULL, *a = strtok_r(w = xstrdup(after), " \t", &save);
@@ -281,6 +286,54 @@ static char *who(const struct device *d)
 	return xasprintf("%s %s", d->addr_str, d->device_name ? d->device_name : d->class_name ? d->class_name : "");
 }
 
+/* A vfio-pci.* parameter the running kernel was started with that none of
+ * the files the next boot's command line is made from carries came from
+ * somewhere vfioconf does not read (a firmware boot entry, a menu edited
+ * by hand), or was taken out since: if it is there again at the next boot,
+ * it decides over vfioconf's setting. */
+static bool carries(const struct eff_config *eff, const char *value)
+{
+	for (size_t k = 0; k < eff->n; k++)
+		if (eff->in[k].kind == EFF_CMDLINE && eff->in[k].value && strcmp(eff->in[k].value, value) == 0)
+			return true;
+	return false;
+}
+
+static void running_params(struct plan_ctx *ctx, const struct backend *boot, const struct eff_config *eff)
+{
+	struct strv words = {0};
+	struct eff_config disk = {0};
+	bool scanned = false;
+
+	cmdline_split(ctx->inv->host.cmdline ? ctx->inv->host.cmdline : "", &words);
+	for (size_t w = 0; w < words.n; w++) {
+		const char *p = words.v[w];
+		char *m;
+		if ((strncmp(p, "vfio-pci.", 9) != 0 && strncmp(p, "vfio_pci.", 9) != 0) || !strchr(p, '=') ||
+		    carries(eff, p + 9))
+			continue;
+		if (!scanned) {
+			/* the files as they are: a parameter this plan takes over is known */
+			struct config_scan_opts o = {.sr = ctx->sr, .cmdline_files = boot ? boot->cmdline_files : NULL,
+						     .bind_helper = ctx->bind_helper};
+			struct log quiet = {0}; /* what it could not read, the plan's scan said */
+			config_scan(&o, ctx->inv, &disk, &quiet);
+			log_free(&quiet);
+			scanned = true;
+		}
+		if (carries(&disk, p + 9))
+			continue;
+		m = xasprintf("/proc/cmdline: the running kernel was started with %s, which no file the next boot's "
+			      "command line is made from carries; if the boot loader adds it from elsewhere (a firmware "
+			      "boot entry, a menu edited by hand), it decides over vfioconf's setting",
+			      p);
+		strv_push_unique(&ctx->plan->warnings, m);
+		free(m);
+	}
+	eff_config_free(&disk);
+	strv_free(&words);
+}
+
 int outcome_check(struct plan_ctx *ctx, const struct backend *boot, struct strv *adopt)
 {
 	const struct inventory *inv = ctx->inv;
@@ -361,6 +414,8 @@ int outcome_check(struct plan_ctx *ctx, const struct backend *boot, struct strv 
 		free(desc);
 		free(name);
 	}
+	if (!none)
+		running_params(ctx, boot, &eff);
 	eff_config_free(&eff);
 	free(out);
 	return r;

@@ -22,6 +22,16 @@ static int read_rooted(const struct sysroot *sr, const char *rel, char **text, s
 
 /* A file to edit must be text: an editor stops at a NUL byte, and so would
  * every byte after it (root=, the LUKS parameters, GRUB_DEFAULT). */
+void ctx_refuse(struct plan_ctx *ctx, char *m)
+{
+	if (!strv_contains(&ctx->plan->refusals, m)) {
+		log_error(ctx->log, "%s/%s", strcmp(ctx->sr->root, "/") ? ctx->sr->root : "", m);
+		strv_push(&ctx->plan->refusals, m);
+		ctx->refused++;
+	}
+	free(m);
+}
+
 static int refuse_binary(struct plan_ctx *ctx, const char *rel, const char *text, size_t len)
 {
 	const char *nul = memchr(text, '\0', len);
@@ -32,12 +42,7 @@ static int refuse_binary(struct plan_ctx *ctx, const char *rel, const char *text
 	m = xasprintf("%s: a NUL byte at offset %zu: not a text file, so vfioconf does not edit it; "
 		      "remove the byte (or restore the file) first",
 		      rel, (size_t)(nul - text));
-	if (!strv_contains(&ctx->plan->refusals, m)) {
-		log_error(ctx->log, "%s/%s", strcmp(ctx->sr->root, "/") ? ctx->sr->root : "", m);
-		strv_push(&ctx->plan->refusals, m);
-		ctx->refused++;
-	}
-	free(m);
+	ctx_refuse(ctx, m);
 	return -EINVAL;
 }
 
@@ -184,13 +189,8 @@ static void join(struct strbuf *sb, const struct strv *sv)
 
 static int edit_failed(struct plan_ctx *ctx, const char *rel, struct sh_error *err)
 {
-	char *m = xasprintf("%s:%d: cannot be edited safely: %s", rel, err->line, err->why);
-
-	log_error(ctx->log, "%s/%s", ctx->sr->root, m);
-	strv_push(&ctx->plan->refusals, m);
-	free(m);
+	ctx_refuse(ctx, xasprintf("%s:%d: cannot be edited safely: %s", rel, err->line, err->why));
 	sh_error_free(err);
-	ctx->refused++;
 	return -EINVAL;
 }
 

@@ -95,6 +95,8 @@ int planner_run(const struct sysroot *sr, const struct inventory *inv, const str
 /* Current bytes of a root-relative file (planned edits included); caller
  * frees. -ENOENT when it does not exist (or the plan removes it). */
 int ctx_read(struct plan_ctx *ctx, const char *rel, char **text);
+/* Refuses the plan for m (owned; "FILE:LINE: why"), logged once. */
+void ctx_refuse(struct plan_ctx *ctx, char *m);
 /* Plans rel to hold text (NULL: remove). */
 void ctx_write(struct plan_ctx *ctx, const char *rel, const char *text, unsigned mode, const char *reason);
 bool root_exists(const struct sysroot *sr, const char *rel);

@@ -2,8 +2,11 @@
 #include "config.h"
 
 #include "backends/scan/config_scan.h"
+#include "backends/scan/dracut_conf.h"
 #include "backends/sys/rooted.h"
+#include "core/cmdline.h"
 #include "core/intent.h"
+#include "core/shellvar.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +24,7 @@ const char *const config_modprobe_dirs[] = {"etc/modprobe.d", "run/modprobe.d", 
 
 /* ---- the root's files, as the plan leaves them ---- */
 
-static int read_as(const struct config_scan_opts *o, const char *rel, char **text)
+int config_read_as(const struct config_scan_opts *o, const char *rel, char **text)
 {
 	const char *cur;
 	char *res = NULL;
@@ -41,7 +44,7 @@ static int read_as(const struct config_scan_opts *o, const char *rel, char **tex
 
 /* The names in dir (on disk, plus what the plan makes there, less what it
  * removes), sorted. */
-static void list_as(const struct config_scan_opts *o, const char *dir, struct strv *out)
+void config_list_as(const struct config_scan_opts *o, const char *dir, struct strv *out)
 {
 	struct strv names = {0};
 	int base = rooted_base(o->sr->root);
@@ -58,7 +61,7 @@ static void list_as(const struct config_scan_opts *o, const char *dir, struct st
 	}
 	for (size_t i = 0; i < names.n; i++) {
 		char *rel = xasprintf("%s/%s", dir, names.v[i]), *t = NULL;
-		if (read_as(o, rel, &t) == 0 || !o->plan)
+		if (config_read_as(o, rel, &t) == 0 || !o->plan)
 			strv_push(out, names.v[i]);
 		free(t);
 		free(rel);
@@ -205,7 +208,7 @@ static int modprobe(const struct config_scan_opts *o, struct eff_config *out, st
 	}
 	for (const char *const *d = config_modprobe_dirs; *d; d++) {
 		struct strv names = {0};
-		list_as(o, *d, &names);
+		config_list_as(o, *d, &names);
 		for (size_t i = 0; i < names.n; i++) {
 			size_t l = strlen(names.v[i]);
 			if (l > 5 && strcmp(names.v[i] + l - 5, ".conf") == 0 && !strv_contains(&seen, names.v[i])) {
@@ -227,7 +230,7 @@ static int modprobe(const struct config_scan_opts *o, struct eff_config *out, st
 	for (size_t i = 0; i < order.n; i++) {
 		char *text = NULL, *dst;
 		FILE *f;
-		if (read_as(o, order.v[i], &text) < 0)
+		if (config_read_as(o, order.v[i], &text) < 0)
 			continue;
 		split_lines(order.v[i], text, &lines, &nlines);
 		dst = path_join(tmp, path_basename(order.v[i]));
@@ -336,18 +339,85 @@ static void expand(const struct config_scan_opts *o, const char *pattern, struct
 	strv_sort(out);
 }
 
+/* Line n of text contains word? */
+static bool line_has(const char *text, int n, const char *word)
+{
+	const char *p = text;
+	size_t l;
+	bool r;
+
+	for (int k = 1; k < n && p; k++)
+		p = (p = strchr(p, '\n')) ? p + 1 : NULL;
+	if (!p)
+		return false;
+	l = strcspn(p, "\n");
+	{
+		char *line = xstrndup(p, l);
+		r = strstr(line, word) != NULL;
+		free(line);
+	}
+	return r;
+}
+
+/* Files the shell sources one after the other (/etc/default/grub, then
+ * grub.d): what counts is each variable's value at the end, the last
+ * assignment winning; GRUB puts _DEFAULT after the rest. A file the reader
+ * cannot follow is left out (the plan refuses to edit it). */
+static void shell_chain(const struct config_scan_opts *o, const struct strv *files, struct eff_config *out)
+{
+	static const char *const vars[] = {"GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT", NULL};
+	struct sh_env env = {0};
+	char **texts = xcalloc(files->n + 1, sizeof(char *));
+
+	for (size_t i = 0; i < files->n; i++)
+		if (config_read_as(o, files->v[i], &texts[i]) == 0 && sh_source(texts[i], &env, vars, NULL) < 0) {
+			free(texts[i]);
+			texts[i] = NULL;
+		}
+	for (const char *const *v = vars; *v; v++) {
+		struct strv words = {0};
+		cmdline_split(sh_env_get(&env, *v) ? sh_env_get(&env, *v) : "", &words);
+		for (size_t w = 0; w < words.n; w++) {
+			const char *file = NULL;
+			int line = 0;
+			if (strncmp(words.v[w], "vfio-pci.", 9) != 0 && strncmp(words.v[w], "vfio_pci.", 9) != 0)
+				continue;
+			/* where it comes from: the last file whose last assignment has it */
+			for (size_t i = files->n; i > 0 && !file; i--) {
+				int l = texts[i - 1] ? sh_last_assignment(texts[i - 1], *v) : 0;
+				if (l && line_has(texts[i - 1], l, words.v[w])) {
+					file = files->v[i - 1];
+					line = l;
+				}
+			}
+			if (file && strchr(words.v[w], '='))
+				eff_config_add(out, EFF_CMDLINE, "vfio_pci", words.v[w] + 9, file, line,
+					       ours_param(o, words.v[w]));
+		}
+		strv_free(&words);
+	}
+	for (size_t i = 0; i < files->n; i++)
+		free(texts[i]);
+	free(texts);
+	sh_env_free(&env);
+}
+
 static void cmdlines(const struct config_scan_opts *o, struct eff_config *out)
 {
-	struct strv files = {0};
+	struct strv files = {0}, shell = {0};
 
 	for (const char *const *g = o->cmdline_files; g && *g; g++)
 		expand(o, *g, &files);
 	for (size_t i = 0; i < files.n; i++) {
 		char *text = NULL;
-		if (read_as(o, files.v[i], &text) == 0)
+		if (str_starts_with(files.v[i], "etc/default/"))
+			strv_push(&shell, files.v[i]);
+		else if (config_read_as(o, files.v[i], &text) == 0)
 			cmdline_text(o, text, files.v[i], out);
 		free(text);
 	}
+	shell_chain(o, &shell, out);
+	strv_free(&shell);
 	strv_free(&files);
 	if (o->running) {
 		char *p = path_join(o->sr->procfs, "cmdline"), *text = NULL;
@@ -361,16 +431,16 @@ static void cmdlines(const struct config_scan_opts *o, struct eff_config *out)
 /* ---- module lists, driverctl ---- */
 
 /* "module [args]" a line: initramfs-tools' list and /etc/modules run
- * modprobe with the arguments; modules-load.d takes names only. vfio-pci
- * loads once: the first line that names it decides its arguments (*seen
- * says a line did), later ones load nothing. */
-static void module_list(const struct config_scan_opts *o, const char *rel, bool args, bool *seen,
-			struct eff_config *out)
+ * modprobe with the arguments; modules-load.d takes names only. Each line
+ * is an early load (EFF_EARLY), the arguments of one an EFF_MODARGS before
+ * it: vfio-pci loads once, so the first of them that names it decides
+ * (core/effective.c). */
+static void module_list(const struct config_scan_opts *o, const char *rel, bool args, struct eff_config *out)
 {
 	char *text = NULL;
 	int lineno = 1;
 
-	if (read_as(o, rel, &text) < 0)
+	if (config_read_as(o, rel, &text) < 0)
 		return;
 	for (char *p = text; *p; lineno++) {
 		size_t l = strcspn(p, "\n");
@@ -379,13 +449,11 @@ static void module_list(const struct config_scan_opts *o, const char *rel, bool 
 		mod = strtok_r(line, " \t\r", &save);
 		if (mod && mod[0] != '#' && mod[0] != ';') {
 			rest = save ? save + strspn(save, " \t") : NULL;
-			bool vfio = eff_module_eq(mod, "vfio_pci");
-			if (args && rest && *rest && !(vfio && *seen)) {
+			if (args && rest && *rest) {
 				char *f = fold(rest);
 				eff_config_add(out, EFF_MODARGS, mod, f, rel, lineno, false);
 				free(f);
 			}
-			*seen = *seen || vfio;
 			eff_config_add(out, EFF_EARLY, mod, NULL, rel, lineno, false);
 		}
 		free(line);
@@ -397,10 +465,10 @@ static void driverctl(const struct config_scan_opts *o, struct eff_config *out)
 {
 	struct strv names = {0};
 
-	list_as(o, "etc/driverctl.d", &names);
+	config_list_as(o, "etc/driverctl.d", &names);
 	for (size_t i = 0; i < names.n; i++) {
 		char *rel = xasprintf("etc/driverctl.d/%s", names.v[i]), *text = NULL;
-		if (str_starts_with(names.v[i], "pci-") && read_as(o, rel, &text) == 0) {
+		if (str_starts_with(names.v[i], "pci-") && config_read_as(o, rel, &text) == 0) {
 			char *drv = text + strspn(text, " \t\n");
 			str_rstrip(drv);
 			if (*drv)
@@ -416,21 +484,26 @@ int config_scan(const struct config_scan_opts *o, const struct inventory *inv, s
 		struct log *log)
 {
 	int r = modprobe(o, out, log);
-	bool seen = false;
 
 	cmdlines(o, out);
 	/* the initramfs loads first, /etc/modules later in the boot */
-	module_list(o, "etc/initramfs-tools/modules", true, &seen, out);
-	module_list(o, "etc/modules", true, &seen, out);
+	module_list(o, "etc/initramfs-tools/modules", true, out);
+	module_list(o, "etc/modules", true, out);
 	{
 		struct strv names = {0};
-		list_as(o, "etc/modules-load.d", &names);
+		config_list_as(o, "etc/modules-load.d", &names);
 		for (size_t i = 0; i < names.n; i++) {
 			char *rel = xasprintf("etc/modules-load.d/%s", names.v[i]);
-			module_list(o, rel, false, &seen, out);
+			module_list(o, rel, false, out);
 			free(rel);
 		}
 		strv_free(&names);
+	}
+	{
+		struct dracut_conf dc = {0};
+		dracut_conf_read(o, &dc);
+		dracut_conf_inputs(o, &dc, out);
+		dracut_conf_free(&dc);
 	}
 	driverctl(o, out);
 	for (size_t k = 0; k < inv->host.n_kernels; k++)

@@ -33,6 +33,11 @@ struct config_scan_opts {
 int config_scan(const struct config_scan_opts *o, const struct inventory *inv, struct eff_config *out,
 		struct log *log);
 
+/* A root-relative file's bytes as o->plan leaves them (0, or -errno;
+ * caller frees), and the names in a directory the same way, sorted. */
+int config_read_as(const struct config_scan_opts *o, const char *rel, char **text);
+void config_list_as(const struct config_scan_opts *o, const char *dir, struct strv *out);
+
 /* modprobe.d's directories beneath the root, in kmod's order. */
 extern const char *const config_modprobe_dirs[];
 

@@ -3,6 +3,9 @@
 # recover: every file (bytes, mode, owner) must be exactly as before the
 # transaction or exactly as after it, never a mix. For apply, for undo,
 # and for recovery itself (a crash while recovering). Reports N of N.
+# VFIOCONF_CRASH_STRIDE=K crashes at every Kth point only (the first and
+# the last always): CI runs the whole matrix once and samples it in the
+# sanitizer and distcheck runs.
 # hundreds of fsyncs and tree copies: on a tmpfs when there is one
 [ -w /dev/shm ] && TMPDIR=/dev/shm && export TMPDIR
 . "$top_srcdir/tests/lib.sh"
@@ -50,6 +53,15 @@ VFIOCONF_FAILPOINT_TRACE=1 run "$tmp/trace" apply --select $sel --yes 2>&1 >/dev
 	sed -n 's/^failpoint: //p' | sort -u >"$tmp/points"
 np=$(wc -l <"$tmp/points")
 
+sample() { # FILE: keep every Kth point, the first and the last
+	k=${VFIOCONF_CRASH_STRIDE:-1}
+	[ "$k" -gt 1 ] 2>/dev/null || return 0
+	awk -v k="$k" '{ l[NR] = $0 } END { for (i = 1; i <= NR; i++) if ((i - 1) % k == 0 || i == NR) print l[i] }' \
+		"$1" >"$1.s" && mv "$1.s" "$1"
+	echo "# crash points sampled: every ${k}th of $(($2)) and the last" >&2
+}
+sample "$tmp/points" "$np"; np=$(wc -l <"$tmp/points")
+
 check_state() { # DIR [PRE POST]: pre or post, nothing else
 	snapshot "$1/root" "$tmp/now"
 	if cmp -s "$tmp/now" "${2:-$tmp/pre}"; then echo pre
@@ -80,7 +92,7 @@ snapshot "$tmp/udone/root" "$tmp/upost"
 cp -a "$tmp/full" "$tmp/utrace"
 VFIOCONF_FAILPOINT_TRACE=1 run "$tmp/utrace" undo --yes 2>&1 >/dev/null |
 	sed -n 's/^failpoint: //p' | sort -u >"$tmp/upoints"
-nu=$(wc -l <"$tmp/upoints")
+nu=$(wc -l <"$tmp/upoints"); sample "$tmp/upoints" "$nu"; nu=$(wc -l <"$tmp/upoints")
 good=0
 while read -r fp; do
 	w="$tmp/w"; rm -rf "$w"; cp -a "$tmp/full" "$w"
@@ -101,7 +113,7 @@ cp -a "$base" "$tmp/rtrace"
 VFIOCONF_FAILPOINT="R3:0" run "$tmp/rtrace" apply --select $sel --yes >/dev/null 2>&1
 cp -a "$tmp/rtrace" "$tmp/rbase"
 VFIOCONF_FAILPOINT_TRACE=1 run "$tmp/rtrace" recover 2>&1 >/dev/null | sed -n 's/^failpoint: //p' | sort -u >"$tmp/rpoints"
-nr=$(wc -l <"$tmp/rpoints")
+nr=$(wc -l <"$tmp/rpoints"); sample "$tmp/rpoints" "$nr"; nr=$(wc -l <"$tmp/rpoints")
 good=0
 while read -r fp; do
 	w="$tmp/w"; rm -rf "$w"; cp -a "$tmp/rbase" "$w"
@@ -133,7 +145,7 @@ expect_eq "failing command: apply exits 1" 1 "$rc"
 expect_eq "failing command: the rollback leaves every file as before (the half image removed)" pre \
 	"$(check_state "$tmp/ftrace" "$tmp/fpre" "$tmp/fpre")"
 sed -n 's/^failpoint: //p' "$tmp/ferr" | grep -E '^(rollback|state:ROLLING|state:ROLLED|rec:state)' | sort -u >"$tmp/fpoints"
-nf=$(wc -l <"$tmp/fpoints")
+nf=$(wc -l <"$tmp/fpoints"); sample "$tmp/fpoints" "$nf"; nf=$(wc -l <"$tmp/fpoints")
 good=0
 while read -r fp; do
 	w="$tmp/w"; rm -rf "$w"; cp -a "$tmp/fbase" "$w"

@@ -132,6 +132,10 @@ see "apply shows the commands live" "Running /usr/sbin/update-grub"
 see "apply says done" "Done: transaction"
 keys Enter
 see "back on the screen: applied" "Applied. Reboot for it to take effect"
+keys d
+see "details after apply: the next boot, from the file vfioconf wrote" \
+	"After reboot: vfio-pci by ids= in etc/modprobe.d/vfioconf.conf"
+keys Escape
 expect_contains "apply from the screen wrote the binding" "$w/root/etc/modprobe.d/vfioconf.conf" "ids=10de:0fbb,10de:13c2"
 keys h
 see "history shows the apply" "apply    COMMITTED"
@@ -146,6 +150,19 @@ expect_eq "undo from the screen: every file as before" "" \
 	"$(diff "$tmp/before" "$tmp/after" | grep '^[<>]' | grep -v 'grub.cfg')"
 keys Escape ; keys q
 see "nothing unapplied after undo: q quits at once" "EXITED rc=0"
+
+# a binding made by hand: ticked as it comes, and details say where from
+w2="$tmp/w2"
+cp -a "$ROOTS/debian" "$w2"
+mkdir -p "$w2/root/etc/modprobe.d"
+printf '# from a guide\noptions vfio-pci ids=10de:13c2,10de:0fbb\n' >"$w2/root/etc/modprobe.d/vfio.conf"
+start "$w2" LC_ALL=C
+keys / ; keys -l GTX ; keys Enter
+see "by hand: the GPU comes up ticked" "[x] 02:00.0 GM204 [GeForce GTX 970]"
+keys d
+see "by hand: details name the file and line" \
+	"After reboot: vfio-pci by ids= in etc/modprobe.d/vfio.conf:2 (set up by hand)"
+keys Escape ; keys q
 
 start iommu-off LC_ALL=C
 see "IOMMU off: said in the header" "IOMMU OFF (AMD)"

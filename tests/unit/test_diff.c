@@ -54,6 +54,9 @@ static void created_and_removed_files_use_dev_null(void **state)
 	ASSERT_DIFF(NULL, "a\nb\n", 3, 1, "--- /dev/null\n+++ etc/f\n@@ -0,0 +1,2 @@\n+a\n+b\n");
 	ASSERT_DIFF("a\nb\n", NULL, 3, 1, "--- etc/f\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-a\n-b\n");
 	ASSERT_DIFF(NULL, "one\n", 3, 1, "--- /dev/null\n+++ etc/f\n@@ -0,0 +1 @@\n+one\n");
+	/* an empty file has no hunk: no header either (patch calls it garbage) */
+	ASSERT_DIFF(NULL, "", 3, 0, "");
+	ASSERT_DIFF("", NULL, 3, 0, "");
 }
 
 static void missing_final_newline_is_marked(void **state)

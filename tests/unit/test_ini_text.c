@@ -157,6 +157,25 @@ static void line_just_within_the_buffer_is_whole(void **state)
 	free(v);
 }
 
+/* 199 bytes and the newline: the buffer holds the line, not its newline;
+ * still whole, and the next line keeps its number. */
+static void line_filling_the_buffer_is_whole(void **state)
+{
+	struct calls c;
+	size_t vlen = INI_TEXT_MAX_LINE - 1 - 4;
+	char *v = line_of(vlen, 'v');
+	char *text = xasprintf("[s]\nk = %s\nz = 1\n", v);
+	char *want = xasprintf("2 [s] k=%s\n3 [s] z=1\n", v);
+
+	(void)state;
+	assert_int_equal(parse(text, &c), 0);
+	assert_string_equal(strbuf_str(&c.log), want);
+	strbuf_free(&c.log);
+	free(want);
+	free(text);
+	free(v);
+}
+
 static void crlf_and_missing_final_newline(void **state)
 {
 	struct calls c;
@@ -178,6 +197,7 @@ int main(void)
 		cmocka_unit_test(first_overlong_line_wins),
 		cmocka_unit_test(syntax_error_is_returned_before_a_long_line),
 		cmocka_unit_test(line_just_within_the_buffer_is_whole),
+		cmocka_unit_test(line_filling_the_buffer_is_whole),
 		cmocka_unit_test(crlf_and_missing_final_newline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -79,6 +79,25 @@ static void equal_content_records_nothing_unless_planned(void **state)
 	plan_free(&p);
 }
 
+/* An empty file made or removed: said in words, as a comment patch skips. */
+static void empty_files_are_named(void **state)
+{
+	struct plan p = {0};
+	struct strbuf sb = {0};
+
+	(void)state;
+	set(&p, "etc/made", NULL, "", "made");
+	set(&p, "etc/gone", "", NULL, "gone");
+	plan_render_diff(&p, &sb);
+	assert_string_equal(strbuf_str(&sb), "# etc/made: created, empty\n# etc/gone: removed (it was empty)\n");
+	strbuf_reset(&sb);
+	plan_render_text(&p, &sb);
+	assert_non_null(strstr(strbuf_str(&sb), "# etc/made: created, empty\n"));
+	assert_null(strstr(strbuf_str(&sb), "+++"));
+	strbuf_free(&sb);
+	plan_free(&p);
+}
+
 static void current_follows_creation_and_removal(void **state)
 {
 	struct plan p = {0};
@@ -316,6 +335,7 @@ int main(void)
 		cmocka_unit_test(first_old_bytes_are_kept),
 		cmocka_unit_test(equal_content_records_nothing_unless_planned),
 		cmocka_unit_test(current_follows_creation_and_removal),
+		cmocka_unit_test(empty_files_are_named),
 		cmocka_unit_test(binary_content_counts_every_byte),
 		cmocka_unit_test(commands_are_deduplicated_by_argv),
 		cmocka_unit_test(text_shows_reasons_diffs_and_quoted_commands),

@@ -187,11 +187,39 @@ static void incomplete_device_is_dropped(void **state)
 				     "devices.conf", &log),
 			 1);
 	assert_int_equal(log.n, 1);
-	assert_true(str_starts_with(log.e[0].msg, "devices.conf:"));
+	/* the line of the device's section, not of the next one */
+	assert_true(str_starts_with(log.e[0].msg, "devices.conf:2:"));
 	assert_non_null(strstr(log.e[0].msg, "[device 0000:02:00.0] lacks vendor, device or method"));
 	assert_int_equal(st.n_dev, 1);
 	assert_null(state_find(&st, "0000:02:00.0"));
 	assert_non_null(state_find(&st, "0000:03:00.0"));
+	state_free(&st);
+	log_free(&log);
+}
+
+/* Written by hand as lspci prints it: short, upper case. */
+static void short_and_upper_case_addresses_are_one_device(void **state)
+{
+	struct state st;
+	struct log log = {0};
+	const struct state_device *d;
+
+	(void)state;
+	assert_int_equal(state_parse(&st,
+				     "[device 03:00.0]\nvendor = 10de\ndevice = 13c2\nmethod = ids\n"
+				     "[device 0000:0A:00.1]\nvendor = 10de\ndevice = 0fbb\nmethod = ids\n"
+				     "[device 0a:00.x]\nvendor = 1\ndevice = 2\n",
+				     "devices.conf", &log),
+			 1);
+	/* one warning for the bad address, not one per key */
+	assert_int_equal(log.n, 1);
+	assert_non_null(strstr(log.e[0].msg, "devices.conf:10: [device 0a:00.x]: not a PCI address"));
+	assert_int_equal(st.n_dev, 2);
+	d = state_find(&st, "0000:03:00.0");
+	assert_non_null(d);
+	assert_int_equal(d->device, 0x13c2);
+	assert_int_equal(d->method, BIND_IDS);
+	assert_non_null(state_find(&st, "0000:0a:00.1"));
 	state_free(&st);
 	log_free(&log);
 }
@@ -292,6 +320,7 @@ int main(void)
 		cmocka_unit_test(repeated_added_keys_add),
 		cmocka_unit_test(bad_entries_are_dropped_with_name_and_line),
 		cmocka_unit_test(incomplete_device_is_dropped),
+		cmocka_unit_test(short_and_upper_case_addresses_are_one_device),
 		cmocka_unit_test(add_device_replaces_the_same_address),
 		cmocka_unit_test(added_tokens_set_read_and_removed),
 		cmocka_unit_test(render_is_null_when_nothing_is_managed),

@@ -19,7 +19,11 @@
 #      `vfioconf status` exits 0 inside;
 #   4. undo, boot: every device back on its driver;
 #   5. (initramfs-tools) one function of the two-function slot: the plan
-#      warns; boot and show what the kernel does with it.
+#      warns; boot and show what the kernel does with it;
+#   6. (initramfs-tools) a hand-written vfio.conf with ids= for the device
+#      behind the bridge: list says so, apply takes it over and adds the
+#      second twin by address, the boot binds exactly both, undo puts the
+#      file back byte for byte.
 # Plans alone (no boot) check the bridge's group: a device behind it names
 # the other, and the bridge itself is refused.
 # Ends with a table: topology x initramfs x step -> pass/fail, boot times.
@@ -216,7 +220,7 @@ boot() {
 
 # What `vfioconf list --json` says, in kernel.txt's form.
 list_as_kernel() {
-	jq -r '[.groups[].devices[], .ungrouped[]] | sort_by(.address)[] |
+	jq -r '[.groups[].devices[], (.ungrouped // [])[]] | sort_by(.address)[] |
 		"\(.address) \(.vendor):\(.device) \(.class) \(.group // "-") \(.driver // "-")"' "$1"
 }
 
@@ -363,6 +367,37 @@ for fl in $flavors; do
 		record "$fl" "boot after apply --select $mf" fail "$boot_s" "no result"
 	fi
 	tx "$fl" "undo (the two-function slot)" "$work/$fl/mf-undo.log" undo --yes || true
+
+	# 6: a host that arrives configured by hand: vfio.conf with ids= for the
+	# device behind the bridge, as guides write it. vfioconf takes that
+	# line over, adds the second twin by address; the boot binds both.
+	hand=$(awk '$2 == "8086:100e" { print $1 }' "$b/cap/kernel.txt" | head -1)
+	printf '# from a passthrough guide\noptions vfio-pci ids=8086:100e\nsoftdep e1000 pre: vfio-pci\n' \
+		>"$r/etc/modprobe.d/vfio.conf"
+	cp "$r/etc/modprobe.d/vfio.conf" "$work/$fl/vfio.conf.orig"
+	vf "$r" "$b/cap" list --json >"$work/$fl/hand-list.json" 2>/dev/null || true
+	if [ "$(jq -r --arg a "$hand" '[.groups[].devices[], (.ungrouped // [])[]] | .[] | select(.address == $a) |
+		"\(.next_boot.driver) \(.next_boot.source) \(.next_boot.by_hand)"' "$work/$fl/hand-list.json")" = \
+		"vfio-pci etc/modprobe.d/vfio.conf:2 true" ]; then
+		record "$fl" "list: $hand on vfio-pci by hand (vfio.conf:2)" pass
+	else
+		record "$fl" "list: $hand on vfio-pci by hand (vfio.conf:2)" fail "" "see $work/$fl/hand-list.json"
+	fi
+	tx "$fl" "apply --select $hand,$sel (takes vfio.conf:2 over)" "$work/$fl/hand-apply.log" \
+		apply --select "$hand,$sel" --yes || continue
+	if boot "$fl" "$r" adopted; then
+		note="" expect_drivers "$fl" adopted "boot: $hand (by hand before) and $sel on vfio-pci, the rest unchanged" \
+			"$hand" "$sel"
+	else
+		record "$fl" "boot after taking the hand-made setup over" fail "$boot_s" "no result"
+	fi
+	tx "$fl" "undo (the hand-made setup)" "$work/$fl/hand-undo.log" undo --yes || continue
+	if cmp -s "$work/$fl/vfio.conf.orig" "$r/etc/modprobe.d/vfio.conf"; then
+		record "$fl" "undo: vfio.conf as the user wrote it, byte for byte" pass
+	else
+		record "$fl" "undo: vfio.conf as the user wrote it, byte for byte" fail
+	fi
+	rm -f "$r/etc/modprobe.d/vfio.conf"
 done
 
 # ---- the table
