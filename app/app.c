@@ -6,6 +6,7 @@
 #include "backends/sys/rooted.h"
 #include "backends/sys/sysroot.h"
 #include "backends/scan/config_scan.h"
+#include "core/analysis.h"
 #include "core/cmdline.h"
 #include "core/selection.h"
 
@@ -166,7 +167,8 @@ static int select_error(struct app_select_error *err, int kind, const char *arg,
 	return -EINVAL;
 }
 
-/* --take-from-host: each address typed in full, host-critical, selected. */
+/* --take-from-host: each address typed in full, selected, and host-critical
+ * or in a group with the chipset's functions. */
 static int confirm_taken(const struct inventory *inv, const char *list, const bool *sel, bool *confirmed,
 			 struct app_select_error *err)
 {
@@ -179,7 +181,7 @@ static int confirm_taken(const struct inventory *inv, const char *list, const bo
 			r = select_error(err, TAKE_NO_DEVICE, a, NULL);
 		else if (strcmp(a, d->addr_str) != 0)
 			r = select_error(err, TAKE_NOT_FULL, a, d->addr_str);
-		else if (!(d->flags & DEV_HOST_CRITICAL))
+		else if (!(d->flags & DEV_HOST_CRITICAL) && analysis_group_platform(inv, d) < 0)
 			r = select_error(err, TAKE_NOT_CRITICAL, a, d->addr_str);
 		else if (!sel[d - inv->devices])
 			r = select_error(err, TAKE_NOT_SELECTED, a, d->addr_str);

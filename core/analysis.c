@@ -77,6 +77,38 @@ static void add_reason(struct device *d, unsigned flag, const char *reason)
 	strv_push_unique(&d->reasons, reason);
 }
 
+const char *analysis_platform_kind(const struct device *d)
+{
+	if (d->header_type == 1 || d->header_type == 2)
+		return NULL; /* a bridge: structure already */
+	switch (d->class_code >> 8) {
+	case 0x0600: return "host bridge";
+	case 0x0601: return "ISA bridge (LPC)";
+	case 0x0602: return "EISA bridge";
+	case 0x0603: return "MCA bridge";
+	case 0x0800: return "interrupt controller";
+	case 0x0801: return "DMA controller";
+	case 0x0802: return "system timer";
+	case 0x0803: return "RTC controller";
+	case 0x0806: return "root complex event collector";
+	case 0x0807: return "IOMMU";
+	case 0x0c05: return "SMBus controller";
+	}
+	if ((d->class_code >> 16) == 0x05)
+		return "memory controller";
+	return NULL;
+}
+
+long analysis_group_platform(const struct inventory *inv, const struct device *d)
+{
+	const struct iommu_group *g = d->group >= 0 ? inventory_group(inv, d->group) : NULL;
+
+	for (size_t k = 0; g && k < g->n_members; k++)
+		if (&inv->devices[g->members[k]] != d && (inv->devices[g->members[k]].flags & DEV_PLATFORM))
+			return (long)g->members[k];
+	return -1;
+}
+
 void analysis_run(struct inventory *inv)
 {
 	struct host_facts *h = &inv->host;
@@ -84,6 +116,8 @@ void analysis_run(struct inventory *inv)
 	mark_same_id(inv);
 	for (size_t i = 0; i < inv->n_devices; i++) {
 		struct device *d = &inv->devices[i];
+		if (analysis_platform_kind(d))
+			d->flags |= DEV_PLATFORM;
 		if (d->boot_vga == 1)
 			add_reason(d, DEV_BOOT_VGA, "boot VGA: the firmware console and early boot display");
 	}
@@ -119,6 +153,8 @@ bool analysis_device_harmless(const struct device *d)
 {
 	if (d->flags & DEV_BRIDGE)
 		return true;
+	if (d->flags & DEV_HOST_CRITICAL)
+		return false;
 	if (d->driver)
 		return strcmp(d->driver, "pci-stub") == 0 || strcmp(d->driver, "vfio-pci") == 0;
 	return d->modules.n == 0;

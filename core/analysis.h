@@ -14,10 +14,18 @@
  * facts. Idempotent. Call after inventory_finish(). */
 void analysis_run(struct inventory *inv);
 
+/* What a platform function is ("SMBus controller"), by its class; NULL
+ * for any other device. analysis_run sets DEV_PLATFORM from it. */
+const char *analysis_platform_kind(const struct device *d);
+
+/* The first platform function in d's IOMMU group other than d, or -1. */
+long analysis_group_platform(const struct inventory *inv, const struct device *d);
+
 /* True when the kernel lets a device stay in a group handed to vfio without
  * being assigned itself: bridges (non-normal header) and devices that no
  * driver will claim (none bound now, no candidate module) or that are held
- * by pci-stub or vfio-pci already. */
+ * by pci-stub or vfio-pci already. Never a host-critical device: whatever
+ * its driver state, the host needs it. */
 bool analysis_device_harmless(const struct device *d);
 
 struct group_summary {

@@ -31,70 +31,146 @@ static const char *describe(const struct device *d)
 	return d->device_name ? d->device_name : d->class_name ? d->class_name : "device";
 }
 
+/* The names of d's group's platform functions, "0000:00:1f.0 (ISA bridge
+ * (LPC), driver lpc_ich), ..." */
+static char *group_platform_names(const struct inventory *inv, const struct device *d)
+{
+	const struct iommu_group *g = inventory_group(inv, d->group);
+	struct strbuf sb = {0};
+
+	for (size_t k = 0; g && k < g->n_members; k++) {
+		const struct device *m = &inv->devices[g->members[k]];
+		if (m == d || !(m->flags & DEV_PLATFORM))
+			continue;
+		strbuf_printf(&sb, "%s%s (%s, driver %s)", sb.len ? ", " : "", m->addr_str, analysis_platform_kind(m),
+			      m->driver ? m->driver : "none");
+	}
+	return strbuf_detach(&sb);
+}
+
+/* What a person picked that cannot be picked at all, before anything is
+ * added to it: bridges, the chipset's own functions, and a device whose
+ * group holds them unless its address was typed (then it is taken from
+ * the host, group and all). */
+static void refuse_picks(const struct inventory *inv, const bool *confirmed, bool *primary, bool *taken,
+			 struct intent *out)
+{
+	for (size_t i = 0; i < inv->n_devices; i++) {
+		const struct device *d = &inv->devices[i];
+		char *m = NULL;
+		if (!primary[i])
+			continue;
+		if (d->flags & DEV_BRIDGE) {
+			m = xasprintf("%s (%s) is a bridge: bridges stay with the host; select the devices behind it",
+				      d->addr_str, describe(d));
+		} else if (d->flags & DEV_PLATFORM) {
+			m = xasprintf("%s (%s) is a platform function (%s): it belongs to the chipset the host runs "
+				      "on and stays with the host",
+				      d->addr_str, describe(d), analysis_platform_kind(d));
+		} else if (analysis_group_platform(inv, d) >= 0 && !(confirmed && confirmed[i])) {
+			char *names = group_platform_names(inv, d);
+			m = xasprintf("%s (%s) cannot go alone: IOMMU group %d also holds %s, functions of the "
+				      "chipset the host runs on, and they would go with it; to hand over the "
+				      "whole group anyway, confirm with its address (--take-from-host %s)",
+				      d->addr_str, describe(d), d->group, names, d->addr_str);
+			free(names);
+		} else if (analysis_group_platform(inv, d) >= 0 && !taken[i]) {
+			char *names = group_platform_names(inv, d);
+			char *w = xasprintf("%s (%s) is taken from the host with its whole IOMMU group %d, as you "
+					    "confirmed: %s go to vfio-pci too; if the host needs them, run 'vfioconf "
+					    "--root /mnt rollback' from a rescue system",
+					    d->addr_str, describe(d), d->group, names);
+			strv_push(&out->warnings, w);
+			free(w);
+			free(names);
+			taken[i] = true;
+		}
+		if (m) {
+			strv_push(&out->refusals, m);
+			free(m);
+			primary[i] = false;
+		}
+	}
+}
+
+/* sel = the picks and what comes along with them (core/selection.c);
+ * owner[j] = 1 + the pick that brought j along, 0 for a pick. dropped:
+ * companions refused on their own. */
+static void expand(const struct inventory *inv, const bool *primary, const bool *dropped, bool *sel, size_t *owner)
+{
+	for (size_t i = 0; i < inv->n_devices; i++) {
+		sel[i] = primary[i];
+		owner[i] = 0;
+	}
+	for (size_t i = 0; i < inv->n_devices; i++) {
+		if (!primary[i])
+			continue;
+		for (size_t j = 0; j < inv->n_devices; j++)
+			if (!sel[j] && !dropped[j] && selection_companion(inv, i, j) != COMPANION_NONE) {
+				sel[j] = true;
+				owner[j] = i + 1;
+			}
+	}
+}
+
+/* intel_iommu=on, unless every installed kernel turns the Intel IOMMU
+ * on by itself (CONFIG_INTEL_IOMMU_DEFAULT_ON=y); which ones do, said. */
+static void intel_iommu_param(const struct host_facts *h, struct intent *out)
+{
+	struct strbuf on = {0}, off = {0};
+	char *m = NULL;
+
+	for (size_t k = 0; k < h->n_kernels; k++) {
+		struct strbuf *b = h->kernels[k].intel_iommu_default_on == 1 ? &on : &off;
+		strbuf_printf(b, "%s%s", b->len ? ", " : "", h->kernels[k].version);
+	}
+	if (on.len && !off.len) {
+		m = xasprintf("intel_iommu=on is not added: every installed kernel (%s) turns the Intel IOMMU on "
+			      "by itself (CONFIG_INTEL_IOMMU_DEFAULT_ON=y)",
+			      on.buf);
+		strv_push(&out->notes, m);
+	} else {
+		strv_push(&out->params, host_iommu_param(h));
+		if (on.len) {
+			m = xasprintf("intel_iommu=on is added for %s; %s would turn the Intel IOMMU on by itself",
+				      off.buf, on.buf);
+			strv_push(&out->notes, m);
+		}
+	}
+	free(m);
+	strbuf_free(&on);
+	strbuf_free(&off);
+}
+
 void intent_build(const struct inventory *inv, const struct settings *st, const bool *selected,
 		  const bool *confirmed, bool enable_iommu, struct intent *out)
 {
-	bool *sel = xcalloc(inv->n_devices ? inv->n_devices : 1, sizeof(bool));
-	bool *taken = xcalloc(inv->n_devices ? inv->n_devices : 1, sizeof(bool));
+	size_t n = inv->n_devices ? inv->n_devices : 1;
+	bool *sel = xcalloc(n, sizeof(bool)), *primary = xcalloc(n, sizeof(bool));
+	bool *dropped = xcalloc(n, sizeof(bool)), *taken = xcalloc(n, sizeof(bool));
+	size_t *owner = xcalloc(n, sizeof(size_t));
 	struct selection_issue *issues = NULL;
 	size_t nissues;
 	const struct host_facts *h = &inv->host;
 
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < inv->n_devices; i++)
-		sel[i] = selected[i];
-	/* what comes along with each selected device (core/selection.c) */
-	for (size_t i = 0; i < inv->n_devices; i++) {
-		const struct device *d = &inv->devices[i];
-		if (!selected[i])
-			continue;
-		for (size_t j = 0; j < inv->n_devices; j++) {
-			const struct device *o = &inv->devices[j];
-			enum companion c = selection_companion(inv, i, j);
-			if (!sel[j] && c != COMPANION_NONE) {
-				char *n;
-				/* a GPU's companions are expected; any other function
-				 * the user did not pick is worth a warning: the host
-				 * loses it too */
-				if (c == COMPANION_CARD) {
-					n = xasprintf("%s (%s) added: another function of %s's card",
-						      o->addr_str, describe(o), d->addr_str);
-					strv_push(&out->notes, n);
-				} else {
-					n = xasprintf("%s (%s) goes to vfio-pci too: it is another function of "
-						      "%s's slot in the same IOMMU group (%d), so a VM can only "
-						      "have them together, and the host loses it (driver %s)",
-						      o->addr_str, describe(o), d->addr_str, o->group,
-						      o->driver ? o->driver : "none");
-					strv_push(&out->warnings, n);
-				}
-				free(n);
-				sel[j] = true;
-			}
-		}
-	}
-
-	for (size_t i = 0; i < inv->n_devices; i++)
-		if (sel[i] && (inv->devices[i].flags & DEV_BRIDGE)) {
-			char *m = xasprintf("%s (%s) is a bridge: bridges stay with the host; select the "
-					    "devices behind it", inv->devices[i].addr_str, describe(&inv->devices[i]));
-			strv_push(&out->refusals, m);
-			free(m);
-			sel[i] = false;
-		}
+		primary[i] = selected[i];
+	refuse_picks(inv, confirmed, primary, taken, out);
 	/* A device is refused when it is host-critical, or when its group
-	 * would drag a host-critical device along; refusing one can change
-	 * what the rest drags, so go round until nothing new is refused. */
+	 * would drag a host-critical device along; refusing a pick takes what
+	 * came along with it too, and that can change what the rest drags, so
+	 * go round until nothing new is refused. */
 	for (bool again = true; again;) {
 		again = false;
+		expand(inv, primary, dropped, sel, owner);
 		nissues = analysis_check_selection(inv, sel, &issues);
 		for (size_t k = 0; k < nissues; k++) {
-			const struct device *d = &inv->devices[issues[k].device];
-			size_t b = issues[k].because;
+			size_t x = issues[k].device, b = issues[k].because;
+			const struct device *d = &inv->devices[x];
 			char *m = NULL;
-			if (issues[k].kind == ISSUE_REFUSED && sel[issues[k].device] && confirmed &&
-			    confirmed[issues[k].device]) {
-				if (!taken[issues[k].device]) {
+			if (issues[k].kind == ISSUE_REFUSED && sel[x] && confirmed && confirmed[x]) {
+				if (!taken[x]) {
 					char *w = xasprintf(
 						"%s (%s) is taken from the host, as you confirmed: %s. If the host "
 						"needs it to boot or to reach you, it will not come back after the "
@@ -103,33 +179,65 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 						d->addr_str, describe(d), d->reasons.n ? d->reasons.v[0] : "host-critical");
 					strv_push(&out->warnings, w);
 					free(w);
-					taken[issues[k].device] = true;
+					taken[x] = true;
 				}
-			} else if (issues[k].kind == ISSUE_REFUSED && sel[issues[k].device]) {
+			} else if (issues[k].kind == ISSUE_REFUSED && sel[x]) {
 				m = xasprintf("%s (%s) stays with the host: %s", d->addr_str, describe(d),
 					      d->reasons.n ? d->reasons.v[0] : "host-critical");
-				sel[issues[k].device] = false;
-			} else if (issues[k].kind == ISSUE_NO_GROUP && sel[issues[k].device] &&
-				   inventory_iommu_enabled(inv)) {
+				if (primary[x])
+					primary[x] = false;
+				else
+					dropped[x] = true;
+			} else if (issues[k].kind == ISSUE_NO_GROUP && sel[x] && inventory_iommu_enabled(inv)) {
 				m = xasprintf("%s (%s) is in no IOMMU group although the IOMMU is on: the kernel does "
 					      "not isolate it, so it cannot be passed through",
 					      d->addr_str, describe(d));
-				sel[issues[k].device] = false;
+				if (primary[x])
+					primary[x] = false;
+				else
+					dropped[x] = true;
 			} else if (issues[k].kind == ISSUE_DRAGGED && (d->flags & DEV_HOST_CRITICAL) && sel[b]) {
+				/* the pick behind b goes, and all it brought */
+				size_t p = owner[b] ? owner[b] - 1 : b;
 				m = xasprintf("%s (%s) cannot go to a VM: IOMMU group %d also holds %s (%s), "
 					      "which stays with the host: %s",
 					      inv->devices[b].addr_str, describe(&inv->devices[b]), d->group,
 					      d->addr_str, describe(d), d->reasons.n ? d->reasons.v[0] : "host-critical");
-				sel[b] = false;
+				primary[p] = false;
 			}
 			if (m) {
-				strv_push(&out->refusals, m);
+				strv_push_unique(&out->refusals, m);
 				free(m);
 				again = true;
 			}
 		}
 		free(issues);
 	}
+	/* what came along, said once the picks are settled: a GPU's own
+	 * functions are expected; any other function the user did not pick is
+	 * worth a warning, the host loses it too */
+	for (size_t j = 0; j < inv->n_devices; j++) {
+		const struct device *o = &inv->devices[j], *d;
+		char *m;
+		if (!sel[j] || !owner[j])
+			continue;
+		d = &inv->devices[owner[j] - 1];
+		if (selection_companion(inv, owner[j] - 1, j) == COMPANION_CARD) {
+			m = xasprintf("%s (%s) added: another function of %s's card", o->addr_str, describe(o),
+				      d->addr_str);
+			strv_push(&out->notes, m);
+		} else {
+			m = xasprintf("%s (%s) goes to vfio-pci too: it is another function of "
+				      "%s's slot in the same IOMMU group (%d), so a VM can only "
+				      "have them together, and the host loses it (driver %s)",
+				      o->addr_str, describe(o), d->addr_str, o->group, o->driver ? o->driver : "none");
+			strv_push(&out->warnings, m);
+		}
+		free(m);
+	}
+	free(primary);
+	free(dropped);
+	free(owner);
 	nissues = analysis_check_selection(inv, sel, &issues);
 	for (size_t k = 0; k < nissues; k++) {
 		const struct device *d = &inv->devices[issues[k].device];
@@ -218,10 +326,18 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 		return; /* empty: the plan takes everything back out */
 
 	if (host_iommu_param(h))
-		strv_push(&out->params, host_iommu_param(h));
-	else
-		strv_push(&out->warnings, "CPU vendor unknown: add intel_iommu=on or amd_iommu=on yourself");
-	if (st->iommu_pt)
+		intel_iommu_param(h, out);
+	else if (host_iommu_vendor(h) == CPU_AMD && !inventory_iommu_enabled(inv))
+		strv_push(&out->warnings, "the AMD IOMMU takes no kernel parameter: the kernel turns it on when "
+					  "the firmware enables it; enable IOMMU (AMD-Vi) in the firmware setup");
+	else if (host_iommu_vendor(h) != CPU_AMD)
+		strv_push(&out->warnings, "CPU vendor unknown: on an Intel CPU add intel_iommu=on yourself (the "
+					  "AMD IOMMU needs no parameter)");
+	if (st->iommu_pt && h->sev_snp)
+		strv_push(&out->warnings, "iommu=pt is not added: SEV-SNP is on (kvm_amd sev_snp=Y), and the kernel "
+					  "turns SNP off when the IOMMU passes DMA through; set iommu_pt = no in "
+					  "the settings to silence this");
+	else if (st->iommu_pt)
 		strv_push(&out->params, "iommu=pt");
 	if (st->extra_params)
 		cmdline_split(st->extra_params, &out->params);

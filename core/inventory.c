@@ -248,9 +248,14 @@ const char *cpu_vendor_name(enum cpu_vendor v)
 	}
 }
 
+enum cpu_vendor host_iommu_vendor(const struct host_facts *h)
+{
+	return h->iommu_vendor != CPU_UNKNOWN ? h->iommu_vendor : h->cpu;
+}
+
 const char *host_iommu_param(const struct host_facts *h)
 {
-	return cpu_iommu_param(h->iommu_vendor != CPU_UNKNOWN ? h->iommu_vendor : h->cpu);
+	return cpu_iommu_param(host_iommu_vendor(h));
 }
 
 const char *cpu_iommu_param(enum cpu_vendor v)
@@ -259,7 +264,9 @@ const char *cpu_iommu_param(enum cpu_vendor v)
 	case CPU_INTEL:
 		return "intel_iommu=on";
 	case CPU_AMD:
-		return "amd_iommu=on";
+		/* amd_iommu= has no "on": the kernel turns the AMD IOMMU on
+		 * by itself when the firmware enables it */
+		return NULL;
 	default:
 		return NULL;
 	}

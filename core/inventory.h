@@ -44,6 +44,9 @@ enum device_flag {
 	DEV_SRIOV_PF = 1u << 7,     /* has virtual functions */
 	DEV_SRIOV_VF = 1u << 8,     /* is a virtual function */
 	DEV_SAME_ID = 1u << 9,      /* another device has the same vendor:device */
+	DEV_PLATFORM = 1u << 10,    /* a function of the chipset or CPU (host bridge, LPC,
+				     * SMBus, memory controller, IOMMU, ...): structure,
+				     * like a bridge, never a candidate */
 };
 
 #define DEV_HOST_CRITICAL \
@@ -98,6 +101,9 @@ struct kernel_info {
 	bool vfio_builtin;
 	bool vfio_virqfd_module;   /* only before 6.2 */
 	bool vfio_pci_module;
+	/* CONFIG_INTEL_IOMMU_DEFAULT_ON in boot/config-VERSION: 1 =y, 0 not
+	 * set, -1 no config to read */
+	int intel_iommu_default_on;
 };
 
 struct mount_info {
@@ -116,6 +122,7 @@ struct host_facts {
 	 * pair them freely (QEMU TCG: an AMD CPU with intel-iommu). */
 	enum cpu_vendor iommu_vendor;
 	bool cpu_virt;          /* vmx or svm */
+	bool sev_snp;           /* SYSFS/module/kvm_amd/parameters/sev_snp is Y */
 	char *cmdline;          /* running kernel command line, NULL if unreadable */
 	char *running_kernel;   /* PROCFS/sys/kernel/osrelease */
 	struct kernel_info *kernels;
@@ -151,10 +158,14 @@ bool inventory_iommu_enabled(const struct inventory *inv);
 void inventory_free(struct inventory *inv);
 
 const char *cpu_vendor_name(enum cpu_vendor v);
-/* intel_iommu=on / amd_iommu=on, or NULL when the vendor is unknown. */
+/* intel_iommu=on for Intel; NULL for AMD (the kernel turns its IOMMU on
+ * whenever the firmware enables it; amd_iommu= has no "on") and when the
+ * vendor is unknown. */
 const char *cpu_iommu_param(enum cpu_vendor v);
 /* The parameter for this host's IOMMU: the one the kernel lists, else the
  * CPU's vendor's (the IOMMU is off, so nothing is listed). */
 const char *host_iommu_param(const struct host_facts *h);
+/* The IOMMU's vendor as the kernel lists it, else the CPU's. */
+enum cpu_vendor host_iommu_vendor(const struct host_facts *h);
 
 #endif

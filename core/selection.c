@@ -12,16 +12,32 @@ static bool is_gpu(const struct device *d)
 	return (d->class_code >> 16) == 0x03;
 }
 
+/* What a graphics card carries besides the GPU: HD audio, USB (a USB-C
+ * port) and its UCSI controller, made by the GPU's own vendor. An APU's
+ * slot also holds the SoC's security processor, USB and audio
+ * coprocessor: those are not the card's. */
+static bool card_function(const struct device *gpu, const struct device *o)
+{
+	unsigned cls = o->class_code >> 8;
+
+	return o->vendor == gpu->vendor && (cls == 0x0403 || cls == 0x0c03 || cls == 0x0c80);
+}
+
 enum companion selection_companion(const struct inventory *inv, size_t sel, size_t other)
 {
 	const struct device *d = &inv->devices[sel], *o = &inv->devices[other];
 
 	if (sel == other || (o->flags & DEV_BRIDGE) || !pci_addr_same_slot(&o->addr, &d->addr))
 		return COMPANION_NONE;
-	/* A GPU's audio, USB and UCSI functions go with it even from another
-	 * group; other functions of a slot only when they share the group
-	 * (the ports of a multi-port NIC in their own groups are separate). */
-	if (is_gpu(d))
+	/* a virtual function goes alone: its PF keeps its host driver, the
+	 * other VFs belong to other guests */
+	if ((d->flags & DEV_SRIOV_VF) || (o->flags & DEV_SRIOV_VF))
+		return COMPANION_NONE;
+	/* A GPU's own audio, USB and UCSI functions go with it even from
+	 * another group; other functions of a slot only when they share the
+	 * group (the ports of a multi-port NIC in their own groups are
+	 * separate). */
+	if (is_gpu(d) && card_function(d, o))
 		return COMPANION_CARD;
 	if (o->group >= 0 && o->group == d->group)
 		return COMPANION_SLOT_GROUP;
@@ -32,6 +48,8 @@ enum tick_block selection_blocked(const struct device *d)
 {
 	if (d->flags & DEV_BRIDGE)
 		return TICK_BRIDGE;
+	if (d->flags & DEV_PLATFORM)
+		return TICK_PLATFORM;
 	if (d->flags & DEV_HOST_CRITICAL)
 		return TICK_HOST_CRITICAL;
 	return TICK_FREE;
@@ -58,7 +76,7 @@ int selection_tick_group(const struct inventory *inv, bool *ticked, bool *confir
 
 	for (size_t k = 0; k < g->n_members; k++) {
 		const struct device *d = &inv->devices[g->members[k]];
-		if (d->flags & DEV_HOST_CRITICAL) {
+		if (d->flags & (DEV_HOST_CRITICAL | DEV_PLATFORM)) {
 			*blocker = g->members[k];
 			return -EPERM;
 		}

@@ -15,7 +15,8 @@
 
 enum companion {
 	COMPANION_NONE,
-	COMPANION_CARD,       /* another function of a GPU's card: goes along, as expected */
+	COMPANION_CARD,       /* the GPU's own audio, USB or UCSI function in its slot:
+			       * goes along, as expected */
 	COMPANION_SLOT_GROUP, /* another function of the slot in the same IOMMU group:
 			       * goes along, and the host loses it */
 };
@@ -26,6 +27,7 @@ enum companion selection_companion(const struct inventory *inv, size_t sel, size
 enum tick_block {
 	TICK_FREE,            /* Space ticks it */
 	TICK_BRIDGE,          /* bridges stay with the host */
+	TICK_PLATFORM,        /* so do the chipset's functions (analysis_platform_kind) */
 	TICK_HOST_CRITICAL,   /* only on a typed confirmation */
 };
 enum tick_block selection_blocked(const struct device *d);
@@ -36,7 +38,8 @@ void selection_tick(const struct inventory *inv, bool *ticked, bool *confirmed, 
 
 /* Ticks every device of group index gi (bridges aside), or unticks them
  * all when all are ticked. -EPERM, changing nothing, when the group holds
- * a host-critical device (*blocker set to its index). */
+ * a host-critical device or a platform function (*blocker set to its
+ * index): such a group goes only on a typed confirmation. */
 int selection_tick_group(const struct inventory *inv, bool *ticked, bool *confirmed, size_t gi,
 			 size_t *blocker);
 

@@ -23,8 +23,16 @@ static const struct {
 	{DEV_BRIDGE, "bridge"},       {DEV_BOOT_VGA, "boot-vga"},   {DEV_ROOT_DISK, "root-disk"},
 	{DEV_BOOT_DISK, "boot-disk"}, {DEV_SWAP_DISK, "swap-disk"}, {DEV_MOUNT_DISK, "mount-disk"},
 	{DEV_SSH_NIC, "ssh-nic"},     {DEV_SRIOV_PF, "sriov-pf"},   {DEV_SRIOV_VF, "sriov-vf"},
-	{DEV_SAME_ID, "same-id"},
+	{DEV_SAME_ID, "same-id"},     {DEV_PLATFORM, "platform"},
 };
+
+/* The VFs of PF pf, as addresses. */
+static void vfs_of(const struct inventory *inv, const struct device *pf, struct strv *out)
+{
+	for (size_t i = 0; i < inv->n_devices; i++)
+		if (inv->devices[i].has_physfn && pci_addr_cmp(&inv->devices[i].physfn, &pf->addr) == 0)
+			strv_push(out, inv->devices[i].addr_str);
+}
 
 static void json_hex(struct json *j, const char *key, unsigned v, int width)
 {
@@ -58,9 +66,11 @@ static void json_next_boot(struct json *j, const struct eff_device *e)
 	json_obj_end(j);
 }
 
-static void json_device(struct json *j, const struct device *d, const struct eff_device *e)
+static void json_device(struct json *j, const struct inventory *inv, const struct device *d,
+			const struct eff_device *e)
 {
 	char buf[PCI_ADDR_STRLEN];
+	struct strv vfs = {0};
 
 	json_obj_begin(j);
 	json_kstr(j, "address", d->addr_str);
@@ -110,6 +120,10 @@ static void json_device(struct json *j, const struct device *d, const struct eff
 		json_kstr(j, "physfn", NULL);
 	}
 	json_kint(j, "num_vfs", d->num_vfs);
+	vfs_of(inv, d, &vfs);
+	json_kstrv(j, "vfs", &vfs);
+	strv_free(&vfs);
+	json_kstr(j, "platform", analysis_platform_kind(d));
 	json_key(j, "flags");
 	json_arr_begin(j);
 	for (size_t i = 0; i < ARRAY_SIZE(flag_names); i++)
@@ -217,7 +231,7 @@ static void print_json(const struct inventory *inv, const struct eff_config *eff
 		json_key(&j, "devices");
 		json_arr_begin(&j);
 		for (size_t k = 0; k < inv->groups[g].n_members; k++)
-			json_device(&j, &inv->devices[inv->groups[g].members[k]], &eff[inv->groups[g].members[k]]);
+			json_device(&j, inv, &inv->devices[inv->groups[g].members[k]], &eff[inv->groups[g].members[k]]);
 		json_arr_end(&j);
 		json_obj_end(&j);
 	}
@@ -226,7 +240,7 @@ static void print_json(const struct inventory *inv, const struct eff_config *eff
 	json_arr_begin(&j);
 	for (size_t i = 0; i < inv->n_devices; i++)
 		if (inv->devices[i].group < 0)
-			json_device(&j, &inv->devices[i], &eff[i]);
+			json_device(&j, inv, &inv->devices[i], &eff[i]);
 	json_arr_end(&j);
 	json_key(&j, "warnings");
 	json_arr_begin(&j);
@@ -239,7 +253,7 @@ static void print_json(const struct inventory *inv, const struct eff_config *eff
 	strbuf_free(&out);
 }
 
-static void print_device(const struct device *d, const struct eff_device *e)
+static void print_device(const struct inventory *inv, const struct device *d, const struct eff_device *e)
 {
 	struct strbuf sb = {0};
 	bool first = true;
@@ -256,6 +270,17 @@ static void print_device(const struct device *d, const struct eff_device *e)
 			continue;
 		strbuf_printf(&sb, "%s%s", first ? "" : ", ", flag_names[i].name);
 		first = false;
+		if (flag_names[i].flag == DEV_SRIOV_VF && d->has_physfn) {
+			char pf[PCI_ADDR_STRLEN];
+			pci_addr_format(&d->physfn, pf);
+			strbuf_printf(&sb, " of %s", pf);
+		} else if (flag_names[i].flag == DEV_SRIOV_PF) {
+			struct strv vfs = {0};
+			vfs_of(inv, d, &vfs);
+			for (size_t k = 0; k < vfs.n; k++)
+				strbuf_printf(&sb, "%s%s", k ? " " : " with VFs ", vfs.v[k]);
+			strv_free(&vfs);
+		}
 	}
 	if (d->same_id.n) {
 		strbuf_printf(&sb, "%ssame-id-as ", first ? "" : ", ");
@@ -295,11 +320,13 @@ static void print_text(const struct inventory *inv, const struct eff_device *eff
 		if (param)
 			printf(_("To turn it on: enable %s in the firmware setup, add %s to the kernel "
 				 "command line, and reboot.\n"),
-			       h->cpu == CPU_INTEL ? "VT-d" : "AMD-Vi (IOMMU)", param);
+			       "VT-d", param);
+		else if (host_iommu_vendor(h) == CPU_AMD)
+			printf(_("To turn it on: enable IOMMU (AMD-Vi) in the firmware setup and reboot; "
+				 "the kernel turns the AMD IOMMU on by itself, no parameter needed.\n"));
 		else
-			printf(_("To turn it on: enable the IOMMU in the firmware setup, add "
-				 "intel_iommu=on (Intel) or amd_iommu=on (AMD) to the kernel command line, "
-				 "and reboot.\n"));
+			printf(_("To turn it on: enable the IOMMU in the firmware setup (on an Intel CPU "
+				 "also add intel_iommu=on to the kernel command line), and reboot.\n"));
 		printf(_("Without it no device can be passed through; devices are listed below "
 			 "without groups.\n"));
 	}
@@ -316,14 +343,14 @@ static void print_text(const struct inventory *inv, const struct eff_device *eff
 			       s.endpoints, s.slots);
 		putchar('\n');
 		for (size_t k = 0; k < grp->n_members; k++)
-			print_device(&inv->devices[grp->members[k]], &eff[grp->members[k]]);
+			print_device(inv, &inv->devices[grp->members[k]], &eff[grp->members[k]]);
 	}
 	for (size_t i = 0; i < inv->n_devices; i++)
 		if (inv->devices[i].group < 0) {
 			if (!ungrouped++)
 				printf(inventory_iommu_enabled(inv) ? _("\nNot in any IOMMU group\n")
 								     : "\n");
-			print_device(&inv->devices[i], &eff[i]);
+			print_device(inv, &inv->devices[i], &eff[i]);
 		}
 }
 

@@ -31,7 +31,8 @@ static void say_select_error(const struct app_select_error *e)
 		fprintf(stderr, _("%s: --take-from-host: type the full address, %s\n"), PACKAGE, e->full);
 		break;
 	case TAKE_NOT_CRITICAL:
-		fprintf(stderr, _("%s: --take-from-host: %s is not a device the host needs; --select is enough\n"),
+		fprintf(stderr, _("%s: --take-from-host: %s is not a device the host needs, nor in a group with the "
+			  "chipset's functions; --select is enough\n"),
 			PACKAGE, e->arg);
 		break;
 	case TAKE_NOT_SELECTED:
@@ -120,7 +121,9 @@ void cli_print_plan(const struct inventory *inv, const struct app_plan *p)
 	print_list(_("Warnings:"), &plan->warnings);
 	print_list(_("Notes:"), &plan->notes);
 	putchar('\n');
-	if (plan_empty(plan)) {
+	if (plan_empty(plan) && plan->refusals.n) {
+		printf(_("Refused: nothing changes.\n"));
+	} else if (plan_empty(plan)) {
 		printf(_("Nothing to do: the system already looks like this.\n"));
 	} else {
 		plan_render_text(plan, &out);

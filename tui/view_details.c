@@ -2,6 +2,7 @@
  * it stays with the host. */
 #include "config.h"
 
+#include "core/analysis.h"
 #include "core/i18n.h"
 #include "tui/tui.h"
 
@@ -46,6 +47,20 @@ void details_open(struct tui *t, size_t dev)
 	}
 	for (size_t i = 0; i < d->reasons.n; i++)
 		strbuf_printf(&sb, "%s: %s\n", _("Stays with the host"), d->reasons.v[i]);
+	if (d->flags & DEV_PLATFORM)
+		strbuf_printf(&sb, _("Stays with the host: a platform function (%s), part of the chipset\n"),
+			      analysis_platform_kind(d));
+	if (d->has_physfn) {
+		char pf[PCI_ADDR_STRLEN];
+		pci_addr_format(&d->physfn, pf);
+		strbuf_printf(&sb, _("SR-IOV: a virtual function of %s; it goes to a VM alone\n"), pf);
+	} else if (d->flags & DEV_SRIOV_PF) {
+		strbuf_puts(&sb, _("SR-IOV: the physical function of"));
+		for (size_t i = 0; i < t->inv->n_devices; i++)
+			if (t->inv->devices[i].has_physfn && pci_addr_cmp(&t->inv->devices[i].physfn, &d->addr) == 0)
+				strbuf_printf(&sb, " %s", t->inv->devices[i].addr_str);
+		strbuf_putc(&sb, '\n');
+	}
 	if (d->same_id_count)
 		strbuf_printf(&sb, _("Same vendor:device as %zu other device(s): it is bound by address, not by ID.\n"),
 			      d->same_id_count);

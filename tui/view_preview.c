@@ -40,7 +40,9 @@ void preview_open(struct tui *t)
 	for (size_t i = 0; i < p.log.n; i++)
 		text_put_wrapped(&sb, _("Warning:"), p.log.e[i].msg);
 	strbuf_putc(&sb, '\n');
-	if (plan_empty(plan))
+	if (plan_empty(plan) && plan->refusals.n)
+		strbuf_puts(&sb, _("Refused: nothing changes.\n"));
+	else if (plan_empty(plan))
 		strbuf_puts(&sb, _("Nothing to do: the system already looks like this.\n"));
 	else
 		plan_render_text(plan, &sb);

@@ -64,6 +64,24 @@ static const char *short_flags(const struct device *d, char *buf, size_t n)
 	return buf;
 }
 
+/* [x] ticked, [+] goes along with a ticked function of its slot, " - "
+ * structure (a bridge, the chipset's functions), [ ] free. */
+static const char *tick_mark(const struct tui *t, size_t di)
+{
+	const struct inventory *inv = t->inv;
+	const struct device *d = &inv->devices[di];
+	const struct iommu_group *g = d->group >= 0 ? inventory_group(inv, d->group) : NULL;
+
+	if (d->flags & DEV_BRIDGE)
+		return " - ";
+	if (t->ticked[di])
+		return "[x]";
+	for (size_t k = 0; g && k < g->n_members; k++)
+		if (t->ticked[g->members[k]] && selection_companion(inv, g->members[k], di) != COMPANION_NONE)
+			return "[+]";
+	return d->flags & DEV_PLATFORM ? " - " : "[ ]";
+}
+
 static void row_text(const struct tui *t, const struct row *r, char *buf, size_t n)
 {
 	const struct inventory *inv = t->inv;
@@ -94,8 +112,7 @@ static void row_text(const struct tui *t, const struct row *r, char *buf, size_t
 		return;
 	}
 	d = &inv->devices[r->dev];
-	snprintf(buf, n, "  %s %s %-28.28s [%04x:%04x] %-12.12s %s",
-		 d->flags & DEV_BRIDGE ? " - " : t->ticked[r->dev] ? "[x]" : "[ ]", d->addr_str + 5,
+	snprintf(buf, n, "  %s %s %-28.28s [%04x:%04x] %-12.12s %s", tick_mark(t, r->dev), d->addr_str + 5,
 		 d->device_name ? d->device_name : "?", d->vendor, d->device, d->driver ? d->driver : "-",
 		 short_flags(d, fl, sizeof(fl)));
 }
@@ -146,21 +163,25 @@ static const struct row *cur_row(const struct tui *t)
 /* Why d cannot be ticked, in words. */
 static const char *block_reason(const struct device *d)
 {
+	static char why[160];
+
 	if (selection_blocked(d) == TICK_BRIDGE)
 		return _("bridges stay with the host; tick the devices behind it");
+	if (selection_blocked(d) == TICK_PLATFORM) {
+		snprintf(why, sizeof(why), _("a platform function (%s): part of the chipset, it stays with the host"),
+			 analysis_platform_kind(d));
+		return why;
+	}
 	return d->reasons.n ? d->reasons.v[0] : _("host-critical");
 }
 
-/* A device the host needs is ticked only when the user types its address
- * in full (DESIGN.md, Safety); the preview then says what the host loses. */
-static void take_from_host(struct tui *t, size_t di)
+/* Ticks di when the user types its address in full at prompt; the
+ * message line says what happened. */
+static void confirm_typed(struct tui *t, size_t di, const char *prompt)
 {
 	const struct device *d = &t->inv->devices[di];
-	char prompt[160], typed[32] = "";
+	char typed[32] = "";
 
-	/* the reason on the message line, the question where the keys were */
-	snprintf(t->status, sizeof(t->status), "%s: %s", d->addr_str, block_reason(d));
-	snprintf(prompt, sizeof(prompt), _("Type %s to take it from the host anyway: "), d->addr_str);
 	tui_read_line(t, LINES - 1, prompt, typed, sizeof(typed));
 	if (strcmp(typed, d->addr_str) != 0) {
 		snprintf(t->status, sizeof(t->status), _("%s stays with the host (its address was not typed)"),
@@ -173,6 +194,42 @@ static void take_from_host(struct tui *t, size_t di)
 	snprintf(t->status, sizeof(t->status), _("%s ticked on your word: p shows what the host loses"), d->addr_str);
 }
 
+/* A device whose group holds the chipset's functions goes only with
+ * them, on the user's typed word. */
+static void take_with_group(struct tui *t, size_t di, size_t platform)
+{
+	const struct device *d = &t->inv->devices[di], *p = &t->inv->devices[platform];
+	const struct iommu_group *g = inventory_group(t->inv, d->group);
+	char prompt[160];
+	size_t more = 0;
+
+	for (size_t k = 0; g && k < g->n_members; k++)
+		more += g->members[k] != di && g->members[k] != platform &&
+			(t->inv->devices[g->members[k]].flags & DEV_PLATFORM);
+	if (more)
+		snprintf(t->status, sizeof(t->status),
+			 _("group %d also holds %s (%s) and %zu more: all go along"), g->id, p->addr_str + 5,
+			 analysis_platform_kind(p), more);
+	else
+		snprintf(t->status, sizeof(t->status), _("group %d also holds %s (%s): it goes along"), g->id,
+			 p->addr_str + 5, analysis_platform_kind(p));
+	snprintf(prompt, sizeof(prompt), _("Type %s to take the whole group from the host: "), d->addr_str);
+	confirm_typed(t, di, prompt);
+}
+
+/* A device the host needs is ticked only when the user types its address
+ * in full (DESIGN.md, Safety); the preview then says what the host loses. */
+static void take_from_host(struct tui *t, size_t di)
+{
+	const struct device *d = &t->inv->devices[di];
+	char prompt[160];
+
+	/* the reason on the message line, the question where the keys were */
+	snprintf(t->status, sizeof(t->status), "%s: %s", d->addr_str, block_reason(d));
+	snprintf(prompt, sizeof(prompt), _("Type %s to take it from the host anyway: "), d->addr_str);
+	confirm_typed(t, di, prompt);
+}
+
 static void tick(struct tui *t, const struct row *r)
 {
 	const struct device *d;
@@ -183,10 +240,14 @@ static void tick(struct tui *t, const struct row *r)
 	}
 	d = &t->inv->devices[r->dev];
 	if (selection_blocked(d) != TICK_FREE && !t->ticked[r->dev]) {
-		if (selection_blocked(d) == TICK_BRIDGE)
-			snprintf(t->status, sizeof(t->status), "%s: %s", d->addr_str, block_reason(d));
-		else
+		if (selection_blocked(d) == TICK_HOST_CRITICAL)
 			take_from_host(t, r->dev);
+		else
+			snprintf(t->status, sizeof(t->status), "%s: %s", d->addr_str, block_reason(d));
+		return;
+	}
+	if (!t->ticked[r->dev] && analysis_group_platform(t->inv, d) >= 0) {
+		take_with_group(t, r->dev, (size_t)analysis_group_platform(t->inv, d));
 		return;
 	}
 	selection_tick(t->inv, t->ticked, t->confirmed, r->dev, !t->ticked[r->dev]);

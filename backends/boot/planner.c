@@ -167,7 +167,6 @@ const char *param_reason(const char *param)
 		const char *prefix, *why;
 	} r[] = {
 		{"intel_iommu=", "turn the IOMMU on (Intel VT-d)"},
-		{"amd_iommu=", "turn the IOMMU on (AMD-Vi)"},
 		{"iommu=pt", "IOMMU pass-through mode for host devices (settings: iommu_pt)"},
 		{"vfio-pci.ids=", "vfio-pci is built into an installed kernel, which never reads modprobe.d"},
 		{"vfio-pci.disable_vga=", "the same, for a VGA device"},

@@ -103,6 +103,13 @@ void host_facts_scan(const struct sysroot *sr, const char *ssh_connection, struc
 	free(p);
 
 	scan_cpu(sr, h, log);
+	{
+		char *v = NULL;
+		p = path_join(sr->sysfs, "module/kvm_amd/parameters");
+		h->sev_snp = read_attr(p, "sev_snp", &v) == 0 && (v[0] == 'Y' || v[0] == '1');
+		free(v);
+		free(p);
+	}
 	p = path_join(sr->procfs, "cmdline");
 	if (read_file(p, 1 << 20, &h->cmdline, NULL) < 0)
 		log_warn(log, "%s: unreadable; current kernel command line unknown", p);

@@ -95,6 +95,30 @@ static bool has_module(struct kmod_ctx *ctx, const char *name)
 	return found;
 }
 
+/* A bool option of kernel kver's build configuration, where distributions
+ * install it: 1 =y, 0 not set, -1 no configuration found. */
+static int kernel_config_flag(const struct sysroot *sr, const char *kver, const char *opt)
+{
+	static const char *const where[][2] = {
+		{"boot/config-", ""}, {"lib/modules/", "/config"}, {"usr/lib/modules/", "/config"}};
+	int r = -1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(where) && r < 0; i++) {
+		char *rel = xasprintf("%s%s%s", where[i][0], kver, where[i][1]), *p = path_join(sr->root, rel), *text = NULL;
+		if (read_file(p, 16 << 20, &text, NULL) == 0) {
+			char *want = xasprintf("\n%s=y\n", opt);
+			char *nl = xasprintf("\n%s", text); /* the first line too */
+			r = strstr(nl, want) != NULL;
+			free(nl);
+			free(want);
+		}
+		free(text);
+		free(p);
+		free(rel);
+	}
+	return r;
+}
+
 static void add_kernel(struct kmod_facts *kf, struct inventory *inv, const struct sysroot *sr,
 		       const char *moddir, const char *kver, struct log *log)
 {
@@ -117,6 +141,7 @@ static void add_kernel(struct kmod_facts *kf, struct inventory *inv, const struc
 	k = &h->kernels[h->n_kernels++];
 	memset(k, 0, sizeof(*k));
 	k->version = xstrdup(kver);
+	k->intel_iommu_default_on = kernel_config_flag(sr, kver, "CONFIG_INTEL_IOMMU_DEFAULT_ON");
 	if (read_file(builtin_path, 16 << 20, &builtin, NULL) == 0) {
 		k->vfio_pci_builtin = builtin_has(builtin, "vfio_pci");
 		k->vfio_builtin = builtin_has(builtin, "vfio");

@@ -56,13 +56,14 @@ expect_eq "gpu-functions: group 1 members" "0000:00:01.0 0000:01:00.0 0000:01:00
 vf iommu-off list >"$tmp/off" 2>&1; rc=$?
 expect_eq "iommu-off: exit 0" 0 "$rc"
 expect_contains "iommu-off: says off" "$tmp/off" "IOMMU: off"
-expect_contains "iommu-off: AMD advice" "$tmp/off" "add amd_iommu=on to the kernel command line"
+expect_contains "iommu-off: AMD advice: the firmware, no parameter" "$tmp/off" "the kernel turns the AMD IOMMU on by itself, no parameter needed"
+expect_not_contains "iommu-off: never amd_iommu=on" "$tmp/off" "amd_iommu=on"
 expect_contains "iommu-off: devices still listed" "$tmp/off" "0000:0a:00.0 VGA compatible controller"
 vf iommu-off list --json >"$tmp/offj" 2>/dev/null
 expect_eq "iommu-off json: enabled false" false "$(jq .iommu.enabled "$tmp/offj")"
 expect_eq "iommu-off json: all ungrouped with group null" "6 true" \
 	"$(jq -r '"\(.ungrouped | length) \(all(.ungrouped[]; .group == null))"' "$tmp/offj")"
-expect_eq "iommu-off json: enable_param" amd_iommu=on "$(jq -r .iommu.enable_param "$tmp/offj")"
+expect_eq "iommu-off json: enable_param (AMD: none)" null "$(jq -r .iommu.enable_param "$tmp/offj")"
 
 # --- not a sysfs tree: clear message, non-zero exit
 mkdir -p "$tmp/empty"
@@ -92,7 +93,7 @@ expect_eq "AMD CPU with a dmar unit: intel_iommu=on" "amd intel intel_iommu=on" 
 mv "$tmp/m/sys/class/iommu/dmar0" "$tmp/m/sys/class/iommu/ivhd0"
 sed -i 's/AuthenticAMD/GenuineIntel/' "$tmp/m/proc/cpuinfo"
 "$VFIOCONF" --root "$tmp/m/root" --sysfs "$tmp/m/sys" --procfs "$tmp/m/proc" list --json >"$tmp/j"
-expect_eq "Intel CPU with an ivhd unit: amd_iommu=on" "intel amd amd_iommu=on" \
+expect_eq "Intel CPU with an ivhd unit: no parameter" "intel amd null" \
 	"$(jq -r '"\(.host.cpu_vendor) \(.iommu.vendor) \(.iommu.enable_param)"' "$tmp/j")"
 
 finish

@@ -98,9 +98,24 @@ cp -a "$top_srcdir/tests/fixtures/distros/arch/." "$o/root/"
 at "$o" plan --enable-iommu >"$tmp/o" 2>/dev/null; rc=$?
 expect_eq "enable-iommu: exit 0" 0 "$rc"
 expect_contains "enable-iommu: says so" "$tmp/o" "Bind no device; only turn the IOMMU on."
-expect_contains "enable-iommu: AMD parameter" "$tmp/o" "+GRUB_CMDLINE_LINUX_DEFAULT=\"loglevel=3 quiet amd_iommu=on iommu=pt\""
+expect_contains "enable-iommu: AMD: no amd_iommu=on, only iommu=pt" "$tmp/o" "+GRUB_CMDLINE_LINUX_DEFAULT=\"loglevel=3 quiet iommu=pt\""
+expect_contains "enable-iommu: AMD: the firmware turns it on" "$tmp/o" "the AMD IOMMU takes no kernel parameter"
 expect_not_contains "enable-iommu: no modprobe file" "$tmp/o" "modprobe.d/vfioconf.conf"
 expect_contains "enable-iommu: note about groups" "$tmp/o" "the IOMMU is off"
+
+# an amd_iommu=on vfioconf wrote earlier (here from extra_params) goes
+# again once nothing asks for it
+copy iommu-off; amd="$tmp/iommu-off"
+cp -a "$top_srcdir/tests/fixtures/distros/arch/." "$amd/root/"
+with_shell "$amd/root"
+mkdir -p "$amd/root/etc/vfioconf"
+printf '[kernel]\nextra_params = amd_iommu=on\n' >"$amd/root/etc/vfioconf/vfioconf.conf"
+at "$amd" apply --enable-iommu --yes >/dev/null 2>&1
+expect_contains "amd_iommu=on written when asked for" "$amd/root/etc/default/grub" "iommu=pt amd_iommu=on"
+rm "$amd/root/etc/vfioconf/vfioconf.conf"
+at "$amd" plan --enable-iommu >"$tmp/o" 2>&1
+expect_contains "amd_iommu=on taken out again" "$tmp/o" "+GRUB_CMDLINE_LINUX_DEFAULT=\"loglevel=3 quiet iommu=pt\""
+expect_contains "amd_iommu=on: and from devices.conf" "$tmp/o" "+etc/default/grub GRUB_CMDLINE_LINUX_DEFAULT = iommu=pt"
 
 # --- a parameter the user had before is theirs: deselect keeps it
 copy arch; a="$tmp/arch"

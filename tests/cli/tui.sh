@@ -73,6 +73,21 @@ see "details of the device" "Driver in use: e1000e"
 see "details: why it stays" "Stays with the host: carries this SSH session"
 keys Escape ; keys '?'
 see "help from the action table" "Space      tick or untick a device for vfio-pci"
+keys Escape
+# the chipset's functions: structure, and their group only on the typed word
+keys / ; keys -l SMBus ; keys Enter
+see "SMBus: drawn like a bridge" " -  00:1f.4"
+keys Space
+see "SMBus: Space says why it stays" "0000:00:1f.4: a platform function (SMBus controller): part of the chipset"
+keys d
+see "SMBus: details say why" "Stays with the host: a platform function (SMBus controller), part of the chipset"
+keys Escape
+keys / ; keys -l 'HD Audio' ; keys Enter ; keys Space
+see "chipset audio: names what comes along" "group 10 also holds 00:1f.0 (ISA bridge (LPC)) and 2 more: all go along"
+see "chipset audio: asks for its address" "Type 0000:00:1f.3 to take the whole group from the host:"
+keys -l 0000:00:1f.3 ; keys Enter
+see "chipset audio: ticked on the typed word" "[x] 00:1f.3"
+see "chipset audio: SMBus shown going along" "[+] 00:1f.4"
 keys Escape ; keys q
 see "quit asks when ticks are not applied" "Quit? The ticks are not applied. (y/n)"
 keys n

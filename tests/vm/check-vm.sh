@@ -315,6 +315,17 @@ for fl in $flavors; do
 		record "$fl" "plan --select $bridge (the bridge) is refused" fail
 	fi
 
+	# the chipset's functions (q35: LPC and SMBus at 00:1f.x) are never
+	# candidates (plans only)
+	smbus=$(awk '$3 == "0c05" { print $1 }' "$b/cap/kernel.txt" | head -1)
+	if [ -n "$smbus" ] && ! vf "$r" "$b/cap" plan --select "$smbus" >"$work/$fl/smbus.txt" 2>&1 &&
+		grep -q "$smbus .* is a platform function (SMBus controller)" "$work/$fl/smbus.txt"; then
+		record "$fl" "plan --select $smbus (SMBus) is refused: a platform function" pass
+	else
+		sed 's/^/    /' "$work/$fl/smbus.txt" 2>/dev/null | head -12
+		record "$fl" "plan --select ${smbus:-SMBus} is refused: a platform function" fail
+	fi
+
 	# 3: apply one of the twins from this side
 	twins=$(awk '$2 == "8086:10d3" { print $1 }' "$b/cap/kernel.txt")
 	sel=$(echo "$twins" | sed -n 2p) twin=$(echo "$twins" | sed -n 1p)
@@ -323,6 +334,12 @@ for fl in $flavors; do
 		continue
 	fi
 	tx "$fl" "apply --select $sel" "$work/$fl/apply.log" apply --select "$sel" --yes || continue
+	# the guest's CPU is AMD under TCG: whatever the IOMMU, no amd_iommu=on
+	if grep -rqs amd_iommu=on "$r/etc/default" "$r/etc/kernel/cmdline" "$work/$fl/apply.log"; then
+		record "$fl" "no amd_iommu=on written" fail "" "$(grep -rs amd_iommu=on "$r/etc/default" "$r/etc/kernel/cmdline" | head -1)"
+	else
+		record "$fl" "no amd_iommu=on written" pass
+	fi
 	if boot "$fl" "$r" applied; then
 		a=$work/$fl/applied
 		note="" expect_drivers "$fl" applied "boot: $sel on vfio-pci, $twin on e1000e, the rest unchanged" "$sel"
