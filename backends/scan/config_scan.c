@@ -488,6 +488,7 @@ int config_scan(const struct config_scan_opts *o, const struct inventory *inv, s
 	cmdlines(o, out);
 	/* the initramfs loads first, /etc/modules later in the boot */
 	module_list(o, "etc/initramfs-tools/modules", true, out);
+	mkinitcpio_conf_inputs(o, out);
 	module_list(o, "etc/modules", true, out);
 	{
 		struct strv names = {0};

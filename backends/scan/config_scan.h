@@ -38,6 +38,10 @@ int config_scan(const struct config_scan_opts *o, const struct inventory *inv, s
 int config_read_as(const struct config_scan_opts *o, const char *rel, char **text);
 void config_list_as(const struct config_scan_opts *o, const char *dir, struct strv *out);
 
+/* mkinitcpio's MODULES (etc/mkinitcpio.conf and its conf.d, both
+ * syntaxes) as early loads (backends/scan/mkinitcpio_conf.c). */
+void mkinitcpio_conf_inputs(const struct config_scan_opts *o, struct eff_config *out);
+
 /* modprobe.d's directories beneath the root, in kmod's order. */
 extern const char *const config_modprobe_dirs[];
 

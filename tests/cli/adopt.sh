@@ -163,4 +163,19 @@ at "$w" plan --select $usb --json >"$tmp/j" 2>/dev/null
 expect_eq "rd.driver.pre=vfio-pci there: planned" 0 "$?"
 expect_eq "rd.driver.pre=vfio-pci there: /etc/kernel/cmdline not changed" "" \
 	"$(jq -r '.files[].path | select(. == "etc/kernel/cmdline")' "$tmp/j")"
+
+# 11. mkinitcpio's MODULES in the model: a blacklisted driver the
+# initramfs loads by name still claims its device
+w="$tmp/m"; regen_stack "$w" arch
+mkdir -p "$w/root/etc/modprobe.d" "$w/root/etc/mkinitcpio.conf.d"
+printf 'blacklist nouveau\n' >"$w/root/etc/modprobe.d/blacklist.conf"
+nb() { at "$w" list --json | jq -r '.groups[].devices[] | select(.address == "0000:02:00.0") | "\(.next_boot.how) \(.next_boot.source)"'; }
+expect_eq "blacklisted, not in MODULES: no driver" "none etc/modprobe.d/blacklist.conf:1" "$(nb)"
+printf '# a guide\nMODULES="nouveau"\n' >"$w/root/etc/mkinitcpio.conf.d/gpu.conf"
+expect_eq "MODULES=\"nouveau\" (string) in a drop-in: the initramfs loads it" "native null" "$(nb)"
+printf 'MODULES=(\n  # early KMS\n  nouveau\n)\n' >"$w/root/etc/mkinitcpio.conf.d/gpu.conf"
+expect_eq "MODULES=( ... ) over lines, with a comment: loaded" "native null" "$(nb)"
+printf 'MODULES+=(nouveau)\n' >"$w/root/etc/mkinitcpio.conf.d/gpu.conf"
+printf 'MODULES=()\n' >"$w/root/etc/mkinitcpio.conf.d/zz-reset.conf"
+expect_eq "a later MODULES=() drops it again" "none etc/modprobe.d/blacklist.conf:1" "$(nb)"
 finish
