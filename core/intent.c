@@ -76,9 +76,11 @@ static void refuse_picks(const struct inventory *inv, const bool *confirmed, boo
 			free(names);
 		} else if (analysis_group_platform(inv, d) >= 0 && !taken[i]) {
 			char *names = group_platform_names(inv, d);
-			char *w = xasprintf("%s (%s) is taken from the host with its whole IOMMU group %d, as you "
-					    "confirmed: %s go to vfio-pci too; if the host needs them, run 'vfioconf "
-					    "--root /mnt rollback' from a rescue system",
+			/* which of them go to vfio-pci (its slot) or must go to
+			 * the same VM (other slots) the warnings below say */
+			char *w = xasprintf("%s (%s) is taken from the host with IOMMU group %d, as you confirmed; "
+					    "the group also holds the chipset's %s; if the host needs them, run "
+					    "'vfioconf --root /mnt rollback' from a rescue system",
 					    d->addr_str, describe(d), d->group, names);
 			strv_push(&out->warnings, w);
 			free(w);

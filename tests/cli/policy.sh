@@ -32,7 +32,7 @@ expect_eq "chipset group on a typed confirmation: every function of the slot goe
 	"0000:00:1f.0 0000:00:1f.2 0000:00:1f.3 0000:00:1f.4 " "$(bound "$tmp/o")"
 expect_contains "confirmed: says the host loses SMBus, by name and driver" "$tmp/o" \
 	"0000:00:1f.4 (100 Series/C230 Series Chipset Family SMBus) goes to vfio-pci too"
-expect_contains "confirmed: warns about the whole group" "$tmp/o" "is taken from the host with its whole IOMMU group 10"
+expect_contains "confirmed: warns about the whole group" "$tmp/o" "is taken from the host with IOMMU group 10, as you confirmed; the group also holds the chipset's 0000:00:1f.0"
 
 plan "$tmp/o" z170 plan --select 0000:00:1f.4
 expect_eq "SMBus itself: refused" 1 "$rc"
