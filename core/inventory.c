@@ -174,6 +174,13 @@ struct device *inventory_find_str(const struct inventory *inv, const char *addr)
 	return inventory_find(inv, &a);
 }
 
+void inventory_vfs_of(const struct inventory *inv, const struct device *pf, struct strv *out)
+{
+	for (size_t i = 0; i < inv->n_devices; i++)
+		if (inv->devices[i].has_physfn && pci_addr_cmp(&inv->devices[i].physfn, &pf->addr) == 0)
+			strv_push(out, inv->devices[i].addr_str);
+}
+
 const struct iommu_group *inventory_group(const struct inventory *inv, int id)
 {
 	size_t lo = 0, hi = inv->n_groups;

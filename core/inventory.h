@@ -152,6 +152,8 @@ void inventory_finish(struct inventory *inv);
 /* Binary search; NULL when absent. */
 struct device *inventory_find(const struct inventory *inv, const struct pci_addr *addr);
 struct device *inventory_find_str(const struct inventory *inv, const char *addr);
+/* The addresses of the SR-IOV virtual functions of pf, appended to out. */
+void inventory_vfs_of(const struct inventory *inv, const struct device *pf, struct strv *out);
 const struct iommu_group *inventory_group(const struct inventory *inv, int id);
 /* IOMMU is usable: groups exist. */
 bool inventory_iommu_enabled(const struct inventory *inv);

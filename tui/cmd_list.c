@@ -26,13 +26,6 @@ static const struct {
 	{DEV_SAME_ID, "same-id"},     {DEV_PLATFORM, "platform"},
 };
 
-/* The VFs of PF pf, as addresses. */
-static void vfs_of(const struct inventory *inv, const struct device *pf, struct strv *out)
-{
-	for (size_t i = 0; i < inv->n_devices; i++)
-		if (inv->devices[i].has_physfn && pci_addr_cmp(&inv->devices[i].physfn, &pf->addr) == 0)
-			strv_push(out, inv->devices[i].addr_str);
-}
 
 static void json_hex(struct json *j, const char *key, unsigned v, int width)
 {
@@ -120,7 +113,7 @@ static void json_device(struct json *j, const struct inventory *inv, const struc
 		json_kstr(j, "physfn", NULL);
 	}
 	json_kint(j, "num_vfs", d->num_vfs);
-	vfs_of(inv, d, &vfs);
+	inventory_vfs_of(inv, d, &vfs);
 	json_kstrv(j, "vfs", &vfs);
 	strv_free(&vfs);
 	json_kstr(j, "platform", analysis_platform_kind(d));
@@ -276,7 +269,7 @@ static void print_device(const struct inventory *inv, const struct device *d, co
 			strbuf_printf(&sb, " of %s", pf);
 		} else if (flag_names[i].flag == DEV_SRIOV_PF) {
 			struct strv vfs = {0};
-			vfs_of(inv, d, &vfs);
+			inventory_vfs_of(inv, d, &vfs);
 			for (size_t k = 0; k < vfs.n; k++)
 				strbuf_printf(&sb, "%s%s", k ? " " : " with VFs ", vfs.v[k]);
 			strv_free(&vfs);

@@ -55,11 +55,13 @@ void details_open(struct tui *t, size_t dev)
 		pci_addr_format(&d->physfn, pf);
 		strbuf_printf(&sb, _("SR-IOV: a virtual function of %s; it goes to a VM alone\n"), pf);
 	} else if (d->flags & DEV_SRIOV_PF) {
+		struct strv vfs = {0};
 		strbuf_puts(&sb, _("SR-IOV: the physical function of"));
-		for (size_t i = 0; i < t->inv->n_devices; i++)
-			if (t->inv->devices[i].has_physfn && pci_addr_cmp(&t->inv->devices[i].physfn, &d->addr) == 0)
-				strbuf_printf(&sb, " %s", t->inv->devices[i].addr_str);
+		inventory_vfs_of(t->inv, d, &vfs);
+		for (size_t i = 0; i < vfs.n; i++)
+			strbuf_printf(&sb, " %s", vfs.v[i]);
 		strbuf_putc(&sb, '\n');
+		strv_free(&vfs);
 	}
 	if (d->same_id_count)
 		strbuf_printf(&sb, _("Same vendor:device as %zu other device(s): it is bound by address, not by ID.\n"),

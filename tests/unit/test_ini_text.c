@@ -139,16 +139,15 @@ static void syntax_error_is_returned_before_a_long_line(void **state)
 	free(v);
 }
 
-static void line_just_within_the_buffer_is_whole(void **state)
+/* "k = " and a value of vlen bytes, then the next line: both whole, with
+ * their numbers. */
+static void assert_line_whole(size_t vlen)
 {
 	struct calls c;
-	/* "k = " + value + "\n" + NUL fill the 200-byte buffer exactly */
-	size_t vlen = INI_TEXT_MAX_LINE - 2 - 4;
 	char *v = line_of(vlen, 'v');
 	char *text = xasprintf("[s]\nk = %s\nz = 1\n", v);
 	char *want = xasprintf("2 [s] k=%s\n3 [s] z=1\n", v);
 
-	(void)state;
 	assert_int_equal(parse(text, &c), 0);
 	assert_string_equal(strbuf_str(&c.log), want);
 	strbuf_free(&c.log);
@@ -157,23 +156,19 @@ static void line_just_within_the_buffer_is_whole(void **state)
 	free(v);
 }
 
+static void line_just_within_the_buffer_is_whole(void **state)
+{
+	(void)state;
+	/* "k = " + value + "\n" + NUL fill the 200-byte buffer exactly */
+	assert_line_whole(INI_TEXT_MAX_LINE - 2 - 4);
+}
+
 /* 199 bytes and the newline: the buffer holds the line, not its newline;
  * still whole, and the next line keeps its number. */
 static void line_filling_the_buffer_is_whole(void **state)
 {
-	struct calls c;
-	size_t vlen = INI_TEXT_MAX_LINE - 1 - 4;
-	char *v = line_of(vlen, 'v');
-	char *text = xasprintf("[s]\nk = %s\nz = 1\n", v);
-	char *want = xasprintf("2 [s] k=%s\n3 [s] z=1\n", v);
-
 	(void)state;
-	assert_int_equal(parse(text, &c), 0);
-	assert_string_equal(strbuf_str(&c.log), want);
-	strbuf_free(&c.log);
-	free(want);
-	free(text);
-	free(v);
+	assert_line_whole(INI_TEXT_MAX_LINE - 1 - 4);
 }
 
 static void crlf_and_missing_final_newline(void **state)
