@@ -8,6 +8,7 @@
 #include "backends/scan/config_scan.h"
 #include "core/analysis.h"
 #include "core/cmdline.h"
+#include "core/param_review.h"
 #include "core/selection.h"
 
 #include <errno.h>
@@ -60,6 +61,12 @@ const struct eff_device *app_effective(struct app *a)
 	effective_compute(&a->inv, &a->eff, a->state_loaded == 1 ? &a->state : NULL, a->eff_dev);
 	strv_free(&ours);
 	return a->eff_dev;
+}
+
+void app_param_review(struct app *a, struct strv *out)
+{
+	app_effective(a);
+	param_review(&a->inv.host, &a->eff, a->inv.host.cmdline, out);
 }
 
 bool app_by_hand(const struct eff_device *d)

@@ -165,6 +165,11 @@ bool app_unverified(const struct app *a);
 
 /* ---- after the reboot ---- */
 
+/* What the host has that is obsolete or idle on its kernels, in the files
+ * of the next boot and on the running command line (core/param_review.h):
+ * messages appended to out. After app_scan. */
+void app_param_review(struct app *a, struct strv *out);
+
 /* Scans and compares with devices.conf. -ENOENT: nothing configured. */
 int app_status(struct app *a, struct status_report *out);
 

@@ -146,6 +146,7 @@ int app_status(struct app *a, struct status_report *out)
 	}
 	intent_build(&a->inv, &a->settings, sel, NULL, true, &want);
 	status_check(&a->inv, &a->state, &want.params, out);
+	app_param_review(a, &out->review);
 	intent_free(&want);
 	free(sel);
 	return 0;

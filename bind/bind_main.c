@@ -68,7 +68,10 @@ static int bind_one(const char *sysfs, const struct state_device *d, bool dry)
 {
 	char *dir = path_joinf(sysfs, "bus/pci/devices/%s", d->addr);
 	unsigned long v, dv, sv = 0, sd = 0;
-	char *drv = NULL;
+	/* devices.conf names only vfio drivers here (state_parse checks) */
+	const char *target = d->driver[0] ? d->driver : "vfio-pci";
+	char *drv = NULL, *tdir = NULL;
+	bool unbound = false;
 	int r = 1;
 
 	if (!path_exists(dir)) {
@@ -87,20 +90,33 @@ static int bind_one(const char *sysfs, const struct state_device *d, bool dry)
 		    d->addr, v, dv, sv, sd, d->vendor, d->device, d->subsys_vendor, d->subsys_device);
 		goto out;
 	}
-	if (write_attr(dir, "driver_override", "vfio-pci", dry) < 0) {
+	if (write_attr(dir, "driver_override", target, dry) < 0) {
 		say(3, "%s: cannot set driver_override: %s", d->addr, strerror(errno));
 		goto out;
 	}
-	if (read_link_base(dir, "driver", &drv) == 0 && strcmp(drv, "vfio-pci") != 0) {
+	if (read_link_base(dir, "driver", &drv) == 0 && strcmp(drv, target) != 0) {
 		/* a driver got there first (built in, or loaded early): let go */
 		char *ddir = path_join(dir, "driver");
 		if (write_attr(ddir, "unbind", d->addr, dry) < 0)
 			say(4, "%s: cannot unbind from %s: %s", d->addr, drv, strerror(errno));
 		free(ddir);
+		unbound = true;
 	}
-	say(6, "%s (%04x:%04x): driver_override = vfio-pci", d->addr, d->vendor, d->device);
+	/* Run by hand after the boot (a virtual function made later, say),
+	 * the target driver is loaded already and nothing else would probe
+	 * the device again: ask the bus to. In the early boot the driver is
+	 * not loaded yet and binds the device when it registers. */
+	tdir = path_joinf(sysfs, "bus/pci/drivers/%s", target);
+	if ((unbound || !drv) && path_exists(tdir)) {
+		char *bus = path_join(sysfs, "bus/pci");
+		if (write_attr(bus, "drivers_probe", d->addr, dry) < 0)
+			say(4, "%s: cannot probe it for %s: %s", d->addr, target, strerror(errno));
+		free(bus);
+	}
+	say(6, "%s (%04x:%04x): driver_override = %s", d->addr, d->vendor, d->device, target);
 	r = 0;
 out:
+	free(tdir);
 	free(drv);
 	free(dir);
 	return r;

@@ -99,6 +99,38 @@ const char *analysis_platform_kind(const struct device *d)
 	return NULL;
 }
 
+const char *analysis_class_short(const struct device *d)
+{
+	static const struct {
+		unsigned cls; /* base << 8 | sub */
+		const char *s;
+	} t[] = {
+		{0x0100, "SCSI"},   {0x0101, "IDE"},    {0x0104, "RAID"},   {0x0106, "SATA"},   {0x0107, "SAS"},
+		{0x0108, "NVMe"},   {0x0200, "NIC"},    {0x0207, "IB"},     {0x0280, "Net"},    {0x0300, "GPU"},
+		{0x0301, "GPU"},    {0x0302, "GPU"},    {0x0380, "GPU"},    {0x0401, "Audio"},  {0x0403, "Audio"},
+		{0x0480, "Media"},  {0x0600, "Host"},   {0x0601, "ISA"},    {0x0604, "Bridge"}, {0x0609, "Bridge"},
+		{0x0700, "Serial"}, {0x0780, "Comm"},   {0x0805, "SD"},     {0x0806, "RCEC"},   {0x0807, "IOMMU"},
+		{0x0880, "System"}, {0x0c03, "USB"},    {0x0c04, "FC"},     {0x0c05, "SMBus"},  {0x0c07, "IPMI"},
+		{0x0c80, "SerBus"}, {0x0d11, "BT"},     {0x1080, "Crypto"}, {0x1101, "Signal"}, {0x1180, "Signal"},
+		{0x1200, "Accel"},  {0x0b40, "Coproc"},
+	};
+	unsigned cls = d->class_code >> 8;
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
+		if (t[i].cls == cls)
+			return t[i].s;
+	switch (cls >> 8) {
+	case 0x01: return "Disk";
+	case 0x02: return "Net";
+	case 0x03: return "GPU";
+	case 0x04: return "Media";
+	case 0x05: return "Memory";
+	case 0x06: return "Bridge";
+	case 0x0c: return "Bus";
+	}
+	return "";
+}
+
 long analysis_group_platform(const struct inventory *inv, const struct device *d)
 {
 	const struct iommu_group *g = d->group >= 0 ? inventory_group(inv, d->group) : NULL;
@@ -156,7 +188,7 @@ bool analysis_device_harmless(const struct device *d)
 	if (d->flags & DEV_HOST_CRITICAL)
 		return false;
 	if (d->driver)
-		return strcmp(d->driver, "pci-stub") == 0 || strcmp(d->driver, "vfio-pci") == 0;
+		return strcmp(d->driver, "pci-stub") == 0 || driver_is_vfio(d->driver);
 	return d->modules.n == 0;
 }
 

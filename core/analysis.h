@@ -17,6 +17,10 @@ void analysis_run(struct inventory *inv);
 /* What a platform function is ("SMBus controller"), by its class; NULL
  * for any other device. analysis_run sets DEV_PLATFORM from it. */
 const char *analysis_platform_kind(const struct device *d);
+/* A short class label for a column (at most 6 characters): "GPU",
+ * "Audio", "USB", "NVMe", "NIC", "Bridge", ...; "" when none fits. Not
+ * translated: the names are the ones on the hardware's own labels. */
+const char *analysis_class_short(const struct device *d);
 
 /* The first platform function in d's IOMMU group other than d, or -1. */
 long analysis_group_platform(const struct inventory *inv, const struct device *d);

@@ -142,17 +142,17 @@ static bool ids_match(const char *ids, size_t len, const struct device *d)
  * already, else its first candidate module. */
 static const char *native(const struct device *d)
 {
-	static const char *const not_native[] = {"vfio-pci", "vfio_pci", "pci-stub", "pci_stub", NULL};
+	static const char *const not_native[] = {"pci-stub", "pci_stub", NULL};
 
 	if (d->driver) {
-		bool skip = false;
+		bool skip = driver_is_vfio(d->driver);
 		for (const char *const *n = not_native; *n && !skip; n++)
 			skip = strcmp(d->driver, *n) == 0;
 		if (!skip)
 			return d->driver;
 	}
 	for (size_t i = 0; i < d->modules.n; i++) {
-		bool skip = false;
+		bool skip = driver_is_vfio(d->modules.v[i]);
 		for (const char *const *n = not_native; *n && !skip; n++)
 			skip = strcmp(d->modules.v[i], *n) == 0;
 		if (!skip)
@@ -203,7 +203,8 @@ void effective_compute(const struct inventory *inv, const struct eff_config *c, 
 		}
 		if (hook && sd && sd->method == BIND_DRIVER_OVERRIDE &&
 		    status_fingerprint_matches(sd, d->vendor, d->device, d->subsys_vendor, d->subsys_device)) {
-			*o = (struct eff_device){.driver = "vfio-pci", .how = EFF_BY_ADDRESS, .why = inst};
+			*o = (struct eff_device){.driver = sd->driver[0] ? sd->driver : "vfio-pci",
+						 .how = EFF_BY_ADDRESS, .why = inst};
 			continue;
 		}
 		if (ids_val && ids_match(ids_val, ids_len, d)) {
@@ -227,7 +228,7 @@ char *effective_describe(const struct eff_device *d)
 	case EFF_BY_IDS:
 		return xasprintf("vfio-pci by ids=%s%s", where, d->why && d->why->ours ? " (vfioconf)" : "");
 	case EFF_BY_ADDRESS:
-		return xasprintf("vfio-pci by address (vfioconf-bind)");
+		return xasprintf("%s by address (vfioconf-bind)", d->driver);
 	case EFF_BY_DRIVERCTL:
 		return xasprintf("%s by a driverctl override%s", d->driver, where);
 	case EFF_NONE:

@@ -40,6 +40,7 @@ enum eff_kind {
 	EFF_MODARGS,   /* MODULE VALUE in a module list that runs modprobe (initramfs-tools, /etc/modules) */
 	EFF_EARLY,     /* MODULE loaded early (an initramfs or modules-load list), no arguments */
 	EFF_DRIVERCTL, /* driverctl override: MODULE is the driver, value the PCI address */
+	EFF_PARAM,     /* a whole command-line word core/param_review.c judges (video=efifb:off, ...); MODULE "" */
 };
 
 struct eff_input {
@@ -72,7 +73,7 @@ enum eff_how {
 };
 
 struct eff_device {
-	const char *driver;          /* borrowed: "vfio-pci", a module name, or NULL */
+	const char *driver;          /* borrowed: "vfio-pci", a vfio variant or other module name, or NULL */
 	enum eff_how how;
 	const struct eff_input *why; /* the input that decided, or NULL */
 };

@@ -4,6 +4,7 @@
 #include "core/intent.h"
 #include "core/analysis.h"
 #include "core/cmdline.h"
+#include "core/effective.h"
 #include "core/selection.h"
 
 #include <stdio.h>
@@ -278,6 +279,24 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 			    inv->devices[j].device == d->device)
 				shared = true;
 		m = st->method == BIND_AUTO ? (shared ? BIND_DRIVER_OVERRIDE : BIND_IDS) : st->method;
+		if (d->flags & DEV_SRIOV_VF) {
+			/* its PF makes it, often after the boot: ids= would leave it to
+			 * whichever driver is loaded first; a udev rule binds it by address */
+			char *note = xasprintf("%s is a virtual function: it goes by address when its PF makes it "
+					       "(a udev rule runs vfioconf-bind)", d->addr_str);
+			strv_push(&out->notes, note);
+			free(note);
+			m = BIND_DRIVER_OVERRIDE;
+		}
+		if (d->vfio_variant) {
+			char *note = xasprintf("%s goes to %s, the vfio variant driver the kernel has for it "
+					       "(modules.alias), by address: ids= can only give it plain vfio-pci",
+					       d->addr_str, d->vfio_variant);
+			strv_push(&out->notes, note);
+			free(note);
+			m = BIND_DRIVER_OVERRIDE;
+			strv_push_unique(&out->variants, d->vfio_variant);
+		}
 		if (m == BIND_IDS && shared) {
 			char *r = xasprintf("%s: method = ids in the settings would also bind the other "
 					    "%04x:%04x devices that stay with the host; use method = auto",
@@ -287,7 +306,8 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 			continue;
 		}
 		out->dev = xrealloc(out->dev, (out->n_dev + 1) * sizeof(*out->dev));
-		out->dev[out->n_dev++] = (struct intent_device){.idx = i, .method = m, .taken_from_host = taken[i]};
+		out->dev[out->n_dev++] = (struct intent_device){.idx = i, .method = m, .taken_from_host = taken[i],
+								 .driver = d->vfio_variant};
 		if (m == BIND_IDS) {
 			char id[16];
 			snprintf(id, sizeof(id), "%04x:%04x", d->vendor, d->device);
@@ -311,6 +331,7 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 	}
 	strv_sort(&out->ids);
 	strv_sort(&out->softdeps);
+	strv_sort(&out->variants);
 	free(sel);
 	free(taken);
 
@@ -362,6 +383,9 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 		strv_push(&out->modules, "vfio");
 		strv_push(&out->modules, "vfio_iommu_type1");
 		strv_push(&out->modules, "vfio_pci");
+		/* loaded right after vfio_pci: vfioconf-bind has set driver_override */
+		for (size_t i = 0; i < out->variants.n; i++)
+			strv_push(&out->modules, out->variants.v[i]);
 	}
 }
 
@@ -372,6 +396,7 @@ void intent_free(struct intent *in)
 	strv_free(&in->softdeps);
 	strv_free(&in->params);
 	strv_free(&in->modules);
+	strv_free(&in->variants);
 	strv_free(&in->refusals);
 	strv_free(&in->warnings);
 	strv_free(&in->notes);
@@ -389,8 +414,9 @@ char *intent_render_modprobe(const struct intent *in, const struct inventory *in
 			 "# Change them with vfioconf; hand edits are overwritten.\n");
 	for (size_t i = 0; i < in->n_dev; i++) {
 		const struct device *d = &inv->devices[in->dev[i].idx];
-		strbuf_printf(&sb, "#   %s [%04x:%04x] %s (%s)\n", d->addr_str, d->vendor, d->device,
-			      describe(d), in->dev[i].method == BIND_IDS ? "by ID" : "by address");
+		strbuf_printf(&sb, "#   %s [%04x:%04x] %s (%s%s%s)\n", d->addr_str, d->vendor, d->device,
+			      describe(d), in->dev[i].method == BIND_IDS ? "by ID" : "by address",
+			      in->dev[i].driver ? ", to " : "", in->dev[i].driver ? in->dev[i].driver : "");
 	}
 	if (in->ids.n) {
 		strbuf_puts(&sb, "options vfio-pci ids=");
@@ -406,9 +432,43 @@ char *intent_render_modprobe(const struct intent *in, const struct inventory *in
 		 * failing or missing helper never keeps vfio-pci out. */
 		strbuf_printf(&sb, "install vfio-pci %s; /sbin/modprobe --ignore-install vfio-pci $CMDLINE_OPTS\n",
 			      bind_helper);
-	for (size_t i = 0; i < in->softdeps.n; i++)
-		strbuf_printf(&sb, "softdep %s pre: vfio-pci\n", in->softdeps.v[i]);
+	for (size_t i = 0; i < in->softdeps.n; i++) {
+		/* kmod reads one softdep line per module: the variant drivers its
+		 * devices go to load after it, on the same line */
+		struct strv post = {0};
+		for (size_t k = 0; k < in->n_dev; k++) {
+			const struct device *d = &inv->devices[in->dev[k].idx];
+			bool mine = d->driver && eff_module_eq(d->driver, in->softdeps.v[i]);
+			for (size_t m = 0; m < d->modules.n && !mine; m++)
+				mine = eff_module_eq(d->modules.v[m], in->softdeps.v[i]);
+			if (mine && in->dev[k].driver)
+				strv_push_unique(&post, in->dev[k].driver);
+		}
+		strv_sort(&post);
+		strbuf_printf(&sb, "softdep %s pre: vfio-pci%s", in->softdeps.v[i], post.n ? " post:" : "");
+		for (size_t k = 0; k < post.n; k++)
+			strbuf_printf(&sb, " %s", post.v[k]);
+		strbuf_putc(&sb, '\n');
+		strv_free(&post);
+	}
 	return strbuf_detach(&sb);
+}
+
+char *intent_render_udev(const struct intent *in, const struct inventory *inv, const char *bind_helper)
+{
+	struct strbuf sb = {0};
+
+	for (size_t i = 0; i < in->n_dev; i++) {
+		const struct device *d = &inv->devices[in->dev[i].idx];
+		if (!(d->flags & DEV_SRIOV_VF) || in->dev[i].method != BIND_DRIVER_OVERRIDE)
+			continue;
+		if (!sb.len)
+			strbuf_puts(&sb, "# Managed by vfioconf: a virtual function appears when its PF makes it\n"
+					 "# (sriov_numvfs), often after the boot; bind it by address then.\n");
+		strbuf_printf(&sb, "ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"%s\", RUN+=\"%s\"\n", d->addr_str,
+			      bind_helper);
+	}
+	return sb.len ? strbuf_detach(&sb) : NULL;
 }
 
 void intent_to_state(const struct intent *in, const struct inventory *inv, struct state *st)
@@ -425,6 +485,8 @@ void intent_to_state(const struct intent *in, const struct inventory *inv, struc
 		sd.class_code = d->class_code;
 		sd.method = in->dev[i].method;
 		sd.taken_from_host = in->dev[i].taken_from_host;
+		if (in->dev[i].driver)
+			snprintf(sd.driver, sizeof(sd.driver), "%s", in->dev[i].driver);
 		state_add_device(st, &sd);
 	}
 }

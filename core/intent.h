@@ -5,7 +5,9 @@
  * Binding: "ids" (options vfio-pci ids=) when no device that stays with the
  * host shares the vendor:device; otherwise "driver-override" per address,
  * checked against a fingerprint at boot. settings.method can force either;
- * forcing ids onto a shared ID is refused for that device.
+ * forcing ids onto a shared ID is refused for that device. A device with a
+ * vfio variant driver (mlx5_vfio_pci, ...) goes to it, by address always:
+ * ids= can only name vfio-pci.
  */
 #ifndef VFIOCONF_INTENT_H
 #define VFIOCONF_INTENT_H
@@ -20,6 +22,7 @@ struct intent_device {
 	size_t idx;              /* into inventory.devices */
 	enum bind_method method; /* BIND_IDS or BIND_DRIVER_OVERRIDE */
 	bool taken_from_host;    /* host-critical, handed over on a typed confirmation */
+	const char *driver;      /* borrowed: its vfio variant driver, or NULL for vfio-pci */
 };
 
 struct intent {
@@ -29,7 +32,8 @@ struct intent {
 	bool disable_vga;        /* a VGA device is bound by ids */
 	struct strv softdeps;    /* modules that must wait for vfio-pci */
 	struct strv params;      /* kernel parameters to have */
-	struct strv modules;     /* for the initramfs: vfio vfio_iommu_type1 vfio_pci */
+	struct strv modules;     /* for the initramfs: vfio vfio_iommu_type1 vfio_pci, variants */
+	struct strv variants;    /* vfio variant drivers of the devices, sorted */
 	bool virqfd_any, virqfd_all; /* installed kernels with a vfio_virqfd module */
 	bool any_override;
 	bool vfio_pci_builtin;   /* some installed kernel has it built in */
@@ -58,6 +62,11 @@ char *intent_render_modprobe(const struct intent *in, const struct inventory *in
 /* The devices part of the state file. */
 void intent_to_state(const struct intent *in, const struct inventory *inv, struct state *st);
 
+/* The udev rule that binds selected virtual functions when they appear
+ * (caller frees), or NULL when no VF is selected. */
+char *intent_render_udev(const struct intent *in, const struct inventory *inv, const char *bind_helper);
+
 #define MODPROBE_PATH "etc/modprobe.d/vfioconf.conf"
+#define UDEV_RULES_PATH "etc/udev/rules.d/90-vfioconf.rules"
 
 #endif

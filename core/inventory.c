@@ -210,10 +210,22 @@ static void device_free(struct device *d)
 	free(d->subsys_name);
 	free(d->driver);
 	free(d->modalias);
+	free(d->vfio_variant);
 	free(d->reset_method);
 	strv_free(&d->modules);
 	strv_free(&d->reasons);
 	strv_free(&d->same_id);
+}
+
+bool driver_is_vfio(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (!n)
+		return false;
+	if (strcmp(name, "vfio-pci") == 0 || strcmp(name, "vfio_pci") == 0)
+		return true;
+	return n > 9 && (strcmp(name + n - 9, "_vfio_pci") == 0 || strcmp(name + n - 9, "-vfio-pci") == 0);
 }
 
 void inventory_free(struct inventory *inv)

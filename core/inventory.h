@@ -73,6 +73,9 @@ struct device {
 	struct pci_addr physfn; /* SR-IOV PF of a VF */
 	unsigned num_vfs;
 	struct strv modules;  /* candidate modules over all installed kernels */
+	/* The vfio variant driver an installed kernel has for it (a
+	 * "vfio_pci:" alias in modules.alias: mlx5_vfio_pci, ...), or NULL */
+	char *vfio_variant;
 	unsigned flags;       /* enum device_flag, set by scan and analysis */
 	struct strv reasons;  /* host-critical reasons, e.g. "holds / (nvme0n1p2)" */
 	struct strv same_id;  /* up to SAME_ID_LIST_MAX other devices with this vendor:device */
@@ -104,6 +107,9 @@ struct kernel_info {
 	/* CONFIG_INTEL_IOMMU_DEFAULT_ON in boot/config-VERSION: 1 =y, 0 not
 	 * set, -1 no config to read */
 	int intel_iommu_default_on;
+	/* carries the out-of-tree ACS override patch (pcie_acs_override= in
+	 * boot/System.map-VERSION): 1 yes, 0 no, -1 no System.map to read */
+	int acs_override;
 };
 
 struct mount_info {
@@ -158,6 +164,10 @@ const struct iommu_group *inventory_group(const struct inventory *inv, int id);
 /* IOMMU is usable: groups exist. */
 bool inventory_iommu_enabled(const struct inventory *inv);
 void inventory_free(struct inventory *inv);
+
+/* vfio-pci itself (either spelling) or a vfio variant driver (a module
+ * name ending in _vfio_pci, as the kernel's variants are all named). */
+bool driver_is_vfio(const char *name);
 
 const char *cpu_vendor_name(enum cpu_vendor v);
 /* intel_iommu=on for Intel; NULL for AMD (the kernel turns its IOMMU on

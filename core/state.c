@@ -131,6 +131,10 @@ static int handler(void *user, int line, const char *section, const char *key, c
 			   (strcmp(value, "ids") == 0 || strcmp(value, "driver-override") == 0)) {
 			c->cur.method = strcmp(value, "ids") == 0 ? BIND_IDS : BIND_DRIVER_OVERRIDE;
 			c->have |= 4;
+		} else if (strcmp(key, "driver") == 0 && driver_is_vfio(value) && strlen(value) < sizeof(c->cur.driver) &&
+			   strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_-") == strlen(value)) {
+			/* written into driver_override at boot: a vfio driver's name, nothing else */
+			snprintf(c->cur.driver, sizeof(c->cur.driver), "%s", value);
 		} else if (strcmp(key, "taken-from-host") == 0 &&
 			   (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0)) {
 			c->cur.taken_from_host = strcmp(value, "yes") == 0;
@@ -255,6 +259,8 @@ char *state_render(const struct state *st)
 		if (d->subsys_vendor)
 			strbuf_printf(&sb, "subsystem = %04x:%04x\n", d->subsys_vendor, d->subsys_device);
 		strbuf_printf(&sb, "class = %06x\nmethod = %s\n", d->class_code, bind_method_name(d->method));
+		if (d->driver[0])
+			strbuf_printf(&sb, "driver = %s\n", d->driver);
 		if (d->taken_from_host)
 			strbuf_puts(&sb, "taken-from-host = yes\n");
 	}

@@ -46,6 +46,9 @@ struct state_device {
 	uint32_t class_code;
 	enum bind_method method; /* BIND_IDS or BIND_DRIVER_OVERRIDE */
 	bool taken_from_host;    /* host-critical; the user typed its address */
+	/* "" for vfio-pci, else the vfio variant driver it goes to (by
+	 * address only: ids= would give it plain vfio-pci) */
+	char driver[40];
 };
 
 /* A line of a hand-made setup vfioconf took over: it comes back, byte

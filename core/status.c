@@ -48,7 +48,8 @@ void status_check(const struct inventory *inv, const struct state *st, const str
 		s->present = d != NULL;
 		s->fingerprint = d && status_fingerprint_matches(s->sd, d->vendor, d->device, d->subsys_vendor,
 								 d->subsys_device);
-		s->on_vfio = d && d->driver && strcmp(d->driver, "vfio-pci") == 0;
+		s->on_vfio = d && d->driver && (s->sd->driver[0] ? strcmp(d->driver, s->sd->driver) == 0 :
+							      strcmp(d->driver, "vfio-pci") == 0);
 		s->viable = !d || group_viable(inv, st, d);
 		if (!s->present || !s->fingerprint || !s->on_vfio || !s->viable)
 			out->bad++;
@@ -67,6 +68,7 @@ void status_check(const struct inventory *inv, const struct state *st, const str
 
 void status_report_free(struct status_report *r)
 {
+	strv_free(&r->review);
 	for (size_t i = 0; i < r->n_params; i++)
 		free(r->params[i].param);
 	free(r->params);

@@ -36,6 +36,7 @@ struct status_report {
 	struct status_param *params;
 	size_t n_params;
 	int bad;           /* things not as configured (0: all good) */
+	struct strv review; /* obsolete or idle settings the host has (core/param_review.h); not counted in bad */
 };
 
 /* Compares what runs now (inv, its command line) with the state and

@@ -250,6 +250,15 @@ void strv_sort(struct strv *sv)
 		qsort(sv->v, sv->n, sizeof(char *), cmp_str);
 }
 
+char *strv_join(const struct strv *sv, const char *sep)
+{
+	struct strbuf sb = {0};
+
+	for (size_t i = 0; i < sv->n; i++)
+		strbuf_printf(&sb, "%s%s", i ? sep : "", sv->v[i]);
+	return sb.buf ? strbuf_detach(&sb) : xstrdup("");
+}
+
 char *text_append_line(const char *text, const char *line)
 {
 	size_t len = strlen(text);

@@ -78,6 +78,8 @@ void strv_push_unique(struct strv *sv, const char *s);
 bool strv_contains(const struct strv *sv, const char *s);
 void strv_free(struct strv *sv);
 void strv_sort(struct strv *sv);
+/* The strings with sep between them (caller frees; "" when empty). */
+char *strv_join(const struct strv *sv, const char *sep);
 
 /* Keys to values, both owned strings, in insertion order (small maps:
  * lookups are linear). */

@@ -52,7 +52,7 @@ with_shell() {
 	[ -x /bin/busybox ] || skip "busybox-static not installed"
 	mkdir -p "$1/bin"
 	cp /bin/busybox "$1/bin/busybox"
-	for a in sh rm cat sleep echo printf touch ls mkdir; do ln -sf busybox "$1/bin/$a"; done
+	for _ws_a in sh rm cat sleep echo printf touch ls mkdir; do ln -sf busybox "$1/bin/$_ws_a"; done
 }
 
 # snapshot DIR FILE: every file under DIR with its hash, mode and owner.

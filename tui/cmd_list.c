@@ -117,6 +117,7 @@ static void json_device(struct json *j, const struct inventory *inv, const struc
 	json_kstrv(j, "vfs", &vfs);
 	strv_free(&vfs);
 	json_kstr(j, "platform", analysis_platform_kind(d));
+	json_kstr(j, "vfio_variant", d->vfio_variant);
 	json_key(j, "flags");
 	json_arr_begin(j);
 	for (size_t i = 0; i < ARRAY_SIZE(flag_names); i++)
@@ -131,7 +132,7 @@ static void json_device(struct json *j, const struct inventory *inv, const struc
 }
 
 static void print_json(const struct inventory *inv, const struct eff_config *eff_cfg, const struct eff_device *eff,
-		       const struct settings *st, const struct log *log)
+		       const struct settings *st, const struct log *log, const struct strv *review)
 {
 	const struct host_facts *h = &inv->host;
 	struct strbuf out = {0};
@@ -239,6 +240,8 @@ static void print_json(const struct inventory *inv, const struct eff_config *eff
 	json_arr_begin(&j);
 	for (size_t i = 0; i < log->n; i++)
 		json_str(&j, log->e[i].msg);
+	for (size_t i = 0; i < review->n; i++)
+		json_str(&j, review->v[i]);
 	json_arr_end(&j);
 	json_obj_end(&j);
 	strbuf_putc(&out, '\n');
@@ -299,7 +302,7 @@ static void print_device(const struct inventory *inv, const struct device *d, co
 	strbuf_free(&sb);
 }
 
-static void print_text(const struct inventory *inv, const struct eff_device *eff)
+static void print_text(const struct inventory *inv, const struct eff_device *eff, const struct strv *review)
 {
 	const struct host_facts *h = &inv->host;
 	size_t ungrouped = 0;
@@ -345,6 +348,10 @@ static void print_text(const struct inventory *inv, const struct eff_device *eff
 								     : "\n");
 			print_device(inv, &inv->devices[i], &eff[i]);
 		}
+	if (review->n)
+		printf(_("\nSettings to look at:\n"));
+	for (size_t i = 0; i < review->n; i++)
+		printf("  ! %s\n", review->v[i]);
 }
 
 /* Every backend, whether it was found, and why. */
@@ -414,9 +421,14 @@ int cmd_list(struct cli *cli)
 		return EXIT_FAIL;
 	}
 	report_log(&a->log);
-	if (cli->json)
-		print_json(&a->inv, &a->eff, app_effective(a), &a->settings, &a->log);
-	else
-		print_text(&a->inv, app_effective(a));
+	{
+		struct strv review = {0};
+		app_param_review(a, &review);
+		if (cli->json)
+			print_json(&a->inv, &a->eff, app_effective(a), &a->settings, &a->log, &review);
+		else
+			print_text(&a->inv, app_effective(a), &review);
+		strv_free(&review);
+	}
 	return EXIT_OK;
 }

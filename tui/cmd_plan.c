@@ -107,9 +107,12 @@ void cli_print_plan(const struct inventory *inv, const struct app_plan *p)
 		       want->n_dev);
 		for (size_t i = 0; i < want->n_dev; i++) {
 			const struct device *d = &inv->devices[want->dev[i].idx];
-			printf("  %s %s [%04x:%04x]  %s\n", d->addr_str, d->device_name ? d->device_name : "?",
-			       d->vendor, d->device,
-			       want->dev[i].method == BIND_IDS ? _("by ID") : _("by address (its ID is shared)"));
+			printf("  %s %s [%04x:%04x]  ", d->addr_str, d->device_name ? d->device_name : "?",
+			       d->vendor, d->device);
+			if (want->dev[i].driver)
+				printf(_("by address, to %s (its vfio variant driver)\n"), want->dev[i].driver);
+			else
+				puts(want->dev[i].method == BIND_IDS ? _("by ID") : _("by address (its ID is shared)"));
 		}
 	} else {
 		printf(plan->refusals.n  ? _("Bind no device: what was selected is refused (below).\n")

@@ -29,6 +29,7 @@ static void status_json(const struct status_report *r)
 		json_kbool(&js, "present", s->present);
 		json_kbool(&js, "fingerprint_matches", s->fingerprint);
 		json_kstr(&js, "driver", s->d ? s->d->driver : NULL);
+		json_kstr(&js, "vfio_driver", s->sd->driver[0] ? s->sd->driver : "vfio-pci");
 		json_kbool(&js, "on_vfio_pci", s->on_vfio);
 		json_kbool(&js, "group_viable", s->viable);
 		json_obj_end(&js);
@@ -43,6 +44,7 @@ static void status_json(const struct status_report *r)
 		json_obj_end(&js);
 	}
 	json_arr_end(&js);
+	json_kstrv(&js, "warnings", &r->review);
 	json_kbool(&js, "ok", r->bad == 0);
 	json_obj_end(&js);
 	strbuf_putc(&out, '\n');
@@ -55,11 +57,14 @@ static void status_text(const struct status_report *r)
 	printf(_("IOMMU: %s\n"), r->iommu ? _("on") : _("OFF"));
 	for (size_t i = 0; i < r->n_dev; i++) {
 		const struct status_device *s = &r->dev[i];
-		printf("  %s [%04x:%04x]  %s", s->sd->addr, s->sd->vendor, s->sd->device,
-		       !s->present      ? _("MISSING: no device at this address")
-		       : !s->fingerprint ? _("CHANGED: another card is in this slot; run vfioconf again")
-		       : s->on_vfio     ? _("on vfio-pci")
-					: _("NOT on vfio-pci"));
+		printf("  %s [%04x:%04x]  ", s->sd->addr, s->sd->vendor, s->sd->device);
+		if (s->present && s->fingerprint && s->sd->driver[0])
+			printf(s->on_vfio ? _("on %s") : _("NOT on %s"), s->sd->driver);
+		else
+			fputs(!s->present      ? _("MISSING: no device at this address")
+			      : !s->fingerprint ? _("CHANGED: another card is in this slot; run vfioconf again")
+			      : s->on_vfio     ? _("on vfio-pci")
+					       : _("NOT on vfio-pci"), stdout);
 		if (s->present && s->fingerprint && !s->on_vfio)
 			printf(_(" (driver: %s)"), s->d->driver ? s->d->driver : _("none"));
 		if (s->present && !s->viable)
@@ -70,6 +75,10 @@ static void status_text(const struct status_report *r)
 		printf(_("  kernel parameter %-28s %s\n"), r->params[i].param,
 		       r->params[i].present ? _("in the running command line")
 					    : _("MISSING from the running command line"));
+	if (r->review.n)
+		printf(_("\nSettings to look at:\n"));
+	for (size_t i = 0; i < r->review.n; i++)
+		printf("  ! %s\n", r->review.v[i]);
 	if (r->bad)
 		printf(_("\n%d thing(s) are not as configured. If you have not rebooted since applying, reboot; "
 			 "otherwise see 'vfioconf plan' and dmesg | grep vfio.\n"), r->bad);

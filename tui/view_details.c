@@ -63,6 +63,9 @@ void details_open(struct tui *t, size_t dev)
 		strbuf_putc(&sb, '\n');
 		strv_free(&vfs);
 	}
+	if (d->vfio_variant)
+		strbuf_printf(&sb, _("VFIO driver: %s, the kernel's variant driver for it (bound by address)\n"),
+			      d->vfio_variant);
 	if (d->same_id_count)
 		strbuf_printf(&sb, _("Same vendor:device as %zu other device(s): it is bound by address, not by ID.\n"),
 			      d->same_id_count);

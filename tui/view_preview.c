@@ -30,8 +30,12 @@ void preview_open(struct tui *t)
 		      want->n_dev);
 	for (size_t i = 0; i < want->n_dev; i++) {
 		const struct device *d = &t->inv->devices[want->dev[i].idx];
-		strbuf_printf(&sb, "  %s %s [%04x:%04x] %s\n", d->addr_str, d->device_name ? d->device_name : "?",
-			      d->vendor, d->device, want->dev[i].method == BIND_IDS ? _("by ID") : _("by address"));
+		strbuf_printf(&sb, "  %s %s [%04x:%04x] ", d->addr_str, d->device_name ? d->device_name : "?",
+			      d->vendor, d->device);
+		if (want->dev[i].driver)
+			strbuf_printf(&sb, _("by address, to %s\n"), want->dev[i].driver);
+		else
+			strbuf_printf(&sb, "%s\n", want->dev[i].method == BIND_IDS ? _("by ID") : _("by address"));
 	}
 	for (size_t i = 0; i < plan->refusals.n; i++)
 		text_put_wrapped(&sb, _("Refused:"), plan->refusals.v[i]);

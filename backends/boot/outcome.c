@@ -10,6 +10,7 @@
 #include "backends/boot/planner.h"
 #include "backends/scan/config_scan.h"
 #include "core/cmdline.h"
+#include "core/param_review.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -42,7 +43,7 @@ static const struct intent_device *wanted(const struct intent *w, size_t i)
 
 static bool on_vfio(const struct eff_device *d)
 {
-	return d->driver && (strcmp(d->driver, "vfio-pci") == 0 || strcmp(d->driver, "vfio_pci") == 0);
+	return driver_is_vfio(d->driver);
 }
 
 static bool modprobe_file(const char *file)
@@ -343,6 +344,8 @@ int outcome_check(struct plan_ctx *ctx, const struct backend *boot, struct strv 
 	int r = 0;
 
 	scan(ctx, boot, &eff, out);
+	/* what the next boot's files carry that is obsolete or idle */
+	param_review(&inv->host, &eff, NULL, &ctx->plan->warnings);
 	/* While vfioconf binds devices, vfio-pci's ids= and its install line
 	 * are vfioconf's: a hand-made one left beside them is dead at best (the
 	 * kernel keeps the last ids=, modprobe runs the first install line) and
@@ -373,7 +376,7 @@ int outcome_check(struct plan_ctx *ctx, const struct backend *boot, struct strv 
 		name = who(d);
 		desc = effective_describe(&out[i]);
 		if (w && on_vfio(&out[i])) {
-			m = xasprintf("%s: vfio-pci (%s)", name, w->method == BIND_IDS ? "by ID" : "by address");
+			m = xasprintf("%s: %s (%s)", name, out[i].driver, w->method == BIND_IDS ? "by ID" : "by address");
 			strv_push(&ctx->plan->outcome, m);
 			free(m);
 		} else if (!w && !on_vfio(&out[i])) {

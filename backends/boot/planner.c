@@ -415,6 +415,11 @@ static int plan_pass(const struct sysroot *sr, const struct inventory *inv, cons
 		  text ? "bind the selected devices to vfio-pci, before their own drivers"
 		       : "nothing is bound to vfio-pci any more");
 	free(text);
+	text = intent_render_udev(want, inv, opts->bind_helper);
+	ctx_write(&ctx, UDEV_RULES_PATH, text, 0644,
+		  text ? "bind the selected virtual functions when their PF makes them"
+		       : "no virtual function to bind any more");
+	free(text);
 	intent_to_state(want, inv, &next);
 
 	if (initrd && initrd->plan(&ctx) < 0)

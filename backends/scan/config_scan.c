@@ -6,6 +6,7 @@
 #include "backends/sys/rooted.h"
 #include "core/cmdline.h"
 #include "core/intent.h"
+#include "core/param_review.h"
 #include "core/shellvar.h"
 
 #include <errno.h>
@@ -278,25 +279,38 @@ static bool ours_param(const struct config_scan_opts *o, const char *param)
 	return false;
 }
 
-/* vfio-pci.PARAM=VALUE words in one line of text. */
+bool config_cmdline_word(const struct config_scan_opts *o, const char *word, const char *file, int line,
+			 struct eff_config *out)
+{
+	bool vfio = strncmp(word, "vfio-pci.", 9) == 0 || strncmp(word, "vfio_pci.", 9) == 0;
+
+	if (!vfio && !param_review_watched(word))
+		return false;
+	if (out && vfio && strchr(word, '='))
+		eff_config_add(out, EFF_CMDLINE, "vfio_pci", word + 9, file, line, o && ours_param(o, word));
+	else if (out && !vfio)
+		eff_config_add(out, EFF_PARAM, "", word, file, line, o && ours_param(o, word));
+	return true;
+}
+
+/* The words of one line of text that config_cmdline_word keeps: any that
+ * starts after a blank, a quote or '=' (GRUB_CMDLINE_LINUX=vfio-pci.ids=). */
 static void cmdline_words(const struct config_scan_opts *o, const char *line, size_t len, const char *file,
 			  int lineno, struct eff_config *out)
 {
-	for (size_t i = 0; i + 9 <= len; i++) {
+	for (size_t i = 0; i < len; i++) {
 		const char *p = line + i;
 		size_t w;
 		char *word;
-		if ((strncmp(p, "vfio-pci.", 9) != 0 && strncmp(p, "vfio_pci.", 9) != 0) ||
-		    (i > 0 && !strchr(" \t\"'=", line[i - 1])))
+		if (i > 0 && !strchr(" \t\"'=", line[i - 1]))
 			continue;
 		w = strcspn(p, " \t\"'\n");
 		if (w > len - i)
 			w = len - i;
 		word = xstrndup(p, w);
-		if (strchr(word, '='))
-			eff_config_add(out, EFF_CMDLINE, "vfio_pci", word + 9, file, lineno, ours_param(o, word));
+		if (config_cmdline_word(o, word, file, lineno, out))
+			i += w;
 		free(word);
-		i += w;
 	}
 }
 
@@ -380,7 +394,7 @@ static void shell_chain(const struct config_scan_opts *o, const struct strv *fil
 		for (size_t w = 0; w < words.n; w++) {
 			const char *file = NULL;
 			int line = 0;
-			if (strncmp(words.v[w], "vfio-pci.", 9) != 0 && strncmp(words.v[w], "vfio_pci.", 9) != 0)
+			if (!config_cmdline_word(NULL, words.v[w], "", 0, NULL))
 				continue;
 			/* where it comes from: the last file whose last assignment has it */
 			for (size_t i = files->n; i > 0 && !file; i--) {
@@ -390,9 +404,8 @@ static void shell_chain(const struct config_scan_opts *o, const struct strv *fil
 					line = l;
 				}
 			}
-			if (file && strchr(words.v[w], '='))
-				eff_config_add(out, EFF_CMDLINE, "vfio_pci", words.v[w] + 9, file, line,
-					       ours_param(o, words.v[w]));
+			if (file)
+				config_cmdline_word(o, words.v[w], file, line, out);
 		}
 		strv_free(&words);
 	}

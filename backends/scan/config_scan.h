@@ -42,6 +42,13 @@ void config_list_as(const struct config_scan_opts *o, const char *dir, struct st
  * syntaxes) as early loads (backends/scan/mkinitcpio_conf.c). */
 void mkinitcpio_conf_inputs(const struct config_scan_opts *o, struct eff_config *out);
 
+/* One kernel command-line word from file:line: vfio-pci's parameters as
+ * EFF_CMDLINE, the words core/param_review.c judges as EFF_PARAM (ours
+ * when o names it among our_params; o may be NULL). out NULL: only asks.
+ * true when the word is one of those. */
+bool config_cmdline_word(const struct config_scan_opts *o, const char *word, const char *file, int line,
+			 struct eff_config *out);
+
 /* modprobe.d's directories beneath the root, in kmod's order. */
 extern const char *const config_modprobe_dirs[];
 

@@ -146,10 +146,7 @@ void dracut_conf_inputs(const struct config_scan_opts *o, const struct dracut_co
 		struct strv words = {0};
 		cmdline_split(c->kernel_cmdline.value, &words);
 		for (size_t w = 0; w < words.n; w++)
-			if ((strncmp(words.v[w], "vfio-pci.", 9) == 0 || strncmp(words.v[w], "vfio_pci.", 9) == 0) &&
-			    strchr(words.v[w], '='))
-				eff_config_add(out, EFF_CMDLINE, "vfio_pci", words.v[w] + 9, c->kernel_cmdline.file,
-					       c->kernel_cmdline.line, false);
+			config_cmdline_word(NULL, words.v[w], c->kernel_cmdline.file, c->kernel_cmdline.line, out);
 		strv_free(&words);
 	}
 }

@@ -89,6 +89,27 @@ static void scan_iommu_class(const char *class_dir, struct host_facts *h)
 		closedir(d);
 }
 
+/* Started with pcie_acs_override= and no System.map to say whether the
+ * kernel has the patch: the running kernel's own symbols (PROCFS/kallsyms,
+ * names readable without root) tell, for that kernel. */
+static void running_acs_override(const struct sysroot *sr, struct host_facts *h)
+{
+	char *p, *text = NULL;
+
+	if (!h->cmdline || !h->running_kernel || !strstr(h->cmdline, "pcie_acs_override"))
+		return;
+	for (size_t k = 0; k < h->n_kernels; k++) {
+		struct kernel_info *ki = &h->kernels[k];
+		if (strcmp(ki->version, h->running_kernel) != 0 || ki->acs_override >= 0)
+			continue;
+		p = path_join(sr->procfs, "kallsyms");
+		if (read_file(p, 256 << 20, &text, NULL) == 0 && *text)
+			ki->acs_override = strstr(text, "pcie_acs_override") != NULL;
+		free(text);
+		free(p);
+	}
+}
+
 void host_facts_scan(const struct sysroot *sr, const char *ssh_connection, struct inventory *inv,
 		     struct log *log)
 {
@@ -120,6 +141,7 @@ void host_facts_scan(const struct sysroot *sr, const char *ssh_connection, struc
 	if (read_attr(p, "osrelease", &h->running_kernel) < 0)
 		h->running_kernel = NULL;
 	free(p);
+	running_acs_override(sr, h);
 
 	host_storage_scan(sr, h, log);
 	host_net_scan(sr, ssh_connection, h, log);

@@ -119,6 +119,23 @@ static int kernel_config_flag(const struct sysroot *sr, const char *kver, const 
 	return r;
 }
 
+/* Does kernel kver's System.map name a symbol containing what (the ACS
+ * override patch's early_param handler, say)? 1, 0, -1 when unreadable or
+ * a stand-in (Debian ships one line: "The real System.map is in the
+ * linux-image-<version>-dbg package"). */
+static int kernel_has_symbol(const struct sysroot *sr, const char *kver, const char *what)
+{
+	char *rel = xasprintf("boot/System.map-%s", kver), *p = path_join(sr->root, rel), *text = NULL;
+	int r = -1;
+
+	if (read_file(p, 64 << 20, &text, NULL) == 0 && !strstr(text, "The real System.map"))
+		r = strstr(text, what) != NULL;
+	free(text);
+	free(p);
+	free(rel);
+	return r;
+}
+
 static void add_kernel(struct kmod_facts *kf, struct inventory *inv, const struct sysroot *sr,
 		       const char *moddir, const char *kver, struct log *log)
 {
@@ -142,6 +159,7 @@ static void add_kernel(struct kmod_facts *kf, struct inventory *inv, const struc
 	memset(k, 0, sizeof(*k));
 	k->version = xstrdup(kver);
 	k->intel_iommu_default_on = kernel_config_flag(sr, kver, "CONFIG_INTEL_IOMMU_DEFAULT_ON");
+	k->acs_override = kernel_has_symbol(sr, kver, "pcie_acs_override");
 	if (read_file(builtin_path, 16 << 20, &builtin, NULL) == 0) {
 		k->vfio_pci_builtin = builtin_has(builtin, "vfio_pci");
 		k->vfio_builtin = builtin_has(builtin, "vfio");

@@ -326,6 +326,16 @@ for fl in $flavors; do
 		record "$fl" "plan --select ${smbus:-SMBus} is refused: a platform function" fail
 	fi
 
+	# the kernel's own module index has vfio_pci's catch-all "vfio_pci:"
+	# alias; that is no variant driver: no device has one (list in the guest)
+	nvar=$(jq '[.groups[].devices[], (.ungrouped // [])[] | select(.vfio_variant != null)] | length' "$b/list.json")
+	if grep -qs '^alias vfio_pci:v\*d\*sv\*sd\*bc\*sc\*i\* vfio_pci$' "$r"/usr/lib/modules/*/modules.alias &&
+		[ "$nvar" = 0 ]; then
+		record "$fl" "the kernel's vfio_pci:* catch-all alias is not a variant driver" pass
+	else
+		record "$fl" "the kernel's vfio_pci:* catch-all alias is not a variant driver" fail "" "devices with one: $nvar"
+	fi
+
 	# 3: apply one of the twins from this side
 	twins=$(awk '$2 == "8086:10d3" { print $1 }' "$b/cap/kernel.txt")
 	sel=$(echo "$twins" | sed -n 2p) twin=$(echo "$twins" | sed -n 1p)
