@@ -1,9 +1,10 @@
 #!/bin/sh
 # dev.sh - set-up in one command, for a fresh Debian 12 machine or a used one.
 #
-#   ./dev.sh try     install what is missing, build, and start vfioconf: on
-#                    this host when it has IOMMU groups, otherwise on the
-#                    bundled demo machine (it says which)
+#   ./dev.sh try     install what is missing, build, and open vfioconf's
+#                    screen (the list when not on a terminal): on this host
+#                    when it has IOMMU groups, otherwise on the bundled demo
+#                    machine, a scratch copy (it says which)
 #   ./dev.sh check   install what is missing, build, and run the whole test
 #                    suite (make check)
 #   ./dev.sh check-vm  the same, plus QEMU and debootstrap, then make check-vm:
@@ -72,16 +73,26 @@ try)
 	install_missing
 	build
 	if [ -n "$(ls -A /sys/kernel/iommu_groups 2>/dev/null)" ]; then
-		echo "== vfioconf on this host =="
-		exec ./vfioconf list
+		echo "== vfioconf on this host (read-only unless run as root) =="
+		exec ./vfioconf # the screen on a terminal, the list otherwise
 	fi
 	make -s tests/roots.stamp
-	demo="$builddir/tests/roots/z170"
-	echo "== This host shows no IOMMU groups, so here is the bundled DEMO MACHINE =="
-	echo "== (an ASUS Z170-A box, tests/fixtures/z170.machine), not your hardware =="
-	echo
+	# a scratch copy of a Debian 12 stack (GRUB, initramfs-tools, a kernel's
+	# module index) on the Z170 machine: ticking and applying change only it
+	demo="$builddir/demo"
+	rm -rf "$demo"
+	cp -a "$builddir/tests/roots/debian" "$demo"
+	if [ -x /bin/busybox ]; then # the stand-in tools run in a chroot
+		mkdir -p "$demo/root/bin"
+		cp /bin/busybox "$demo/root/bin/busybox"
+		for a in sh rm cat echo printf mkdir; do ln -sf busybox "$demo/root/bin/$a"; done
+	fi
+	echo "== This host shows no IOMMU groups, so here is the bundled DEMO MACHINE: =="
+	echo "== an ASUS Z170-A box with Debian 12 (tests/fixtures/z170.machine), not  =="
+	echo "== your hardware. What you apply goes to $demo only."
+	if [ -t 0 ] && [ -t 1 ]; then sleep 2; fi
 	SSH_CONNECTION=$(cat "$demo/ssh_connection") \
-		exec ./vfioconf --root "$demo/root" --sysfs "$demo/sys" --procfs "$demo/proc" list
+		exec ./vfioconf --root "$demo/root" --sysfs "$demo/sys" --procfs "$demo/proc"
 	;;
 check)
 	install_missing

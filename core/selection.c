@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "core/selection.h"
+#include "core/analysis.h"
 
 #include <errno.h>
 #include <string.h>
@@ -92,7 +93,9 @@ int selection_tick_group(const struct inventory *inv, bool *ticked, bool *confir
 bool selection_matches(const struct device *d, const char *query)
 {
 	return strcasestr(d->addr_str, query) || (d->vendor_name && strcasestr(d->vendor_name, query)) ||
-	       (d->device_name && strcasestr(d->device_name, query));
+	       (d->device_name && strcasestr(d->device_name, query)) ||
+	       (d->class_name && strcasestr(d->class_name, query)) || strcasestr(analysis_class_short(d), query) ||
+	       (d->driver && strcasestr(d->driver, query));
 }
 
 void selection_from_state(const struct inventory *inv, const struct state *st, bool *ticked, bool *confirmed,

@@ -170,6 +170,7 @@ static void history_json(const struct tx_info *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		json_obj_begin(&js);
 		json_kstr(&js, "id", v[i].id);
+		json_kstr(&js, "short_id", v[i].short_id);
 		json_kstr(&js, "kind", v[i].kind);
 		json_kstr(&js, "of", v[i].of[0] ? v[i].of : NULL);
 		json_kstr(&js, "created", v[i].created);
@@ -207,9 +208,12 @@ int cmd_history(struct cli *cli)
 		printf(_("No transaction yet.\n"));
 	} else {
 		for (size_t i = 0; i < n; i++) {
-			printf("%s  %-8s %-12s %s", v[i].id, v[i].kind, v[i].state, v[i].created);
-			if (v[i].of[0])
-				printf(_("  (of %s)"), v[i].of);
+			printf("%-8s  %-8s %-12s %s", v[i].short_id, v[i].kind, v[i].state, v[i].created);
+			if (v[i].of[0]) {
+				char of[16];
+				journal_short_id(v[i].of, of);
+				printf(_("  (of %s)"), of);
+			}
 			putchar('\n');
 			for (size_t f = 0; f < v[i].files.n; f++)
 				printf("    %s\n", v[i].files.v[f]);

@@ -110,7 +110,9 @@ int report_apply(struct app *a, const struct app_plan *p)
 	} else if (r < 0) {
 		fprintf(stderr, _("%s: not applied; every file is as it was before\n"), PACKAGE);
 	} else {
-		printf(_("Done: transaction %s ('vfioconf undo' takes it back).\n"), txid);
+		char sid[16];
+		journal_short_id(txid, sid);
+		printf(_("Done: transaction %s ('vfioconf undo %s' takes it back).\n"), sid, sid);
 		print_next_boot(&a->inv, &p->want, &p->plan, a->o.regenerate);
 	}
 	free(txid);
@@ -148,7 +150,11 @@ int report_journal_cmd(struct app *a, enum report_tx kind, const char *what, con
 			fprintf(stderr, _("%s: %s failed; every file is as it was before\n"), PACKAGE, what);
 		return EXIT_FAIL;
 	}
-	printf(_("Done: transaction %s. Reboot for this to take effect.\n"), new_txid);
+	{
+		char sid[16];
+		journal_short_id(new_txid, sid);
+		printf(_("Done: transaction %s. Reboot for this to take effect.\n"), sid);
+	}
 	free(new_txid);
 	return EXIT_OK;
 }

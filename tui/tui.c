@@ -39,12 +39,15 @@ static const struct binding {
 	{'g', ACT_GROUP, "g", N_("tick or untick a whole group (a GPU's functions come along)")},
 	{'d', ACT_DETAILS, "d", N_("details of the device")},
 	{'p', ACT_PREVIEW, "p", N_("preview: the diff of every file and the commands")},
-	{'/', ACT_SEARCH, "/", N_("search by name, ID or address")},
+	{'/', ACT_SEARCH, "/", N_("search by name, class, driver, flag, ID or address")},
+	{'n', ACT_NEXT, "n", N_("the next match of the last search")},
+	{'+', ACT_OPEN_ALL, "+", N_("open every group")},
+	{'-', ACT_CLOSE_ALL, "-", N_("close every group")},
 	{'a', ACT_APPLY, "a", N_("in the preview: apply it as one transaction (asks first)")},
 	{'h', ACT_HISTORY, "h", N_("history of transactions")},
 	{'u', ACT_UNDO, "u", N_("in the history: undo the last transaction (asks first)")},
 	{'?', ACT_HELP, "?", N_("this help")},
-	{27, ACT_BACK, "Esc", N_("back to the groups")},
+	{27, ACT_BACK, "Esc", N_("back to the groups; cancels a question or a search")},
 	{KEY_BACKSPACE, ACT_BACK, NULL, NULL},
 	{'q', ACT_QUIT, "q", N_("quit (asks when ticks are not applied)")},
 };
@@ -148,11 +151,10 @@ void tui_draw_header(struct tui *t)
 	char buf[512];
 
 	/* what matters most first: 80 columns cut the rest */
-	snprintf(buf, sizeof(buf), " vfioconf%s  IOMMU %s (%s)  boot: %s  initramfs: %s%s",
-		 t->readonly ? _("  [read-only: not root]") : "",
+	snprintf(buf, sizeof(buf), " vfioconf%s%s  IOMMU %s (%s)  boot: %s  initramfs: %s",
+		 t->demo ? _("  DEMO") : "", t->readonly ? _("  [read-only: not root]") : "",
 		 inventory_iommu_enabled(t->inv) ? _("on") : _("OFF"), cpu_vendor_name(h->cpu),
-		 t->boot ? t->boot : _("none found"), t->initrd ? t->initrd : _("none found"),
-		 t->demo ? _("  [fixture]") : "");
+		 t->boot ? t->boot : _("none found"), t->initrd ? t->initrd : _("none found"));
 	tui_attr(t, PAIR_HEAD, true);
 	tui_line_at(0, buf);
 	tui_fill_line(0);
@@ -184,13 +186,31 @@ void tui_read_line(struct tui *t, int y, const char *prompt, char *buf, int n)
 
 	if (w == (size_t)-1)
 		w = strlen(prompt);
+	int len = 0;
+
 	t->view->draw(t);
-	tui_line_at(y, prompt);
-	move(y, w < (size_t)COLS ? (int)w : COLS - 1);
-	echo();
+	buf[0] = '\0';
 	curs_set(1);
-	getnstr(buf, n - 1);
-	noecho();
+	for (;;) {
+		char *line = xasprintf("%s%s", prompt, buf);
+		int c;
+		tui_line_at(y, line);
+		free(line);
+		move(y, w + (size_t)len < (size_t)COLS ? (int)w + len : COLS - 1);
+		c = getch();
+		if (c == '\n' || c == '\r' || c == KEY_ENTER)
+			break;
+		if (c == 27 || c == ERR) { /* Esc, or no more input: nothing typed */
+			buf[0] = '\0';
+			break;
+		}
+		if ((c == KEY_BACKSPACE || c == 127 || c == 8) && len > 0)
+			buf[--len] = '\0';
+		else if (c >= 32 && c < 127 && len < n - 1) {
+			buf[len++] = (char)c;
+			buf[len] = '\0';
+		}
+	}
 	curs_set(0);
 	t->status[0] = '\0';
 }

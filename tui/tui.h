@@ -27,6 +27,7 @@ enum action {
 	ACT_OPEN, ACT_CLOSE, ACT_TOGGLE, ACT_TICK, ACT_GROUP,
 	ACT_DETAILS, ACT_PREVIEW, ACT_SEARCH, ACT_HELP, ACT_BACK, ACT_QUIT,
 	ACT_APPLY, ACT_HISTORY, ACT_UNDO,
+	ACT_NEXT, ACT_OPEN_ALL, ACT_CLOSE_ALL,
 };
 
 /* One row of the tree: a group, or a device under it. */
@@ -48,6 +49,7 @@ struct tui {
 	const char *boot, *initrd; /* detected backends, for the header */
 	char status[256];      /* the message line */
 	char search[64];
+	int col_name, col_driver; /* the tree's stretching columns (view_tree.c) */
 	const struct view *view;
 	/* text views: lines and scroll */
 	struct strv text;
@@ -88,7 +90,8 @@ void tui_draw_footer(struct tui *t, const char *keys);
 bool tui_move_in(size_t *pos, size_t last, size_t page, enum action a);
 /* A one-key answer on the message line. */
 int tui_ask(struct tui *t, const char *q);
-/* One line typed at line y after prompt, echoed, over the screen as drawn. */
+/* One line typed at line y after prompt, echoed, over the screen as drawn;
+ * Esc cancels (buf empty). Addresses and search words: ASCII only. */
 void tui_read_line(struct tui *t, int y, const char *prompt, char *buf, int n);
 /* Asks question (y/n); on yes runs fn on the plain terminal (live
  * command output), then comes back: fn's result. -1 on no. */
@@ -98,6 +101,9 @@ bool tui_confirm_quit(struct tui *t);
 void tui_keys_help(struct strbuf *sb);
 
 /* ---- view_text.c ---- */
+
+/* Screen columns of s[0..n): UTF-8 continuation bytes take none. */
+size_t tui_columns(const char *s, size_t n);
 
 /* Shows text (lines) in view v under title. */
 void text_open(struct tui *t, const struct view *v, const char *title, const char *text);

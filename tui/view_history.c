@@ -19,8 +19,11 @@ void history_open(struct tui *t)
 		strbuf_puts(&sb, _("No transaction yet.\n"));
 	for (size_t i = n; i > 0; i--) {
 		const struct tx_info *x = &v[i - 1];
-		strbuf_printf(&sb, "%s  %-8s %-12s %s%s%s\n", x->created, x->kind, x->state, x->id,
-			      x->of[0] ? _("  of ") : "", x->of);
+		char of[16] = "";
+		if (x->of[0])
+			journal_short_id(x->of, of);
+		strbuf_printf(&sb, "%s  %-8s  %-8s %-12s%s%s\n", x->created, x->short_id, x->kind, x->state,
+			      x->of[0] ? _("  of ") : "", of);
 		for (size_t f = 0; f < x->files.n; f++)
 			strbuf_printf(&sb, "    %s\n", x->files.v[f]);
 		for (size_t c = 0; c < x->cmds.n; c++)

@@ -10,6 +10,49 @@
 #include <stdlib.h>
 #include <string.h>
 
+size_t tui_columns(const char *s, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
+/* A line wider than the screen goes on over the next lines, each marked
+ * (after a diff line's own +, - or blank, so it keeps its colour): nothing
+ * is cut, the GRUB line keeps its closing quote. */
+static void push_wrapped(struct tui *t, const char *s)
+{
+	size_t width = COLS > 20 ? (size_t)COLS - 1 : 79, cut = 0, c = 0;
+	char lead[2] = "", *first, *rest;
+
+	while (s[cut] && c < width) { /* the bytes of the first width characters */
+		cut++;
+		while (((unsigned char)s[cut] & 0xc0) == 0x80)
+			cut++;
+		c++;
+	}
+	if (!s[cut]) {
+		strv_push(&t->text, s);
+		return;
+	}
+	/* at a blank in the second half of the line, where there is one */
+	for (size_t b = cut; b > cut / 2; b--)
+		if (s[b - 1] == ' ') {
+			cut = b;
+			break;
+		}
+	first = xstrndup(s, cut);
+	strv_push(&t->text, first);
+	free(first);
+	if (s[0] == '+' || s[0] == '-' || s[0] == ' ')
+		lead[0] = s[0];
+	rest = xasprintf("%s%s%s", lead, t->utf8 ? "\u21aa" : ">", s + cut);
+	push_wrapped(t, rest);
+	free(rest);
+}
+
 void text_open(struct tui *t, const struct view *v, const char *title, const char *text)
 {
 	strv_free(&t->text);
@@ -20,7 +63,7 @@ void text_open(struct tui *t, const struct view *v, const char *title, const cha
 		for (char *c = s; *c; c++)
 			if (*c == '\t')
 				*c = ' ';
-		strv_push(&t->text, s);
+		push_wrapped(t, s);
 		free(s);
 		l += len + (nl ? 1 : 0);
 	}
@@ -82,25 +125,15 @@ bool text_act(struct tui *t, enum action a)
 	return true;
 }
 
-/* Screen columns of s[0..n): UTF-8 continuation bytes take none. */
-static size_t columns(const char *s, size_t n)
-{
-	size_t c = 0;
-
-	for (size_t i = 0; i < n; i++)
-		c += ((unsigned char)s[i] & 0xc0) != 0x80;
-	return c;
-}
-
 /* The text view clips long lines, and a refusal or warning must be read
  * whole (the diffs stay as they are). */
 void text_put_wrapped(struct strbuf *sb, const char *label, const char *msg)
 {
-	size_t width = COLS > 20 ? (size_t)COLS - 1 : 79, col = columns(label, strlen(label));
+	size_t width = COLS > 20 ? (size_t)COLS - 1 : 79, col = tui_columns(label, strlen(label));
 
 	strbuf_puts(sb, label);
 	for (const char *w = msg; *w;) {
-		size_t n = strcspn(w, " "), c = columns(w, n);
+		size_t n = strcspn(w, " "), c = tui_columns(w, n);
 		if (n) {
 			if (col + 1 + c > width && col > 2) {
 				strbuf_puts(sb, "\n ");

@@ -52,8 +52,8 @@ static const char *short_flags(const struct device *d, char *buf, size_t n)
 	static const struct {
 		unsigned f;
 		const char *s;
-	} fl[] = {{DEV_ROOT_DISK, "root-disk"}, {DEV_BOOT_DISK, "boot-disk"}, {DEV_SWAP_DISK, "swap"},
-		  {DEV_MOUNT_DISK, "mount"}, {DEV_SSH_NIC, "ssh-nic"}, {DEV_BOOT_VGA, "boot-vga"},
+	} fl[] = {{DEV_ROOT_DISK, "root"}, {DEV_BOOT_DISK, "boot"}, {DEV_SWAP_DISK, "swap"},
+		  {DEV_MOUNT_DISK, "mount"}, {DEV_SSH_NIC, "ssh"}, {DEV_BOOT_VGA, "boot-vga"},
 		  {DEV_SAME_ID, "same-id"}, {DEV_SRIOV_VF, "vf"}, {DEV_SRIOV_PF, "pf"}};
 	size_t used = 0;
 
@@ -82,11 +82,60 @@ static const char *tick_mark(const struct tui *t, size_t di)
 	return d->flags & DEV_PLATFORM ? " - " : "[ ]";
 }
 
+/* The driver now, and where the next boot gives it another, that one
+ * after an arrow: the effective-configuration model's word. */
+static void driver_text(const struct tui *t, const struct device *d, char *buf, size_t n)
+{
+	const struct eff_device *e = app_effective(t->app);
+	const char *now = d->driver ? d->driver : "-", *next = e ? e[d - t->inv->devices].driver : NULL;
+
+	if (next && (!d->driver || strcmp(next, d->driver) != 0) && !(d->flags & DEV_BRIDGE))
+		snprintf(buf, n, "%s%s%s", now, t->utf8 ? "\u2192" : ">", next);
+	else
+		snprintf(buf, n, "%s", now);
+}
+
+/* The widths of the columns that stretch, for the terminal's width: the
+ * driver and flags columns as wide as their longest entry needs (within
+ * limits), the name what is left, never more than the longest name needs;
+ * on a narrow terminal the driver column shrinks first, then the flags are
+ * cut (the details show them whole). */
+static void tree_layout(struct tui *t)
+{
+	/* "  [x] 01:00.0 Audio  NAME [vvvv:dddd] DRIVER FLAGS": 34 fixed */
+	int avail = COLS - 34, longest = 8, need_d = 6, need_f = 5;
+	char buf[128];
+
+	for (size_t i = 0; i < t->inv->n_devices; i++) {
+		const struct device *d = &t->inv->devices[i];
+		int l = d->device_name ? (int)tui_columns(d->device_name, strlen(d->device_name)) : 1;
+		longest = l > longest ? l : longest;
+		driver_text(t, d, buf, sizeof(buf));
+		l = (int)tui_columns(buf, strlen(buf));
+		need_d = l > need_d ? l : need_d;
+		l = (int)strlen(short_flags(d, buf, sizeof(buf)));
+		need_f = l > need_f ? l : need_f;
+	}
+	need_d = need_d > 24 ? 24 : need_d;
+	need_f = need_f > 24 ? 24 : need_f;
+	t->col_driver = need_d;
+	t->col_name = avail - need_d - 1 - need_f;
+	if (t->col_name < 24) {
+		t->col_driver = need_d > 12 ? 12 : need_d;
+		t->col_name = avail - t->col_driver - 1 - need_f;
+	}
+	if (t->col_name < 24)
+		t->col_name = 24;
+	if (t->col_name > longest)
+		t->col_name = longest;
+}
+
 static void row_text(const struct tui *t, const struct row *r, char *buf, size_t n)
 {
 	const struct inventory *inv = t->inv;
 	const struct device *d;
-	char fl[96];
+	char fl[96], drv[96];
+	int dw;
 
 	if (r->is_group) {
 		const char *mark = t->open[r->group < 0 ? inv->n_groups : (size_t)r->group]
@@ -112,9 +161,12 @@ static void row_text(const struct tui *t, const struct row *r, char *buf, size_t
 		return;
 	}
 	d = &inv->devices[r->dev];
-	snprintf(buf, n, "  %s %s %-28.28s [%04x:%04x] %-12.12s %s", tick_mark(t, r->dev), d->addr_str + 5,
-		 d->device_name ? d->device_name : "?", d->vendor, d->device, d->driver ? d->driver : "-",
-		 short_flags(d, fl, sizeof(fl)));
+	driver_text(t, d, drv, sizeof(drv));
+	/* printf pads by bytes: an arrow is 3 bytes and 1 column */
+	dw = t->col_driver + (int)strlen(drv) - (int)tui_columns(drv, strlen(drv));
+	snprintf(buf, n, "  %s %s %-6.6s %-*.*s [%04x:%04x] %-*.*s %s", tick_mark(t, r->dev), d->addr_str + 5,
+		 analysis_class_short(d), t->col_name, t->col_name, d->device_name ? d->device_name : "?", d->vendor,
+		 d->device, dw, dw, drv, short_flags(d, fl, sizeof(fl)));
 }
 
 static void tree_draw(struct tui *t)
@@ -130,7 +182,10 @@ static void tree_draw(struct tui *t)
 		t->top = t->cur - (size_t)body + 1;
 	erase();
 	tui_draw_header(t);
-	snprintf(buf, sizeof(buf), "  %s", _("tick addr     name                         [vendor:dev] driver       flags"));
+	tree_layout(t);
+	/* the column heads over their columns (the tick column's is in help) */
+	snprintf(buf, sizeof(buf), "      %-7.7s %-6.6s %-*.*s %-11.11s %-*.*s %s", _("addr"), _("class"), t->col_name,
+		 t->col_name, _("name"), _("[ven:dev]"), t->col_driver, t->col_driver, _("driver"), _("flags"));
 	tui_line_at(1, buf);
 	for (int y = 0; y < body; y++) {
 		size_t i = t->top + (size_t)y;
@@ -269,18 +324,34 @@ static void tick_group(struct tui *t, const struct row *r)
 	t->dirty = 1;
 }
 
-static void search(struct tui *t)
+static void open_all(struct tui *t, bool open)
 {
-	char q[64] = "";
+	const struct row *r = t->nrows ? &t->rows[t->cur] : NULL;
+	int g = r ? r->group : 0;
+	size_t dev = r && !r->is_group ? r->dev : (size_t)-1;
 
-	t->status[0] = '\0';
-	tui_read_line(t, LINES - 2, "/", q, sizeof(q));
-	if (q[0])
-		snprintf(t->search, sizeof(t->search), "%s", q);
-	/* open every group so the match can be shown */
-	for (size_t g = 0; g <= t->inv->n_groups; g++)
-		t->open[g] = true;
+	for (size_t k = 0; k <= t->inv->n_groups; k++)
+		t->open[k] = open;
 	tree_build_rows(t);
+	/* stay on the same device, or its group */
+	for (size_t i = 0; i < t->nrows; i++)
+		if ((dev != (size_t)-1 && !t->rows[i].is_group && t->rows[i].dev == dev) ||
+		    (t->rows[i].is_group && t->rows[i].group == g && (dev == (size_t)-1 || !open))) {
+			t->cur = i;
+			break;
+		}
+}
+
+/* From the row after the cursor, the next device that matches t->search. */
+static void search_next(struct tui *t)
+{
+	if (!t->search[0]) {
+		snprintf(t->status, sizeof(t->status), "%s", _("no search yet: / searches"));
+		return;
+	}
+	/* open every group so the match can be shown */
+	open_all(t, true);
+	tree_layout(t);
 	for (size_t k = 1; k <= t->nrows; k++) {
 		size_t i = (t->cur + k) % t->nrows;
 		char buf[512];
@@ -288,13 +359,26 @@ static void search(struct tui *t)
 			continue;
 		/* what the row shows, and the names it cuts */
 		row_text(t, &t->rows[i], buf, sizeof(buf));
-		if (strcasestr(buf, t->search) || selection_matches(&t->inv->devices[t->rows[i].dev], t->search)) {
+		if (strcasestr(buf, t->search) || selection_matches(&t->inv->devices[t->rows[i].dev], t->search) ||
+		    strcasestr(short_flags(&t->inv->devices[t->rows[i].dev], buf, sizeof(buf)), t->search)) {
 			t->cur = i;
 			t->status[0] = '\0';
 			return;
 		}
 	}
 	snprintf(t->status, sizeof(t->status), _("not found: %s"), t->search);
+}
+
+static void search(struct tui *t)
+{
+	char q[64] = "";
+
+	t->status[0] = '\0';
+	tui_read_line(t, LINES - 2, "/", q, sizeof(q));
+	if (!q[0])
+		return; /* Esc or nothing typed: nothing searched */
+	snprintf(t->search, sizeof(t->search), "%s", q);
+	search_next(t);
 }
 
 static bool tree_act(struct tui *t, enum action a)
@@ -337,6 +421,13 @@ static bool tree_act(struct tui *t, enum action a)
 		break;
 	case ACT_SEARCH:
 		search(t);
+		break;
+	case ACT_NEXT:
+		search_next(t);
+		break;
+	case ACT_OPEN_ALL:
+	case ACT_CLOSE_ALL:
+		open_all(t, a == ACT_OPEN_ALL);
 		break;
 	case ACT_HELP:
 		help_open(t);

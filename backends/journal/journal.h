@@ -50,6 +50,7 @@ struct tx_opts {
 
 struct tx_info {
 	char id[64];
+	char short_id[16]; /* journal_short_id() */
 	char kind[16];
 	char of[64];
 	char state[20];
@@ -83,6 +84,13 @@ int journal_reverse_preview(struct journal *j, const char *txid, bool rollback, 
 int journal_rollback(struct journal *j, const struct tx_opts *o, char **new_txid);
 /* Every transaction, oldest first; caller frees with journal_list_free. */
 int journal_list(struct journal *j, struct tx_info **v, size_t *n);
+/* The part of an ID a person reads and types: the first 8 hex digits of
+ * its random suffix ("20261202T114512.123456789Z-1a2b3c4d5e6f7a8b" gives
+ * "1a2b3c4d"); out holds 16 bytes. */
+void journal_short_id(const char *id, char *out);
+/* q names id: the whole ID, or at least 4 characters that begin it or
+ * its random suffix. */
+bool journal_id_matches(const char *id, const char *q);
 /* The same without opening the journal (no lock, nothing created): for
  * reading the history, also without root. */
 int journal_list_at(const char *root, struct log *log, struct tx_info **v, size_t *n);

@@ -8,6 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+void journal_short_id(const char *id, char *out)
+{
+	const char *dash = strrchr(id, '-');
+
+	snprintf(out, 16, "%.8s", dash ? dash + 1 : id);
+}
+
+bool journal_id_matches(const char *id, const char *q)
+{
+	const char *dash = strrchr(id, '-');
+	size_t n = strlen(q);
+
+	if (strcmp(id, q) == 0)
+		return true;
+	return n >= 4 && (strncmp(id, q, n) == 0 || (dash && strncmp(dash + 1, q, n) == 0));
+}
+
 int journal_list(struct journal *j, struct tx_info **out, size_t *nout)
 {
 	struct tx *v;
@@ -20,6 +37,7 @@ int journal_list(struct journal *j, struct tx_info **out, size_t *nout)
 		struct tx_info *ti = &(*out)[i];
 		const char *s;
 		snprintf(ti->id, sizeof(ti->id), "%s", v[i].id);
+		journal_short_id(v[i].id, ti->short_id);
 		snprintf(ti->kind, sizeof(ti->kind), "%s", (s = txrec_get(&v[i].header, "kind")) ? s : "?");
 		snprintf(ti->of, sizeof(ti->of), "%s", (s = txrec_get(&v[i].header, "of")) ? s : "");
 		snprintf(ti->created, sizeof(ti->created), "%s", (s = txrec_get(&v[i].header, "created")) ? s : "");

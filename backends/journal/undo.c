@@ -193,13 +193,25 @@ static int reverse_for(struct journal *j, const char *txid, bool rollback, bool 
 	if ((e = refuse_damaged(j, v, n)) < 0)
 		goto out;
 	if (!rollback) {
+		struct strbuf hits = {0};
+		size_t nhits = 0;
 		for (size_t i = n; i > 0; i--) {
 			struct tx *t = &v[i - 1];
-			if (txid ? strcmp(t->id, txid) == 0
+			if (txid ? journal_id_matches(t->id, txid)
 				 : (strcmp(t->state, "COMMITTED") == 0 && !undone(v, n, t->id))) {
-				pick = i - 1;
-				break;
+				if (pick == (size_t)-1)
+					pick = i - 1;
+				strbuf_printf(&hits, "%s%s", nhits++ ? ", " : "", t->id);
+				if (!txid)
+					break;
 			}
+		}
+		if (nhits > 1) /* a short ID two transactions share: never guess */
+			log_error(j->log, "%s names %zu transactions (%s): give more of its ID", txid, nhits, hits.buf);
+		strbuf_free(&hits);
+		if (nhits > 1) {
+			e = -EINVAL;
+			goto out;
 		}
 		if (pick == (size_t)-1) {
 			log_error(j->log, txid ? "no transaction %s in %s/tx" : "nothing to undo%s%s", txid ? txid : "",

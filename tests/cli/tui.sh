@@ -50,18 +50,19 @@ expect_eq "80x24: nothing wider than 80" "" "$(awk 'length($0) > 80' "$tmp/s1")"
 
 keys / ; keys -l GTX ; keys Enter
 keys Space
-see "search and tick: the GPU is ticked" "[x] 02:00.0 GM204 [GeForce GTX 970]"
+see "search and tick: the GPU is ticked" "[x] 02:00.0 GPU    GM204 [GeForce GTX 970]"
 keys Down
-see "tick: its audio function comes along" "[x] 02:00.1 GM204 High Definition Audio"
+see "tick: its audio function comes along" "[x] 02:00.1 Audio  GM204 High Definition Au"
 keys p
 see "preview: what would be bound" "Bind 2 devices to vfio-pci."
 see "preview: the modprobe.d diff" "+options vfio-pci ids=10de:0fbb,10de:13c2 disable_vga=1"
-keys NPage
-see "preview: PgDn shows the grub drop-in" "GRUB_CMDLINE_LINUX_DEFAULT=\"\$GRUB_CMDLINE_LINUX_DEFAULT intel_iommu=on iommu=pt"
+keys NPage ; keys NPage
+see "preview: PgDn shows the grub drop-in" "GRUB_CMDLINE_LINUX_DEFAULT=\"\$GRUB_CMDLINE_LINUX_DEFAULT intel_iommu=on"
+see "preview: at 80 columns the GRUB line goes on, with its closing quote" "+↪iommu=pt\""
 keys End
 see "preview: End shows the commands" "/usr/sbin/update-grub    (regenerate grub.cfg)"
 keys Escape
-see "back to the tree" "tick addr"
+see "back to the tree" "addr    class  name"
 keys / ; keys -l I219 ; keys Enter ; keys Space
 see "the SSH NIC: Space says why it stays" "0000:00:1f.6: carries this SSH session (eno1, 192.168.1.10)"
 see "the SSH NIC: and asks for its address" "Type 0000:00:1f.6 to take it from the host anyway:"
@@ -80,7 +81,7 @@ see "SMBus: drawn like a bridge" " -  00:1f.4"
 keys Space
 see "SMBus: Space says why it stays" "0000:00:1f.4: a platform function (SMBus controller): part of the chipset"
 keys d
-see "SMBus: details say why" "Stays with the host: a platform function (SMBus controller), part of the chipset"
+see "SMBus: details say why" "Stays with the host: a platform function (SMBus controller), part of the"
 keys Escape
 keys / ; keys -l 'HD Audio' ; keys Enter ; keys Space
 see "chipset audio: names what comes along" "group 10 also holds 00:1f.0 (ISA bridge (LPC)) and 2 more: all go along"
@@ -91,7 +92,7 @@ see "chipset audio: SMBus shown going along" "[+] 00:1f.4"
 keys Escape ; keys q
 see "quit asks when ticks are not applied" "Quit? The ticks are not applied. (y/n)"
 keys n
-see "n stays" "tick addr"
+see "n stays" "addr    class  name"
 keys q ; keys y
 see "y quits; the terminal is back" "EXITED rc=0"
 
@@ -107,7 +108,7 @@ expect_eq "LANG=C: no UTF-8 on screen" "" "$(screen | LC_ALL=C grep -n '[^[:prin
 # a resize redraws: the footer moves to the new last line
 $T resize-window -t s -x 100 -y 30
 sleep 0.5
-see "resize: redrawn" "tick addr"
+see "resize: redrawn" "addr    class  name"
 expect_eq "resize: the footer on line 30" "Space tick" "$(screen | sed -n 30p | cut -c1-10)"
 
 # SIGTERM: the terminal comes back
@@ -173,7 +174,7 @@ mkdir -p "$w2/root/etc/modprobe.d"
 printf '# from a guide\noptions vfio-pci ids=10de:13c2,10de:0fbb\n' >"$w2/root/etc/modprobe.d/vfio.conf"
 start "$w2" LC_ALL=C
 keys / ; keys -l GTX ; keys Enter
-see "by hand: the GPU comes up ticked" "[x] 02:00.0 GM204 [GeForce GTX 970]"
+see "by hand: the GPU comes up ticked" "[x] 02:00.0 GPU    GM204 [GeForce GTX 970]"
 keys d
 see "by hand: details name the file and line" \
 	"After reboot: vfio-pci by ids= in etc/modprobe.d/vfio.conf:2 (set up by hand)"

@@ -1,0 +1,93 @@
+#!/bin/sh
+# The screen for a first-timer (issue 15, first part), headless: a class
+# column; columns that use the terminal's width; the next boot's driver
+# beside today's; search over class, driver and flags with a next-match
+# key; Esc cancels a typed question; collapse and expand all; a legend in
+# help; DEMO in the header; short transaction IDs that undo accepts.
+. "$top_srcdir/tests/lib.sh"
+
+hl() { # MACHINE SIZE KEYS: the last screen in $tmp/screen
+	printf '%b' "$3" | env VFIOCONF_HEADLESS="$2" TERM=xterm-256color LC_ALL=C.UTF-8 \
+		"$VFIOCONF" --root "$ROOTS/$1/root" --sysfs "$ROOTS/$1/sys" --procfs "$ROOTS/$1/proc" \
+		>"$tmp/screen" 2>"$tmp/err"
+}
+width() { LC_ALL=C.UTF-8 awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }' "$1"; }
+
+hl z170 80x24 ''
+expect_contains "80x24: the column heads" "$tmp/screen" "      addr    class  name"
+expect_contains "80x24: a short class per device" "$tmp/screen" "[ ] 00:14.0 USB    100 Series/C230 Series"
+expect_contains "80x24: a bridge is marked as one" "$tmp/screen" " -  00:01.0 Bridge "
+expect_contains "the header says DEMO (another machine's files)" "$tmp/screen" " vfioconf  DEMO  IOMMU on"
+
+# the name takes the width it gets
+hl gpu-functions 80x30 ''
+expect_not_contains "80 columns: a long name is cut" "$tmp/screen" "TU106 USB Type-C UCSI Controller"
+hl gpu-functions 120x30 ''
+expect_contains "120 columns: the name is whole" "$tmp/screen" "[ ] 01:00.3 SerBus TU106 USB Type-C UCSI Controller"
+expect_contains "120 columns: the driver is whole" "$tmp/screen" "snd_hda_intel"
+expect_eq "120 columns: nothing wider" 1 "$([ "$(width "$tmp/screen")" -le 120 ] && echo 1)"
+
+# the next boot's driver beside today's (the effective configuration)
+d="$tmp/deb"
+cp -a "$ROOTS/debian" "$d"
+mkdir -p "$d/root/etc/modprobe.d"
+echo "options vfio-pci ids=10de:13c2" >"$d/root/etc/modprobe.d/vfio.conf"
+printf '' | env VFIOCONF_HEADLESS=100x60 TERM=xterm-256color LC_ALL=C.UTF-8 \
+	"$VFIOCONF" --root "$d/root" --sysfs "$d/sys" --procfs "$d/proc" >"$tmp/screen" 2>&1
+expect_contains "a hand-made ids=: the GPU's driver now and after the reboot" "$tmp/screen" "nouveau→vfio-pci"
+printf '' | env VFIOCONF_HEADLESS=100x60 TERM=xterm-256color LC_ALL=C \
+	"$VFIOCONF" --root "$d/root" --sysfs "$d/sys" --procfs "$d/proc" >"$tmp/screen" 2>&1
+expect_contains "without UTF-8: an ASCII arrow" "$tmp/screen" "nouveau>vfio-pci"
+
+# search: by class, then the next match
+hl gpu-functions 80x30 '/VGA\n '
+expect_contains "/VGA: the class finds the discrete GPU first" "$tmp/screen" "[x] 01:00.0 GPU"
+hl gpu-functions 80x30 '/VGA\nn '
+expect_contains "/VGA then n: the boot GPU, which asks for its address" "$tmp/screen" \
+	"0000:00:02.0 stays with the host (its address was not typed)"
+hl gpu-functions 80x30 'n'
+expect_contains "n before any search: says how to search" "$tmp/screen" "no search yet: / searches"
+hl gpu-functions 80x30 '/boot-vga\n '
+expect_contains "a flag is searched too" "$tmp/screen" "0000:00:02.0 stays with the host"
+hl gpu-functions 80x30 '/snd_hda\n '
+expect_contains "a driver is searched too" "$tmp/screen" "[x] 01:00.1 Audio"
+
+# Esc cancels the typed question, and the keys after it are keys again
+hl gpu-functions 80x30 '/VGA\nn \033/UCSI\n '
+expect_contains "Esc: the boot GPU stays" "$tmp/screen" "[ ] 00:02.0 GPU"
+expect_contains "Esc: the next keys search and tick" "$tmp/screen" "[x] 01:00.3 SerBus"
+hl gpu-functions 80x30 '/nvme\033 '
+expect_contains "Esc at the search prompt: nothing searched" "$tmp/screen" "Space ticks a device; g ticks a whole group"
+
+# collapse and expand every group
+hl gpu-functions 80x30 '-'
+expect_not_contains "-: every group closed" "$tmp/screen" "01:00.0"
+expect_contains "-: the groups stay" "$tmp/screen" "▸ Group 1"
+hl gpu-functions 80x30 '-+'
+expect_contains "+: every group open again" "$tmp/screen" "01:00.0"
+
+# the legend
+hl gpu-functions 80x50 '?'
+expect_contains "help: what [+] means" "$tmp/screen" "[+] goes along with a ticked function of its"
+expect_contains "help: the columns" "$tmp/screen" "Columns: the address, a short class"
+expect_contains "help: the next-match key" "$tmp/screen" "n          the next match of the last search"
+
+# short transaction IDs: history shows them, undo takes them (or a prefix)
+a="$tmp/a"
+regen_stack "$a" debian
+at() { "$VFIOCONF" --root "$a/root" --sysfs "$a/sys" --procfs "$a/proc" "$@"; }
+at apply --select 0000:02:00.0 --yes >/dev/null 2>&1 || not_ok "apply"
+full=$(at history --json | jq -r '.[0].id')
+short=$(at history --json | jq -r '.[0].short_id')
+expect_eq "history --json: the short ID is 8 hex digits of the ID's end" "${full##*-}" "$short$(echo "${full##*-}" | cut -c9-)"
+at history >"$tmp/h"
+expect_contains "history: the short ID first" "$tmp/h" "$short  apply"
+at undo "$(echo "$short" | cut -c1-3)" --yes >"$tmp/o" 2>&1; rc=$?
+expect_eq "undo with 3 characters: not enough, exit 1" 1 "$rc"
+at undo "$(echo "$short" | cut -c1-5)" --yes >"$tmp/o" 2>&1; rc=$?
+expect_eq "undo with 5 characters of the short ID: done" 0 "$rc"
+expect_eq "history: the undo is of that transaction" "$short" "$(at history --json | jq -r '.[-1].of' | sed 's/.*-//' | cut -c1-8)"
+at history >"$tmp/h"
+expect_contains "history: the undo names it by its short ID" "$tmp/h" "(of $short)"
+
+finish
