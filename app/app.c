@@ -322,7 +322,10 @@ void app_plan(struct app *a, const bool *sel, const bool *confirmed, bool enable
 		po.added = added_by_vfioconf;
 		po.added_data = a;
 	}
-	intent_build(&a->inv, &a->settings, sel, confirmed, enable_iommu, &out->want);
+	/* while the IOMMU is off, its parameter is what the next step needs:
+	 * a plan never takes it out then */
+	intent_build(&a->inv, &a->settings, sel, confirmed, enable_iommu || !inventory_iommu_enabled(&a->inv),
+		     &out->want);
 	r = planner_run(&a->o.scan.sr, &a->inv, &a->settings, &out->want, &po, &out->plan, &out->log);
 	out->refused = r < 0 || out->plan.refusals.n;
 }

@@ -202,6 +202,8 @@ void analysis_group_summary(const struct inventory *inv, const struct iommu_grou
 
 		if (d->flags & DEV_HOST_CRITICAL)
 			out->host_critical++;
+		if (d->flags & DEV_PLATFORM)
+			out->platform++;
 		if (d->flags & DEV_BRIDGE) {
 			out->bridges++;
 			continue;

@@ -37,6 +37,7 @@ struct group_summary {
 	size_t bridges;
 	size_t host_critical;  /* devices with a DEV_HOST_CRITICAL flag */
 	size_t slots;          /* distinct bus:device among endpoints */
+	size_t platform;       /* functions of the chipset (DEV_PLATFORM) */
 };
 void analysis_group_summary(const struct inventory *inv, const struct iommu_group *g,
 			    struct group_summary *out);

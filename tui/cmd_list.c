@@ -311,18 +311,10 @@ static void print_text(const struct inventory *inv, const struct eff_device *eff
 		printf(_("IOMMU: on (%s CPU, %zu groups, %zu devices)\n"), cpu_vendor_name(h->cpu),
 		       inv->n_groups, inv->n_devices);
 	} else {
-		const char *param = host_iommu_param(h);
+		char *m = report_iommu_off(h);
 		printf(_("IOMMU: off - the kernel shows no IOMMU groups.\n"));
-		if (param)
-			printf(_("To turn it on: enable %s in the firmware setup, add %s to the kernel "
-				 "command line, and reboot.\n"),
-			       "VT-d", param);
-		else if (host_iommu_vendor(h) == CPU_AMD)
-			printf(_("To turn it on: enable IOMMU (AMD-Vi) in the firmware setup and reboot; "
-				 "the kernel turns the AMD IOMMU on by itself, no parameter needed.\n"));
-		else
-			printf(_("To turn it on: enable the IOMMU in the firmware setup (on an Intel CPU "
-				 "also add intel_iommu=on to the kernel command line), and reboot.\n"));
+		printf("%s\n", m);
+		free(m);
 		printf(_("Without it no device can be passed through; devices are listed below "
 			 "without groups.\n"));
 	}

@@ -52,9 +52,14 @@ static void status_json(const struct status_report *r)
 	strbuf_free(&out);
 }
 
-static void status_text(const struct status_report *r)
+static void status_text(const struct status_report *r, const struct host_facts *h)
 {
 	printf(_("IOMMU: %s\n"), r->iommu ? _("on") : _("OFF"));
+	if (!r->iommu) {
+		char *m = report_iommu_off(h);
+		printf("  %s\n", m);
+		free(m);
+	}
 	for (size_t i = 0; i < r->n_dev; i++) {
 		const struct status_device *s = &r->dev[i];
 		printf("  %s [%04x:%04x]  ", s->sd->addr, s->sd->vendor, s->sd->device);
@@ -94,6 +99,11 @@ int cmd_status(struct cli *cli)
 
 	if (e == -ENOENT) {
 		printf(_("vfioconf has configured nothing here (%s does not exist).\n"), a->state_path);
+		if (app_scan(a) == 0 && !inventory_iommu_enabled(&a->inv)) {
+			char *m = report_iommu_off(&a->inv.host);
+			printf("%s\n", m);
+			free(m);
+		}
 		return 2;
 	}
 	report_log(&a->log);
@@ -102,7 +112,7 @@ int cmd_status(struct cli *cli)
 	if (cli->json)
 		status_json(&r);
 	else
-		status_text(&r);
+		status_text(&r, &a->inv.host);
 	e = r.bad ? EXIT_FAIL : EXIT_OK;
 	status_report_free(&r);
 	return e;

@@ -1,6 +1,7 @@
 /* report.c - messages and transaction outcomes on the plain terminal. */
 #include "config.h"
 
+#include "core/cmdline.h"
 #include "core/i18n.h"
 #include "tui/report.h"
 
@@ -9,6 +10,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+char *report_iommu_off(const struct host_facts *h)
+{
+	const char *param = host_iommu_param(h);
+	struct cmdline cl;
+	bool has;
+
+	if (!param && host_iommu_vendor(h) == CPU_AMD)
+		return xasprintf(_("The IOMMU is off: enable IOMMU (AMD-Vi; on some boards under SVM or NBIO) in the "
+				   "firmware setup and reboot; the kernel needs no parameter for it."));
+	if (!param)
+		return xasprintf(_("The IOMMU is off: enable it in the firmware setup (VT-d on Intel, AMD-Vi on AMD); "
+				   "an Intel CPU also needs intel_iommu=on."));
+	cmdline_parse(&cl, h->cmdline ? h->cmdline : "");
+	has = cmdline_has(&cl, param);
+	cmdline_free(&cl);
+	if (has)
+		return xasprintf(_("The IOMMU is off although the kernel was started with %s: the firmware has it "
+				   "off; enable VT-d in the firmware setup and reboot."),
+				 param);
+	return xasprintf(_("The IOMMU is off: enable VT-d in the firmware setup, and add %s (the plan does); "
+			   "the groups appear after that reboot."),
+			 param);
+}
 
 void report_log(const struct log *log)
 {

@@ -13,6 +13,12 @@ enum {
 	EXIT_USAGE = 2,
 };
 
+/* With the IOMMU off: what to do, for this host's vendor, in one
+ * sentence (caller frees): the firmware setting by its name, and whether
+ * the kernel parameter is missing or already there (then the firmware is
+ * what keeps it off). */
+char *report_iommu_off(const struct host_facts *h);
+
 /* Messages to stderr as "vfioconf: warning: ...". */
 void report_log(const struct log *log);
 /* The app's progress callback: the text to stdout, flushed. */

@@ -297,10 +297,11 @@ int tui_run(struct app *a)
 	tree_ticks_from_state(&t);
 	tree_build_rows(&t);
 	t.view = &tree_view;
-	if (!inventory_iommu_enabled(t.inv))
-		snprintf(t.status, sizeof(t.status), "%s",
-			 _("The IOMMU is off: p shows the plan that turns it on; the groups appear after that reboot"));
-	else if (a->log.n)
+	if (!inventory_iommu_enabled(t.inv)) {
+		char *m = report_iommu_off(&t.inv->host);
+		snprintf(t.status, sizeof(t.status), "%s", m);
+		free(m);
+	} else if (a->log.n)
 		snprintf(t.status, sizeof(t.status), "%s", a->log.e[0].msg);
 
 	signal(SIGINT, on_signal);

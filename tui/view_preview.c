@@ -7,6 +7,7 @@
 #include "tui/tui.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 void preview_open(struct tui *t)
 {
@@ -20,8 +21,11 @@ void preview_open(struct tui *t)
 		any = any || t->ticked[i];
 	/* with the IOMMU off, the first plan is the one that turns it on */
 	app_plan(t->app, t->ticked, t->confirmed, !inventory_iommu_enabled(t->inv), &p);
-	if (!any && !inventory_iommu_enabled(t->inv))
-		strbuf_puts(&sb, _("The IOMMU is off: this plan turns it on. IOMMU groups appear after that reboot.\n"));
+	if (!inventory_iommu_enabled(t->inv)) {
+		char *m = report_iommu_off(&t->inv->host);
+		text_put_wrapped(&sb, "", m);
+		free(m);
+	}
 	if (plan->outcome.n)
 		strbuf_puts(&sb, _("After reboot:\n"));
 	for (size_t i = 0; i < plan->outcome.n; i++)

@@ -130,11 +130,44 @@ static void tree_layout(struct tui *t)
 		t->col_name = longest;
 }
 
+/* What a group header says of the group as a whole, before anything is
+ * ticked: whether it can go, and with what. */
+static const char *group_verdict(const struct tui *t, const struct iommu_group *g, const struct group_summary *s,
+				 char *buf, size_t n)
+{
+	struct strbuf with = {0};
+
+	if (s->host_critical)
+		return _("  HOST: stays with the host");
+	if (s->platform && s->endpoints > s->platform)
+		return _("  CHIPSET: goes only with the chipset's functions");
+	if (!s->endpoints || s->endpoints == s->platform)
+		return "";
+	if (s->slots > 1)
+		return _("  shared: its devices go to a VM together");
+	if (s->endpoints == 1)
+		return _("  ready");
+	/* one slot, several functions: say which come along with the first */
+	for (size_t k = 0, first = 1; k < g->n_members; k++) {
+		const struct device *d = &t->inv->devices[g->members[k]];
+		if (d->flags & DEV_BRIDGE)
+			continue;
+		if (first) {
+			first = 0;
+			continue;
+		}
+		strbuf_printf(&with, "%s%s", with.len ? ", " : "", *analysis_class_short(d) ? analysis_class_short(d) : "?");
+	}
+	snprintf(buf, n, _("  ready, with its %s"), with.buf ? with.buf : "");
+	strbuf_free(&with);
+	return buf;
+}
+
 static void row_text(const struct tui *t, const struct row *r, char *buf, size_t n)
 {
 	const struct inventory *inv = t->inv;
 	const struct device *d;
-	char fl[96], drv[96];
+	char fl[96], drv[96], verdict[128];
 	int dw;
 
 	if (r->is_group) {
@@ -153,10 +186,7 @@ static void row_text(const struct tui *t, const struct row *r, char *buf, size_t
 		for (size_t k = 0; k < g->n_members; k++)
 			ticked += t->ticked[g->members[k]];
 		snprintf(buf, n, "%s %s %-3d %zu %s%s%s", mark, _("Group"), g->id, g->n_members,
-			 g->n_members == 1 ? _("device") : _("devices"),
-			 s.host_critical ? _("  HOST: stays with the host")
-			 : s.slots > 1   ? _("  shared: its devices go to a VM together")
-					 : "",
+			 g->n_members == 1 ? _("device") : _("devices"), group_verdict(t, g, &s, verdict, sizeof(verdict)),
 			 ticked ? (t->utf8 ? "  \u2713" : "  *") : "");
 		return;
 	}
@@ -305,7 +335,24 @@ static void tick(struct tui *t, const struct row *r)
 		take_with_group(t, r->dev, (size_t)analysis_group_platform(t->inv, d));
 		return;
 	}
-	selection_tick(t->inv, t->ticked, t->confirmed, r->dev, !t->ticked[r->dev]);
+	{
+		/* what comes along (or goes with it), said at once */
+		size_t n = t->inv->n_devices;
+		bool *before = xmalloc(n ? n : 1), on = !t->ticked[r->dev];
+		struct strbuf also = {0};
+		memcpy(before, t->ticked, n);
+		selection_tick(t->inv, t->ticked, t->confirmed, r->dev, on);
+		for (size_t i = 0; i < n; i++)
+			if (i != r->dev && before[i] != t->ticked[i])
+				strbuf_printf(&also, "%s%s %s", also.len ? ", " : "", t->inv->devices[i].addr_str + 5,
+					      analysis_class_short(&t->inv->devices[i]));
+		if (also.len)
+			snprintf(t->status, sizeof(t->status),
+				 on ? _("%s ticked: %s come along") : _("%s unticked: %s too"),
+				 d->addr_str + 5, also.buf);
+		strbuf_free(&also);
+		free(before);
+	}
 	t->dirty = 1;
 }
 

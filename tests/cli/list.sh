@@ -56,7 +56,7 @@ expect_eq "gpu-functions: group 1 members" "0000:00:01.0 0000:01:00.0 0000:01:00
 vf iommu-off list >"$tmp/off" 2>&1; rc=$?
 expect_eq "iommu-off: exit 0" 0 "$rc"
 expect_contains "iommu-off: says off" "$tmp/off" "IOMMU: off"
-expect_contains "iommu-off: AMD advice: the firmware, no parameter" "$tmp/off" "the kernel turns the AMD IOMMU on by itself, no parameter needed"
+expect_contains "iommu-off: AMD advice: the firmware, no parameter" "$tmp/off" "enable IOMMU (AMD-Vi; on some boards under SVM or NBIO) in the firmware setup and reboot; the kernel needs no parameter for it"
 expect_not_contains "iommu-off: never amd_iommu=on" "$tmp/off" "amd_iommu=on"
 expect_contains "iommu-off: devices still listed" "$tmp/off" "0000:0a:00.0 VGA compatible controller"
 vf iommu-off list --json >"$tmp/offj" 2>/dev/null

@@ -90,4 +90,41 @@ expect_eq "history: the undo is of that transaction" "$short" "$(at history --js
 at history >"$tmp/h"
 expect_contains "history: the undo names it by its short ID" "$tmp/h" "(of $short)"
 
+# the IOMMU off on Intel: the firmware's VT-d, the parameter, and after a
+# reboot with the parameter but VT-d still off, the firmware named as the cause
+o="$tmp/off"
+regen_stack "$o" debian
+rm -rf "$o/sys/kernel/iommu_groups" "$o/sys/class/iommu"
+mkdir -p "$o/sys/kernel/iommu_groups" "$o/sys/class/iommu"
+find "$o/sys/bus/pci/devices/" -name iommu_group -exec rm -f {} + 2>/dev/null
+find "$o/sys/devices" -name iommu_group -type l -exec rm -f {} + 2>/dev/null
+ov() { "$VFIOCONF" --root "$o/root" --sysfs "$o/sys" --procfs "$o/proc" "$@"; }
+sed -i 's/ intel_iommu=on//' "$o/proc/cmdline"
+ov list >"$tmp/l" 2>&1
+expect_contains "Intel, IOMMU off: VT-d and the parameter" "$tmp/l" \
+	"The IOMMU is off: enable VT-d in the firmware setup, and add intel_iommu=on (the plan does)"
+ov apply --enable-iommu --yes >"$tmp/o" 2>&1 || { not_ok "apply --enable-iommu"; sed 's/^/#   /' "$tmp/o"; }
+sed -i 's/$/ intel_iommu=on/' "$o/proc/cmdline"
+ov status >"$tmp/s" 2>&1
+expect_contains "rebooted with intel_iommu=on, VT-d still off: status names the firmware" "$tmp/s" \
+	"The IOMMU is off although the kernel was started with intel_iommu=on: the firmware has it off; enable VT-d"
+ov plan --select none >"$tmp/p" 2>&1
+expect_not_contains "IOMMU off: a plan with nothing selected keeps intel_iommu=on" "$tmp/p" "remove intel_iommu=on"
+expect_contains "IOMMU off: nothing to do" "$tmp/p" "Nothing to do"
+printf '' | env VFIOCONF_HEADLESS=80x24 TERM=xterm-256color LC_ALL=C.UTF-8 \
+	"$VFIOCONF" --root "$o/root" --sysfs "$o/sys" --procfs "$o/proc" >"$tmp/screen" 2>&1
+expect_contains "the screen says so too" "$tmp/screen" "The IOMMU is off although the kernel was started with"
+
+# a group says at once whether it can go, and what comes along
+hl z170 80x60 ''
+expect_contains "verdict: a lone device is ready" "$tmp/screen" "Group 2   1 device  ready"
+expect_contains "verdict: a GPU with its audio" "$tmp/screen" "Group 13  2 devices  ready, with its Audio"
+expect_contains "verdict: the chipset's group" "$tmp/screen" "Group 10  4 devices  CHIPSET: goes only with the chipset's functions"
+expect_contains "verdict: the root disk's group" "$tmp/screen" "Group 4   1 device  HOST: stays with the host"
+hl gpu-functions 80x30 '/2070\n '
+expect_contains "tick: what comes along is named at once" "$tmp/screen" \
+	"01:00.0 ticked: 01:00.1 Audio, 01:00.2 USB, 01:00.3 SerBus come along"
+hl gpu-functions 80x30 '/2070\n  '
+expect_contains "untick: what goes with it is named" "$tmp/screen" "01:00.0 unticked: 01:00.1 Audio, 01:00.2 USB, 01:00.3 SerBus too"
+
 finish

@@ -182,7 +182,7 @@ keys Escape ; keys q
 
 start iommu-off LC_ALL=C
 see "IOMMU off: said in the header" "IOMMU OFF (AMD)"
-see "IOMMU off: what to do" "The IOMMU is off: p shows the plan that turns it on"
+see "IOMMU off: what to do, for this vendor" "The IOMMU is off: enable IOMMU (AMD-Vi;"
 keys p
-see "IOMMU off: the preview turns it on" "The IOMMU is off: this plan turns it on."
+see "IOMMU off: the preview says the firmware, not a parameter" "the kernel needs no parameter for it."
 finish
