@@ -167,6 +167,8 @@ int report_journal_cmd(struct app *a, enum report_tx kind, const char *what, con
 			fprintf(stderr, _("%s: %s failed, and not every file could be put back: the files named "
 					  "above are not as before; RECOVERY.txt (named above) says how to finish\n"),
 				PACKAGE, what);
+		else if (r == -EALREADY)
+			fprintf(stderr, _("%s: %s refused (the reason is above): nothing was changed\n"), PACKAGE, what);
 		else if (r == -EEXIST)
 			fprintf(stderr, _("%s: %s refused: files were changed by hand (shown above); "
 					  "--force keeps the hand-edited copies beside them and goes on\n"),

@@ -6,6 +6,7 @@
 #include "tui/report.h"
 #include "tui/tui.h"
 
+#include <errno.h>
 #include <stdio.h>
 
 void history_open(struct tui *t)
@@ -14,8 +15,9 @@ void history_open(struct tui *t)
 	size_t n = 0;
 	struct strbuf sb = {0};
 
-	app_history(t->app, &v, &n);
-	if (!n)
+	if (app_history(t->app, &v, &n) == -EACCES)
+		strbuf_puts(&sb, _("The journal can be read by root only: run vfioconf with sudo to see the history.\n"));
+	else if (!n)
 		strbuf_puts(&sb, _("No transaction yet.\n"));
 	for (size_t i = n; i > 0; i--) {
 		const struct tx_info *x = &v[i - 1];

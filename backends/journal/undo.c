@@ -17,6 +17,10 @@
  * post of the last one (drift otherwise). */
 static int reverse_plan(struct journal *j, struct tx *txs, size_t n, bool force, bool dry, struct plan *p)
 {
+	/* the paths the last tx touching them has decided: a file that ends as
+	 * it began (an apply and its undo) leaves no change in the plan, yet
+	 * the earlier txs' posts must not be held against it */
+	struct strv decided = {0};
 	int drift = 0;
 
 	for (size_t k = n; k > 0; k--) {
@@ -24,7 +28,6 @@ static int reverse_plan(struct journal *j, struct tx *txs, size_t n, bool force,
 		for (size_t i = 0; i < t->nf; i++) {
 			struct tx_file *f = &t->f[i];
 			struct file_state cur;
-			const char *done_text;
 			char sha[65];
 			bool seen = false;
 			if (f->artifact)
@@ -40,8 +43,9 @@ static int reverse_plan(struct journal *j, struct tx *txs, size_t n, bool force,
 						seen = true;
 						break;
 					}
-			if (plan_current(p, f->path, &done_text, NULL))
+			if (strv_contains(&decided, f->path))
 				continue; /* the latest tx touching it already decided */
+			strv_push(&decided, f->path);
 			if (file_state_read_at(j->rootfd, f->path, ROOTED_FOLLOW, &cur) < 0) {
 				drift++;
 				continue;
@@ -126,6 +130,7 @@ static int reverse_plan(struct journal *j, struct tx *txs, size_t n, bool force,
 		for (size_t d = 0; d < t->created_dirs.n; d++)
 			strv_push_unique(&p->rmdirs, t->created_dirs.v[d]);
 	}
+	strv_free(&decided);
 	return drift ? -EEXIST : 0;
 }
 
@@ -137,6 +142,47 @@ static bool undone(struct tx *v, size_t n, const char *id)
 			return true;
 	}
 	return false;
+}
+
+/* Why transaction v[pick] cannot be undone as it stands, from the
+ * transactions after it (NULL: it can): already undone, taken back by a
+ * rollback, or a file of it changed again by a later transaction still in
+ * force (not the user's hand: say which, and what to undo first).
+ * Caller frees. */
+static char *undo_blocked(struct tx *v, size_t n, size_t pick, bool force)
+{
+	char sid[16];
+
+	for (size_t i = pick + 1; i < n; i++) {
+		const char *kind = txrec_get(&v[i].header, "kind"), *of = txrec_get(&v[i].header, "of");
+		if (strcmp(v[i].state, "COMMITTED") != 0)
+			continue;
+		journal_short_id(v[i].id, sid);
+		if (of && strcmp(of, v[pick].id) == 0)
+			return xasprintf("it was undone already, by %s (%s)", sid, v[i].id);
+		if (kind && strcmp(kind, "rollback") == 0)
+			return xasprintf("the rollback %s (%s) took it back already", sid, v[i].id);
+	}
+	if (force)
+		return NULL;
+	for (size_t i = n; i > pick + 1; i--) {
+		struct tx *l = &v[i - 1];
+		const char *kind = txrec_get(&l->header, "kind");
+		if (strcmp(l->state, "COMMITTED") != 0 || undone(v, n, l->id) || (kind && strcmp(kind, "undo") == 0))
+			continue;
+		for (size_t a = 0; a < v[pick].nf; a++)
+			for (size_t b = 0; b < l->nf; b++)
+				if (!v[pick].f[a].artifact && !l->f[b].artifact &&
+				    strcmp(v[pick].f[a].path, l->f[b].path) == 0) {
+					journal_short_id(l->id, sid);
+					return xasprintf("the later transaction %s (%s, %s) changed %s again; undo "
+							 "that one first ('vfioconf undo %s'), or use --force",
+							 sid, txrec_get(&l->header, "created") ? txrec_get(&l->header, "created") : "?",
+							 txrec_get(&l->header, "kind") ? txrec_get(&l->header, "kind") : "?",
+							 l->f[b].path, sid);
+				}
+	}
+	return NULL;
 }
 
 /* Undo and rollback stand on every transaction's records: a damaged one
@@ -224,6 +270,15 @@ static int reverse_for(struct journal *j, const char *txid, bool rollback, bool 
 				  v[pick].id, v[pick].state);
 			e = -EINVAL;
 			goto out;
+		}
+		{
+			char *why = undo_blocked(v, n, pick, force);
+			if (why) {
+				log_error(j->log, "transaction %s cannot be undone: %s", v[pick].id, why);
+				free(why);
+				e = -EALREADY;
+				goto out;
+			}
 		}
 		*of = xstrdup(v[pick].id);
 		if ((e = mounted_for(j, &v[pick], 1)) == 0)

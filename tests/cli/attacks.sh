@@ -235,6 +235,11 @@ if command -v setpriv >/dev/null 2>&1; then
 		--procfs "$r/proc" history >"$tmp/out" 2>"$tmp/err"; rc=$?
 	expect_eq "history without root: exit 1" 1 "$rc"
 	expect_contains "history without root: says root is needed" "$tmp/err" "can be read by root only"
+	printf 'h' | setpriv --reuid=65534 --regid=65534 --clear-groups env VFIOCONF_HEADLESS=80x24 TERM=xterm \
+		"$VFIOCONF" --root "$r/root" --sysfs "$r/sys" --procfs "$r/proc" >"$tmp/out" 2>&1
+	expect_contains "the screen's history without root: says root is needed" "$tmp/out" \
+		"The journal can be read by root only: run vfioconf with sudo"
+	expect_not_contains "... not 'No transaction yet'" "$tmp/out" "No transaction yet"
 fi
 
 # ---- a full /boot: refused before any change, naming the room it needs

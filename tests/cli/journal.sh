@@ -168,4 +168,37 @@ at "$s" status --json >"$tmp/j" 2>&1; rc=$?
 expect_eq "status after reboot: exit 0" 0 "$rc"
 expect_eq "status json: ok" true "$(jq .ok "$tmp/j")"
 expect_eq "status json: device on vfio-pci" true "$(jq '.devices[0].on_vfio_pci' "$tmp/j")"
+# ---- undo of an older transaction, undo twice, undo after a rollback:
+# vfioconf's own later changes are named as such, never as "by hand"
+u="$tmp/order"
+regen_stack "$u" debian
+ut() { "$VFIOCONF" --root "$u/root" --sysfs "$u/sys" --procfs "$u/proc" "$@"; }
+ut apply --select 0000:02:00.0 --yes >/dev/null 2>&1
+first=$(ut history --json | jq -r '.[0].short_id')
+ut apply --select 0000:02:00.0,0000:06:00.0 --yes >/dev/null 2>&1
+second=$(ut history --json | jq -r '.[1].short_id')
+snapshot "$u/root" "$tmp/order.before"
+ut undo "$first" --yes >"$tmp/o" 2>&1; rc=$?
+expect_eq "undo of the older one while a later one changed its files: exit 1" 1 "$rc"
+expect_contains "it names the later transaction and what to undo first" "$tmp/o" \
+	"the later transaction $second"
+expect_contains "... and the command" "$tmp/o" "undo that one first ('vfioconf undo $second'), or use --force"
+expect_not_contains "... not 'changed by hand'" "$tmp/o" "by hand"
+snapshot "$u/root" "$tmp/order.after"
+expect_eq "... and nothing changed" "" "$(diff "$tmp/order.before" "$tmp/order.after")"
+ut undo "$second" --yes >/dev/null 2>&1 || not_ok "undo of the later one"
+ut undo "$second" --yes >"$tmp/o" 2>&1; rc=$?
+expect_eq "undo of an undone transaction: exit 1" 1 "$rc"
+expect_contains "... says it was undone already, and by which" "$tmp/o" "it was undone already, by"
+ut undo "$first" --yes >/dev/null 2>&1 || not_ok "then the older one undoes"
+ut rollback --yes >"$tmp/o" 2>&1; rc=$?
+expect_eq "rollback after every change was undone: exit 0" 0 "$rc"
+expect_not_contains "... without blaming the user" "$tmp/o" "by hand"
+ut apply --select 0000:06:00.0 --yes >/dev/null 2>&1
+third=$(ut history --json | jq -r '.[-1].short_id')
+ut rollback --yes >/dev/null 2>&1 || not_ok "rollback"
+ut undo "$third" --yes >"$tmp/o" 2>&1; rc=$?
+expect_eq "undo after a rollback took it back: exit 1" 1 "$rc"
+expect_contains "... says the rollback took it back" "$tmp/o" "took it back already"
+
 finish
