@@ -34,4 +34,28 @@ fi
 if command -v bash >/dev/null 2>&1; then
 	bash -n "$comp"; expect_eq "completion script parses" 0 "$?"
 fi
+# the completion offers this machine's addresses, groups and transactions
+if [ -f /usr/share/bash-completion/bash_completion ] && command -v bash >/dev/null; then
+	comp() { # WORDS...: what completing the last word offers, sorted, one line
+		bash -c '. /usr/share/bash-completion/bash_completion; . "$1"; shift
+			COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+			_vfioconf; printf "%s\n" "${COMPREPLY[@]}"' sh "$comp" "$@" | sort | tr '\n' ' '
+	}
+	R=$ROOTS/gpu-functions
+	expect_eq "completion: --select offers the slot's addresses" \
+		"0000:01:00.0 0000:01:00.1 0000:01:00.2 0000:01:00.3 " \
+		"$(comp vfioconf --sysfs "$R/sys" plan --select 0000:01:00.)"
+	expect_eq "completion: after a comma, the next address" "0000:01:00.0,0000:01:00.3 " \
+		"$(comp vfioconf --sysfs "$R/sys" plan --select 0000:01:00.0,0000:01:00.3)"
+	expect_eq "completion: --group offers the groups" "0 1 2 3 4 " "$(comp vfioconf --sysfs "$R/sys" plan --group '')"
+	regen_stack "$tmp/c" debian
+	"$VFIOCONF" --root "$tmp/c/root" --sysfs "$tmp/c/sys" --procfs "$tmp/c/proc" apply --select 0000:02:00.0 --yes \
+		>/dev/null 2>&1
+	sid=$("$VFIOCONF" --root "$tmp/c/root" history --json | jq -r '.[0].short_id')
+	expect_eq "completion: undo offers the transactions' short IDs" "$sid " \
+		"$(comp "$VFIOCONF" --root "$tmp/c/root" undo "$(echo "$sid" | cut -c1-2)")"
+else
+	echo "# bash-completion is not installed: the completion was not exercised"
+fi
+
 finish
