@@ -43,6 +43,7 @@ static const struct binding {
 	{'n', ACT_NEXT, "n", N_("the next match of the last search")},
 	{'+', ACT_OPEN_ALL, "+", N_("open every group")},
 	{'-', ACT_CLOSE_ALL, "-", N_("close every group")},
+	{'f', ACT_FILTER, "f", N_("filter the groups: all, usable, with a GPU")},
 	{'a', ACT_APPLY, "a", N_("in the preview: apply it as one transaction (asks first)")},
 	{'h', ACT_HISTORY, "h", N_("history of transactions")},
 	{'u', ACT_UNDO, "u", N_("in the history: undo the last transaction (asks first)")},

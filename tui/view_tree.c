@@ -13,6 +13,24 @@
 #include <string.h>
 #include <strings.h>
 
+/* Does group g pass the filter? Usable: nothing the host needs, no
+ * chipset function, something to hand over. GPUs: usable, with a display
+ * controller (class 03). */
+static bool group_shown(const struct tui *t, const struct iommu_group *g)
+{
+	struct group_summary s;
+	bool gpu = false;
+
+	if (t->filter == FILTER_ALL)
+		return true;
+	analysis_group_summary(t->inv, g, &s);
+	if (s.host_critical || s.platform || !s.endpoints)
+		return false;
+	for (size_t k = 0; k < g->n_members; k++)
+		gpu = gpu || (t->inv->devices[g->members[k]].class_code >> 16) == 0x03;
+	return t->filter == FILTER_USABLE || gpu;
+}
+
 void tree_build_rows(struct tui *t)
 {
 	const struct inventory *inv = t->inv;
@@ -23,12 +41,19 @@ void tree_build_rows(struct tui *t)
 	t->rows = xcalloc(cap, sizeof(*t->rows));
 	t->nrows = 0;
 	for (size_t g = 0; g < inv->n_groups; g++) {
+		if (!group_shown(t, &inv->groups[g]))
+			continue;
 		t->rows[t->nrows++] = (struct row){.is_group = true, .group = (int)g};
 		if (t->open[g])
-			for (size_t k = 0; k < inv->groups[g].n_members; k++)
+			for (size_t k = 0; k < inv->groups[g].n_members; k++) {
+				const struct device *d = &inv->devices[inv->groups[g].members[k]];
+				/* filtered, the structure (bridges) is left out */
+				if (t->filter != FILTER_ALL && (d->flags & (DEV_BRIDGE | DEV_PLATFORM)))
+					continue;
 				t->rows[t->nrows++] = (struct row){.group = (int)g, .dev = inv->groups[g].members[k]};
+			}
 	}
-	for (size_t i = 0; i < inv->n_devices; i++)
+	for (size_t i = 0; i < inv->n_devices && t->filter == FILTER_ALL; i++)
 		if (inv->devices[i].group < 0) {
 			if (!any) {
 				t->rows[t->nrows++] = (struct row){.is_group = true, .group = -1};
@@ -211,6 +236,11 @@ static void tree_draw(struct tui *t)
 	if (t->cur >= t->top + (size_t)body)
 		t->top = t->cur - (size_t)body + 1;
 	erase();
+	/* a filter stays said while it is on */
+	if (!t->status[0] && t->filter != FILTER_ALL)
+		snprintf(t->status, sizeof(t->status), "%s",
+			 t->filter == FILTER_USABLE ? _("Filter: usable groups only (nothing the host needs, no chipset); f: GPUs")
+						    : _("Filter: groups with a GPU only; f: all groups"));
 	tui_draw_header(t);
 	tree_layout(t);
 	/* the column heads over their columns (the tick column's is in help) */
@@ -475,6 +505,13 @@ static bool tree_act(struct tui *t, enum action a)
 	case ACT_OPEN_ALL:
 	case ACT_CLOSE_ALL:
 		open_all(t, a == ACT_OPEN_ALL);
+		break;
+	case ACT_FILTER:
+		t->filter = t->filter == FILTER_ALL ? FILTER_USABLE : t->filter == FILTER_USABLE ? FILTER_GPU : FILTER_ALL;
+		t->cur = 0;
+		tree_build_rows(t);
+		if (t->filter == FILTER_ALL)
+			snprintf(t->status, sizeof(t->status), "%s", _("all groups"));
 		break;
 	case ACT_HELP:
 		help_open(t);

@@ -127,4 +127,16 @@ expect_contains "tick: what comes along is named at once" "$tmp/screen" \
 hl gpu-functions 80x30 '/2070\n  '
 expect_contains "untick: what goes with it is named" "$tmp/screen" "01:00.0 unticked: 01:00.1 Audio, 01:00.2 USB, 01:00.3 SerBus too"
 
+# filters: usable groups only, then groups with a GPU, then all again
+hl z170 80x24 'f'
+expect_contains "f: usable groups only, said on the message line" "$tmp/screen" "Filter: usable groups only"
+expect_not_contains "f: the root disk's group is hidden" "$tmp/screen" "Group 4 "
+expect_not_contains "f: the chipset's group is hidden" "$tmp/screen" "Group 10 "
+expect_not_contains "f: bridges are hidden" "$tmp/screen" "Bridge"
+expect_contains "f: a usable group stays" "$tmp/screen" "Group 14  1 device  ready"
+hl z170 80x24 'ff'
+expect_eq "f f: only the GPU's group" "Group 13" "$(grep -o 'Group [0-9]*' "$tmp/screen" | paste -sd' ')"
+hl z170 80x24 'fff'
+expect_contains "f f f: every group again" "$tmp/screen" "Group 0 "
+
 finish
