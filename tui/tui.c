@@ -45,6 +45,7 @@ static const struct binding {
 	{'-', ACT_CLOSE_ALL, "-", N_("close every group")},
 	{'f', ACT_FILTER, "f", N_("filter the groups: all, usable, with a GPU")},
 	{'a', ACT_APPLY, "a", N_("in the preview: apply it as one transaction (asks first)")},
+	{'b', ACT_BOOKS, "b", N_("in the preview: show or fold devices.conf (bookkeeping)")},
 	{'h', ACT_HISTORY, "h", N_("history of transactions")},
 	{'u', ACT_UNDO, "u", N_("in the history: undo the last transaction (asks first)")},
 	{'?', ACT_HELP, "?", N_("this help")},

@@ -27,7 +27,7 @@ enum action {
 	ACT_OPEN, ACT_CLOSE, ACT_TOGGLE, ACT_TICK, ACT_GROUP,
 	ACT_DETAILS, ACT_PREVIEW, ACT_SEARCH, ACT_HELP, ACT_BACK, ACT_QUIT,
 	ACT_APPLY, ACT_HISTORY, ACT_UNDO,
-	ACT_NEXT, ACT_OPEN_ALL, ACT_CLOSE_ALL, ACT_FILTER,
+	ACT_NEXT, ACT_OPEN_ALL, ACT_CLOSE_ALL, ACT_FILTER, ACT_BOOKS,
 };
 
 /* One row of the tree: a group, or a device under it. */
@@ -51,6 +51,7 @@ struct tui {
 	char search[64];
 	int col_name, col_driver; /* the tree's stretching columns (view_tree.c) */
 	enum { FILTER_ALL, FILTER_USABLE, FILTER_GPU } filter; /* f cycles */
+	bool show_books;       /* the preview shows devices.conf's diff (b) */
 	const struct view *view;
 	/* text views: lines and scroll */
 	struct strv text;

@@ -8,6 +8,35 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* The plan's diffs, with devices.conf (vfioconf's own bookkeeping, half
+ * the lines of a first plan) folded to one line unless t->show_books: a
+ * section runs from its "# PATH: why" line to the next line that starts
+ * with "# " (diff lines start with +, -, @ or a blank). */
+static void render_folded(const struct tui *t, const struct plan *plan, struct strbuf *sb)
+{
+	struct strbuf all = {0};
+	char *head = xasprintf("# %s:", STATE_PATH);
+	const char *l;
+
+	plan_render_text(plan, &all);
+	for (l = all.buf ? all.buf : ""; *l;) {
+		size_t len = strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n');
+		if (!t->show_books && str_starts_with(l, head)) {
+			size_t n = 0;
+			strbuf_add(sb, l, len);
+			for (l += len; *l && !str_starts_with(l, "# "); n++)
+				l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n');
+			strbuf_printf(sb, _("  (%zu lines of vfioconf's own bookkeeping folded: b shows them)\n"), n);
+			continue;
+		}
+		strbuf_add(sb, l, len);
+		l += len;
+	}
+	free(head);
+	strbuf_free(&all);
+}
 
 void preview_open(struct tui *t)
 {
@@ -53,7 +82,7 @@ void preview_open(struct tui *t)
 	else if (plan_empty(plan))
 		strbuf_puts(&sb, _("Nothing to do: the system already looks like this.\n"));
 	else
-		plan_render_text(plan, &sb);
+		render_folded(t, plan, &sb);
 	if (!plan_empty(plan))
 		strbuf_puts(&sb, t->readonly ? _("\nRead-only (not root): run vfioconf as root to apply this.\n")
 				 : plan->refusals.n ? _("\nSomething is refused: change the ticks before applying.\n")
@@ -103,6 +132,13 @@ static bool preview_act(struct tui *t, enum action a)
 {
 	if (a == ACT_APPLY) {
 		apply_preview(t);
+		return true;
+	}
+	if (a == ACT_BOOKS) {
+		size_t top = t->text_top;
+		t->show_books = !t->show_books;
+		preview_open(t);
+		t->text_top = top < t->text.n ? top : 0;
 		return true;
 	}
 	return text_act(t, a);

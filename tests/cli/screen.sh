@@ -139,4 +139,13 @@ expect_eq "f f: only the GPU's group" "Group 13" "$(grep -o 'Group [0-9]*' "$tmp
 hl z170 80x24 'fff'
 expect_contains "f f f: every group again" "$tmp/screen" "Group 0 "
 
+# the preview folds devices.conf, vfioconf's own bookkeeping; b unfolds it
+hl debian 80x80 '/970\n p'
+expect_contains "preview: devices.conf folded to one line" "$tmp/screen" \
+	"(22 lines of vfioconf's own bookkeeping folded: b shows them)"
+expect_not_contains "preview: its lines are not shown" "$tmp/screen" "+method = ids"
+expect_contains "preview: the files that matter stay whole" "$tmp/screen" "+options vfio-pci ids=10de:0fbb,10de:13c2 disable_vga=1"
+hl debian 80x100 '/970\n pb'
+expect_contains "b: devices.conf shown" "$tmp/screen" "+method = ids"
+
 finish
