@@ -8,7 +8,8 @@
  * other driver); one that moved or changed is skipped and said, never
  * grabbed. Messages go to the kernel log (/dev/kmsg) so they show in dmesg.
  *
- *   vfioconf-bind [--sysfs DIR] [--config FILE] [--dry-run]
+ *   vfioconf-bind [--sysfs DIR] [--config FILE] [--only ADDR] [--dry-run]
+ * --only: that device alone (the udev rule for a virtual function).
  * Exit status: 0 all bound, 1 some skipped, 2 no usable configuration.
  */
 #include "config.h"
@@ -127,9 +128,10 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{"sysfs", required_argument, NULL, 's'}, {"config", required_argument, NULL, 'c'},
 		{"dry-run", no_argument, NULL, 'n'},     {"help", no_argument, NULL, 'h'},
+		{"only", required_argument, NULL, 'o'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *sysfs = "/sys", *config = "/" STATE_PATH;
+	const char *sysfs = "/sys", *config = "/" STATE_PATH, *only = NULL;
 	struct state st;
 	struct log log = {0};
 	char *text = NULL;
@@ -147,10 +149,14 @@ int main(int argc, char **argv)
 		case 'n':
 			dry = true;
 			break;
+		case 'o':
+			only = optarg;
+			break;
 		case 'h':
-			printf("Usage: vfioconf-bind [--sysfs DIR] [--config FILE] [--dry-run]\n"
-			       "Sets driver_override = vfio-pci on the devices vfioconf binds by address,\n"
-			       "when their vendor, device and subsystem still match. Run by modprobe.\n");
+			printf("Usage: vfioconf-bind [--sysfs DIR] [--config FILE] [--only ADDR] [--dry-run]\n"
+			       "Sets driver_override (vfio-pci, or the device's vfio variant driver) on the\n"
+			       "devices vfioconf binds by address, when their vendor, device and subsystem\n"
+			       "still match. Run by modprobe, and by udev when a virtual function appears.\n");
 			return 0;
 		default:
 			return 2;
@@ -166,7 +172,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < log.n; i++)
 		say(4, "%s", log.e[i].msg);
 	for (size_t i = 0; i < st.n_dev; i++)
-		if (st.dev[i].method == BIND_DRIVER_OVERRIDE) {
+		if (st.dev[i].method == BIND_DRIVER_OVERRIDE && (!only || strcmp(only, st.dev[i].addr) == 0)) {
 			n++;
 			if (bind_one(sysfs, &st.dev[i], dry) != 0)
 				rc = 1;

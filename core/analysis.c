@@ -90,8 +90,8 @@ const char *analysis_platform_kind(const struct device *d)
 	case 0x0801: return "DMA controller";
 	case 0x0802: return "system timer";
 	case 0x0803: return "RTC controller";
-	case 0x0806: return "root complex event collector";
-	case 0x0807: return "IOMMU";
+	case 0x0806: return "IOMMU";
+	case 0x0807: return "root complex event collector";
 	case 0x0c05: return "SMBus controller";
 	}
 	if ((d->class_code >> 16) == 0x05)
@@ -109,7 +109,7 @@ const char *analysis_class_short(const struct device *d)
 		{0x0108, "NVMe"},   {0x0200, "NIC"},    {0x0207, "IB"},     {0x0280, "Net"},    {0x0300, "GPU"},
 		{0x0301, "GPU"},    {0x0302, "GPU"},    {0x0380, "GPU"},    {0x0401, "Audio"},  {0x0403, "Audio"},
 		{0x0480, "Media"},  {0x0600, "Host"},   {0x0601, "ISA"},    {0x0604, "Bridge"}, {0x0609, "Bridge"},
-		{0x0700, "Serial"}, {0x0780, "Comm"},   {0x0805, "SD"},     {0x0806, "RCEC"},   {0x0807, "IOMMU"},
+		{0x0700, "Serial"}, {0x0780, "Comm"},   {0x0805, "SD"},     {0x0806, "IOMMU"},  {0x0807, "RCEC"},
 		{0x0880, "System"}, {0x0c03, "USB"},    {0x0c04, "FC"},     {0x0c05, "SMBus"},  {0x0c07, "IPMI"},
 		{0x0c80, "SerBus"}, {0x0d11, "BT"},     {0x1080, "Crypto"}, {0x1101, "Signal"}, {0x1180, "Signal"},
 		{0x1200, "Accel"},  {0x0b40, "Coproc"},

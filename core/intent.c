@@ -13,8 +13,8 @@
 
 static bool excluded_module(const char *m)
 {
-	return strcmp(m, "vfio_pci") == 0 || strcmp(m, "vfio-pci") == 0 || strcmp(m, "pci_stub") == 0 ||
-	       strcmp(m, "pci-stub") == 0 || strcmp(m, "pcieport") == 0;
+	return driver_is_vfio(m) || strcmp(m, "pci_stub") == 0 || strcmp(m, "pci-stub") == 0 ||
+	       strcmp(m, "pcieport") == 0;
 }
 
 static char *module_name(const char *s)
@@ -464,9 +464,14 @@ char *intent_render_udev(const struct intent *in, const struct inventory *inv, c
 			continue;
 		if (!sb.len)
 			strbuf_puts(&sb, "# Managed by vfioconf: a virtual function appears when its PF makes it\n"
-					 "# (sriov_numvfs), often after the boot; bind it by address then.\n");
-		strbuf_printf(&sb, "ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"%s\", RUN+=\"%s\"\n", d->addr_str,
-			      bind_helper);
+					 "# (sriov_numvfs), often after the boot; bind it by address then. Its\n"
+					 "# native driver may probe it first (the add event comes before the\n"
+					 "# probe): when another driver binds it, bind it again.\n");
+		strbuf_printf(&sb, "ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"%s\", RUN+=\"%s --only %s\"\n",
+			      d->addr_str, bind_helper, d->addr_str);
+		strbuf_printf(&sb,
+			      "ACTION==\"bind\", SUBSYSTEM==\"pci\", KERNEL==\"%s\", DRIVER!=\"%s\", RUN+=\"%s --only %s\"\n",
+			      d->addr_str, in->dev[i].driver ? in->dev[i].driver : "vfio-pci", bind_helper, d->addr_str);
 	}
 	return sb.len ? strbuf_detach(&sb) : NULL;
 }

@@ -228,6 +228,13 @@ bool driver_is_vfio(const char *name)
 	return n > 9 && (strcmp(name + n - 9, "_vfio_pci") == 0 || strcmp(name + n - 9, "-vfio-pci") == 0);
 }
 
+bool driver_is_vfio_variant(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	return n > 9 && strcmp(name + n - 9, "_vfio_pci") == 0;
+}
+
 void inventory_free(struct inventory *inv)
 {
 	struct host_facts *h = &inv->host;

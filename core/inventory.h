@@ -72,6 +72,14 @@ struct device {
 	bool has_physfn;
 	struct pci_addr physfn; /* SR-IOV PF of a VF */
 	unsigned num_vfs;
+	/* From config space (read for bridges: the hops of a device's path):
+	 * the PCIe capability's port type (4 root port, 5 upstream, 6
+	 * downstream switch port), and the ACS control word, which says
+	 * whether the port keeps the devices below it apart */
+	bool port_read;       /* config space past 64 bytes was readable (root) */
+	bool has_pcie, has_acs;
+	uint8_t pcie_type;
+	uint16_t acs_ctrl;
 	struct strv modules;  /* candidate modules over all installed kernels */
 	/* The vfio variant driver an installed kernel has for it (a
 	 * "vfio_pci:" alias in modules.alias: mlx5_vfio_pci, ...), or NULL */
@@ -165,9 +173,17 @@ const struct iommu_group *inventory_group(const struct inventory *inv, int id);
 bool inventory_iommu_enabled(const struct inventory *inv);
 void inventory_free(struct inventory *inv);
 
+/* ACS control bits the kernel needs on a downstream port to keep devices
+ * apart (source validation, request and completion redirect, upstream
+ * forwarding: pci_acs_enabled's PCI_ACS_SV | RR | CR | UF). */
+#define ACS_ISOLATING 0x1d
+
 /* vfio-pci itself (either spelling) or a vfio variant driver (a module
  * name ending in _vfio_pci, as the kernel's variants are all named). */
 bool driver_is_vfio(const char *name);
+/* A vfio variant driver's module name: NAME_vfio_pci, not vfio-pci itself
+ * (whose driver is "vfio-pci", its module vfio_pci). */
+bool driver_is_vfio_variant(const char *name);
 
 const char *cpu_vendor_name(enum cpu_vendor v);
 /* intel_iommu=on for Intel; NULL for AMD (the kernel turns its IOMMU on

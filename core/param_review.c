@@ -66,9 +66,17 @@ static void judge_word(const struct host_facts *h, const char *word, const char 
 	char *at = where(file, line), *m = NULL, *list;
 
 	if (fb_off(word)) {
-		kernels_where(h, running, before_6_0, &ks);
-		/* with no kernel to judge by, say nothing */
-		if (!ks.n && (running ? h->running_kernel != NULL : h->n_kernels > 0))
+		bool all_new;
+		/* the running kernel by its own version (it may be installed no
+		 * more, or this a rescue system's); with no kernel to judge by,
+		 * say nothing */
+		if (running) {
+			all_new = at_least(h->running_kernel, "6.0");
+		} else {
+			kernels_where(h, false, before_6_0, &ks);
+			all_new = !ks.n && h->n_kernels > 0;
+		}
+		if (all_new)
 			m = xasprintf("%s: %s is not needed on %s: from 6.0 on vfio-pci takes the firmware framebuffer "
 				      "off the GPU it binds; the parameter only leaves the host without a boot console",
 				      at, word, running ? "the running kernel" : "the installed kernels");
@@ -100,13 +108,11 @@ void param_review(const struct host_facts *h, const struct eff_config *c, const 
 		if (in->kind == EFF_PARAM && in->value) {
 			judge_word(h, in->value, in->file, in->line, out);
 		} else if ((in->kind == EFF_EARLY || in->kind == EFF_MODARGS) && eff_module_eq(in->module, "vfio_virqfd")) {
-			/* while one kernel still has it, the line serves that one */
+			/* while one kernel still has it (or may: its index is not
+			 * readable), the line serves that one */
 			struct strv ks = {0};
-			size_t indexed = 0;
-			for (size_t k = 0; k < h->n_kernels; k++)
-				indexed += h->kernels[k].modules_dir_ok;
 			kernels_where(h, false, no_virqfd, &ks);
-			if (ks.n && ks.n == indexed) {
+			if (ks.n && ks.n == h->n_kernels) {
 				char *at = where(in->file, in->line), *list = strv_join(&ks, ", ");
 				char *m = xasprintf("%s: vfio_virqfd: no installed kernel has this module (%s; it went "
 						    "into vfio in 6.2): take the line out, or the initramfs tools may "

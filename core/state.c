@@ -131,9 +131,11 @@ static int handler(void *user, int line, const char *section, const char *key, c
 			   (strcmp(value, "ids") == 0 || strcmp(value, "driver-override") == 0)) {
 			c->cur.method = strcmp(value, "ids") == 0 ? BIND_IDS : BIND_DRIVER_OVERRIDE;
 			c->have |= 4;
-		} else if (strcmp(key, "driver") == 0 && driver_is_vfio(value) && strlen(value) < sizeof(c->cur.driver) &&
-			   strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_-") == strlen(value)) {
-			/* written into driver_override at boot: a vfio driver's name, nothing else */
+		} else if (strcmp(key, "driver") == 0 && driver_is_vfio_variant(value) &&
+			   strlen(value) < sizeof(c->cur.driver) &&
+			   strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(value)) {
+			/* written into driver_override at boot: a variant's name, nothing else
+			 * (vfio-pci itself is the default, and its module name is no driver name) */
 			snprintf(c->cur.driver, sizeof(c->cur.driver), "%s", value);
 		} else if (strcmp(key, "taken-from-host") == 0 &&
 			   (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0)) {

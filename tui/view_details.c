@@ -8,6 +8,64 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* What a reset method means for a device handed from VM to VM. */
+static const char *reset_meaning(const char *m)
+{
+	static const struct {
+		const char *m, *say;
+	} t[] = {
+		{"flr", N_(" (function level reset: the device resets itself, alone)")},
+		{"pm", N_(" (power state D3hot and back: some devices do not really reset this way)")},
+		{"bus", N_(" (secondary bus reset: every device behind the same bridge is reset with it)")},
+		{"device_specific", N_(" (a reset the kernel knows for this device)")},
+		{"acpi", N_(" (the firmware's ACPI _RST method)")},
+		{"cxl_bus", N_(" (CXL bus reset)")},
+	};
+	char first[32];
+
+	if (!m)
+		return _(" (it cannot be reset between VMs: a host reboot may be needed)");
+	snprintf(first, sizeof(first), "%.*s", (int)strcspn(m, " "), m);
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
+		if (strcmp(first, t[i].m) == 0)
+			return _(t[i].say);
+	return "";
+}
+
+/* From the CPU down to d: each bridge on the way with its kind and
+ * whether ACS keeps the devices below it apart (what decides the groups). */
+static void pcie_path(struct tui *t, const struct device *d, struct strbuf *sb)
+{
+	const struct device *hops[16];
+	size_t n = 0;
+
+	for (const struct device *p = d; p->has_parent && n < ARRAY_SIZE(hops);) {
+		p = inventory_find(t->inv, &p->parent);
+		if (!p)
+			break;
+		hops[n++] = p;
+	}
+	if (!n)
+		return;
+	strbuf_puts(sb, _("PCIe path, from the CPU:\n"));
+	for (size_t i = n; i > 0; i--) {
+		const struct device *b = hops[i - 1];
+		const char *kind = !b->has_pcie ? _("PCI bridge")
+				 : b->pcie_type == 4 ? _("root port")
+				 : b->pcie_type == 5 ? _("switch upstream port")
+				 : b->pcie_type == 6 ? _("switch downstream port")
+						     : _("PCIe bridge");
+		const char *acs = !b->has_acs ? _("no ACS: the devices below it are not kept apart")
+				  : (b->acs_ctrl & ACS_ISOLATING) == ACS_ISOLATING
+					  ? _("ACS on: the devices below it are kept apart")
+					  : _("ACS present but not enabled: the devices below it are not kept apart");
+		strbuf_printf(sb, "  %s %s: %s\n", b->addr_str + 5, b->port_read ? kind : _("bridge"),
+			      b->port_read ? acs : _("ACS unknown (its config space needs root to read)"));
+	}
+	strbuf_printf(sb, "  %s %s\n", d->addr_str + 5, _("this device"));
+}
 
 void details_open(struct tui *t, size_t dev)
 {
@@ -33,7 +91,9 @@ void details_open(struct tui *t, size_t dev)
 	strbuf_puts(&sb, _("Modules that could drive it:"));
 	for (size_t i = 0; i < d->modules.n; i++)
 		strbuf_printf(&sb, " %s", d->modules.v[i]);
-	strbuf_printf(&sb, "\n%s: %s\n", _("Reset method"), d->reset_method ? d->reset_method : _("none reported"));
+	strbuf_printf(&sb, "\n%s: %s%s\n", _("Reset method"), d->reset_method ? d->reset_method : _("none reported"),
+		      reset_meaning(d->reset_method));
+	pcie_path(t, d, &sb);
 	if (d->group >= 0) {
 		const struct iommu_group *g = inventory_group(t->inv, d->group);
 		strbuf_printf(&sb, _("IOMMU group %d:\n"), d->group);

@@ -24,33 +24,38 @@ size_t tui_columns(const char *s, size_t n)
  * is cut, the GRUB line keeps its closing quote. */
 static void push_wrapped(struct tui *t, const char *s)
 {
-	size_t width = COLS > 20 ? (size_t)COLS - 1 : 79, cut = 0, c = 0;
-	char lead[2] = "", *first, *rest;
+	size_t width = COLS > 20 ? (size_t)COLS - 1 : 79;
+	const char *mark = t->utf8 ? "\u21aa" : ">";
+	char lead[2] = "";
+	bool first = true;
 
-	while (s[cut] && c < width) { /* the bytes of the first width characters */
-		cut++;
-		while (((unsigned char)s[cut] & 0xc0) == 0x80)
-			cut++;
-		c++;
-	}
-	if (!s[cut]) {
-		strv_push(&t->text, s);
-		return;
-	}
-	/* at a blank in the second half of the line, where there is one */
-	for (size_t b = cut; b > cut / 2; b--)
-		if (s[b - 1] == ' ') {
-			cut = b;
-			break;
-		}
-	first = xstrndup(s, cut);
-	strv_push(&t->text, first);
-	free(first);
 	if (s[0] == '+' || s[0] == '-' || s[0] == ' ')
 		lead[0] = s[0];
-	rest = xasprintf("%s%s%s", lead, t->utf8 ? "\u21aa" : ">", s + cut);
-	push_wrapped(t, rest);
-	free(rest);
+	for (;;) {
+		/* a continuation line starts with the lead and the mark: 2 columns */
+		size_t room = first ? width : width - 2, cut = 0, c = 0;
+		while (s[cut] && c < room) { /* the bytes of the first room characters */
+			cut++;
+			while (((unsigned char)s[cut] & 0xc0) == 0x80)
+				cut++;
+			c++;
+		}
+		if (s[cut]) /* at a blank in the second half of the line, where there is one */
+			for (size_t b = cut; b > cut / 2; b--)
+				if (s[b - 1] == ' ') {
+					cut = b;
+					break;
+				}
+		{
+			char *line = first ? xstrndup(s, cut) : xasprintf("%s%s%.*s", lead, mark, (int)cut, s);
+			strv_push(&t->text, line);
+			free(line);
+		}
+		if (!s[cut])
+			return;
+		s += cut;
+		first = false;
+	}
 }
 
 void text_open(struct tui *t, const struct view *v, const char *title, const char *text)
@@ -125,8 +130,8 @@ bool text_act(struct tui *t, enum action a)
 	return true;
 }
 
-/* The text view clips long lines, and a refusal or warning must be read
- * whole (the diffs stay as they are). */
+/* A refusal or warning, word-wrapped with its label hanging, before the
+ * text view's own wrapping of what is still too long. */
 void text_put_wrapped(struct strbuf *sb, const char *label, const char *msg)
 {
 	size_t width = COLS > 20 ? (size_t)COLS - 1 : 79, col = tui_columns(label, strlen(label));

@@ -188,12 +188,36 @@ static const char *group_verdict(const struct tui *t, const struct iommu_group *
 	return buf;
 }
 
+/* s cut to w screen columns at a character boundary and padded to w,
+ * into out (n bytes): printf's precision counts bytes, and would cut an
+ * arrow or a name's UTF-8 in half. */
+static const char *fit(const char *s, int w, char *out, size_t n)
+{
+	size_t i = 0, o = 0;
+	int c = 0;
+
+	while (s[i] && c < w) {
+		size_t len = 1;
+		while (((unsigned char)s[i + len] & 0xc0) == 0x80)
+			len++;
+		if (o + len >= n)
+			break;
+		memcpy(out + o, s + i, len);
+		o += len;
+		i += len;
+		c++;
+	}
+	while (c++ < w && o + 1 < n)
+		out[o++] = ' ';
+	out[o] = '\0';
+	return out;
+}
+
 static void row_text(const struct tui *t, const struct row *r, char *buf, size_t n)
 {
 	const struct inventory *inv = t->inv;
 	const struct device *d;
-	char fl[96], drv[96], verdict[128];
-	int dw;
+	char fl[96], drv[96], verdict[128], name_c[512], drv_c[256];
 
 	if (r->is_group) {
 		const char *mark = t->open[r->group < 0 ? inv->n_groups : (size_t)r->group]
@@ -217,11 +241,9 @@ static void row_text(const struct tui *t, const struct row *r, char *buf, size_t
 	}
 	d = &inv->devices[r->dev];
 	driver_text(t, d, drv, sizeof(drv));
-	/* printf pads by bytes: an arrow is 3 bytes and 1 column */
-	dw = t->col_driver + (int)strlen(drv) - (int)tui_columns(drv, strlen(drv));
-	snprintf(buf, n, "  %s %s %-6.6s %-*.*s [%04x:%04x] %-*.*s %s", tick_mark(t, r->dev), d->addr_str + 5,
-		 analysis_class_short(d), t->col_name, t->col_name, d->device_name ? d->device_name : "?", d->vendor,
-		 d->device, dw, dw, drv, short_flags(d, fl, sizeof(fl)));
+	snprintf(buf, n, "  %s %s %-6.6s %s [%04x:%04x] %s %s", tick_mark(t, r->dev), d->addr_str + 5,
+		 analysis_class_short(d), fit(d->device_name ? d->device_name : "?", t->col_name, name_c, sizeof(name_c)),
+		 d->vendor, d->device, fit(drv, t->col_driver, drv_c, sizeof(drv_c)), short_flags(d, fl, sizeof(fl)));
 }
 
 static void tree_draw(struct tui *t)

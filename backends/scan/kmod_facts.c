@@ -170,8 +170,6 @@ static void add_kernel(struct kmod_facts *kf, struct inventory *inv, const struc
 		log_warn(log, "%s: missing; run depmod for kernel %s", dep, kver);
 		goto out;
 	}
-	k->modules_dir_ok = true;
-
 	cfgp[0] = path_join(sr->root, "etc/modprobe.d");
 	cfgp[1] = path_join(sr->root, "run/modprobe.d");
 	cfgp[2] = path_join(sr->root, "usr/local/lib/modprobe.d");
@@ -192,6 +190,8 @@ static void add_kernel(struct kmod_facts *kf, struct inventory *inv, const struc
 	kmod_set_log_priority(ctx, 3);
 	if (kmod_load_resources(ctx) < 0)
 		log_warn(log, "%s: module indexes missing or damaged (modules.*.bin); run depmod", dir);
+	else
+		k->modules_dir_ok = true; /* its facts are facts */
 	k->vfio_virqfd_module = has_module(ctx, "vfio_virqfd");
 	k->vfio_pci_module = has_module(ctx, "vfio_pci");
 	kf->ctx = xrealloc(kf->ctx, (kf->n_ctx + 1) * sizeof(*kf->ctx));
@@ -298,6 +298,46 @@ void kmod_facts_modules(struct kmod_facts *kf, const char *modalias, struct strv
 	}
 	for (size_t i = 0; i < e->mods.n; i++)
 		strv_push_unique(mods, e->mods.v[i]);
+}
+
+char *kmod_facts_variant(struct kmod_facts *kf, const char *modalias, size_t n_kernels, bool *partial)
+{
+	char *alias, *found = NULL;
+	size_t have = 0;
+
+	*partial = false;
+	if (!kf || !modalias || !str_starts_with(modalias, "pci:"))
+		return NULL;
+	alias = xasprintf("vfio_pci:%s", modalias + 4);
+	for (size_t i = 0; i < kf->n_ctx; i++) {
+		struct kmod_list *list = NULL, *it;
+		char *mine = NULL;
+		if (kmod_module_new_from_lookup(kf->ctx[i], alias, &list) == 0) {
+			kmod_list_foreach(it, list) {
+				struct kmod_module *m = kmod_module_get_module(it);
+				const char *name = kmod_module_get_name(m);
+				/* vfio_pci's own catch-all alias is no variant */
+				if (!mine && driver_is_vfio_variant(name))
+					mine = xstrdup(name);
+				kmod_module_unref(m);
+			}
+			kmod_module_unref_list(list);
+		}
+		if (mine && (!found || strcmp(found, mine) == 0)) {
+			if (!found)
+				found = xstrdup(mine);
+			have++;
+		}
+		free(mine);
+	}
+	free(alias);
+	if (found && have < n_kernels) {
+		/* a kernel without it would leave the device with no driver */
+		*partial = true;
+		free(found);
+		return NULL;
+	}
+	return found;
 }
 
 void kmod_facts_free(struct kmod_facts *kf)

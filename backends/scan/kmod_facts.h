@@ -19,6 +19,11 @@ void kmod_facts_open(const struct sysroot *sr, struct inventory *inv, struct log
 		     struct kmod_facts **out);
 /* Adds the modules that could drive modalias, over all kernels, to mods. */
 void kmod_facts_modules(struct kmod_facts *kf, const char *modalias, struct strv *mods);
+/* The vfio variant driver ("vfio_pci:" alias) every one of the n_kernels
+ * installed kernels has for modalias (caller frees), or NULL; *partial when
+ * some kernel has one and another does not (its index unreadable counts
+ * as not): then NULL too, and vfio-pci binds the device everywhere. */
+char *kmod_facts_variant(struct kmod_facts *kf, const char *modalias, size_t n_kernels, bool *partial);
 void kmod_facts_free(struct kmod_facts *kf);
 
 #endif

@@ -178,6 +178,37 @@ static char *read_driver(int dfd)
 	return xstrdup(slash ? slash + 1 : buf);
 }
 
+/* A bridge's PCIe port type and ACS control, through libpci's capability
+ * list (config space; without root the kernel shows only its first 64
+ * bytes, and nothing is found). */
+static void read_port(struct pci_access *pacc, int dfd, struct device *d)
+{
+	struct pci_dev *pd;
+	struct pci_cap *cap;
+	unsigned char buf[128];
+	int fd = openat(dfd, "config", O_RDONLY | O_CLOEXEC);
+
+	/* without root the kernel hands out 64 bytes: nothing to tell then */
+	d->port_read = fd >= 0 && read(fd, buf, sizeof(buf)) > 64;
+	if (fd >= 0)
+		close(fd);
+	if (!d->port_read)
+		return;
+	pd = pci_get_dev(pacc, (int)d->addr.domain, d->addr.bus, d->addr.dev, d->addr.func);
+	if (!pd)
+		return;
+	pci_fill_info(pd, PCI_FILL_CAPS | PCI_FILL_EXT_CAPS);
+	if ((cap = pci_find_cap(pd, PCI_CAP_ID_EXP, PCI_CAP_NORMAL))) {
+		d->has_pcie = true;
+		d->pcie_type = (uint8_t)((pci_read_word(pd, cap->addr + PCI_EXP_FLAGS) & PCI_EXP_FLAGS_TYPE) >> 4);
+	}
+	if ((cap = pci_find_cap(pd, PCI_EXT_CAP_ID_ACS, PCI_CAP_EXTENDED))) {
+		d->has_acs = true;
+		d->acs_ctrl = pci_read_word(pd, cap->addr + PCI_ACS_CTRL);
+	}
+	pci_free_dev(pd);
+}
+
 static void scan_one(struct pci_access *pacc, const char *devdir, const char *name,
 		     struct inventory *inv, struct log *log)
 {
@@ -228,8 +259,10 @@ static void scan_one(struct pci_access *pacc, const char *devdir, const char *na
 			free(s);
 	}
 	d->header_type = header_type_from(dfd, d->class_code);
-	if (d->header_type == 1 || d->header_type == 2)
+	if (d->header_type == 1 || d->header_type == 2) {
 		d->flags |= DEV_BRIDGE;
+		read_port(pacc, dfd, d);
+	}
 	read_parent(dir, d);  /* dir is the bus/pci/devices link */
 	read_sriov(dfd, dir, d, log);
 	d->group_link = read_group_link(dfd);

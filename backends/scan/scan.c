@@ -6,7 +6,6 @@
 #include "backends/scan/kmod_facts.h"
 #include "backends/scan/pci_scan.h"
 #include "core/analysis.h"
-#include "core/effective.h"
 
 #include <errno.h>
 #include <string.h>
@@ -32,24 +31,17 @@ int scan_system(const struct scan_opts *opts, struct inventory *inv, struct log 
 	inventory_finish(inv);
 
 	kmod_facts_open(sr, inv, log, &kf);
-	if (opts->want_modules)
-		for (size_t i = 0; i < inv->n_devices; i++) {
-			struct device *d = &inv->devices[i];
+	for (size_t i = 0; i < inv->n_devices; i++) {
+		struct device *d = &inv->devices[i];
+		bool partial;
+		if (opts->want_modules)
 			kmod_facts_modules(kf, d->modalias, &d->modules);
-			/* a variant driver matches "vfio_pci:" where the others match "pci:"
-			 * (PCI_DRIVER_OVERRIDE_DEVICE_VFIO): only driver_override binds it.
-			 * vfio_pci itself matches every device that way. */
-			if (d->modalias && str_starts_with(d->modalias, "pci:")) {
-				char *va = xasprintf("vfio_pci:%s", d->modalias + 4);
-				struct strv v = {0};
-				kmod_facts_modules(kf, va, &v);
-				for (size_t k = 0; k < v.n && !d->vfio_variant; k++)
-					if (!eff_module_eq(v.v[k], "vfio_pci") && driver_is_vfio(v.v[k]))
-						d->vfio_variant = xstrdup(v.v[k]);
-				strv_free(&v);
-				free(va);
-			}
-		}
+		/* also without the module lookup: a later plan must not lose it */
+		d->vfio_variant = kmod_facts_variant(kf, d->modalias, inv->host.n_kernels, &partial);
+		if (partial)
+			log_warn(log, "%s: a vfio variant driver is in some installed kernels' module index, not in "
+				      "every one: vfio-pci binds it", d->addr_str);
+	}
 	kmod_facts_free(kf);
 
 	host_facts_scan(sr, opts->ssh_connection, inv, log);

@@ -89,4 +89,19 @@ expect_contains "status --json: in warnings" "$tmp/o" "etc/initramfs-tools/modul
 vf debian list >"$tmp/o" 2>&1
 expect_not_contains "a kernel with vfio_virqfd: the line is not flagged" "$tmp/o" "vfio_virqfd: no installed kernel"
 
+# a running kernel that is not installed (a rescue system, an old one):
+# judged by its own version
+r="$tmp/run"
+cp -a "$ROOTS/debian" "$r"
+echo 5.10.0-28-amd64 >"$r/proc/sys/kernel/osrelease"
+sed -i 's/$/ video=efifb:off/' "$r/proc/cmdline"
+"$VFIOCONF" --root "$r/root" --sysfs "$r/sys" --procfs "$r/proc" list >"$tmp/o" 2>&1
+expect_not_contains "a 5.10 running kernel: its video=efifb:off is not called needless" "$tmp/o" \
+	"/proc/cmdline: video=efifb:off is not needed"
+# a kernel whose module index cannot be read may still have vfio_virqfd
+mkdir -p "$m/root/lib/modules/5.10.0-28-amd64"
+: >"$m/root/lib/modules/5.10.0-28-amd64/modules.builtin"
+mv list >"$tmp/o" 2>&1
+expect_not_contains "an unindexed kernel installed: vfio_virqfd not flagged" "$tmp/o" "vfio_virqfd: no installed kernel"
+
 finish

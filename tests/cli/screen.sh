@@ -31,7 +31,7 @@ expect_eq "120 columns: nothing wider" 1 "$([ "$(width "$tmp/screen")" -le 120 ]
 d="$tmp/deb"
 cp -a "$ROOTS/debian" "$d"
 mkdir -p "$d/root/etc/modprobe.d"
-echo "options vfio-pci ids=10de:13c2" >"$d/root/etc/modprobe.d/vfio.conf"
+echo "options vfio-pci ids=10de:13c2,10de:0fbb" >"$d/root/etc/modprobe.d/vfio.conf"
 printf '' | env VFIOCONF_HEADLESS=100x60 TERM=xterm-256color LC_ALL=C.UTF-8 \
 	"$VFIOCONF" --root "$d/root" --sysfs "$d/sys" --procfs "$d/proc" >"$tmp/screen" 2>&1
 expect_contains "a hand-made ids=: the GPU's driver now and after the reboot" "$tmp/screen" "nouveau→vfio-pci"
@@ -147,5 +147,15 @@ expect_not_contains "preview: its lines are not shown" "$tmp/screen" "+method = 
 expect_contains "preview: the files that matter stay whole" "$tmp/screen" "+options vfio-pci ids=10de:0fbb,10de:13c2 disable_vga=1"
 hl debian 80x100 '/970\n pb'
 expect_contains "b: devices.conf shown" "$tmp/screen" "+method = ids"
+
+# the columns cut at a character, never inside one (the arrow is 3 bytes)
+printf '' | env VFIOCONF_HEADLESS=80x60 TERM=xterm-256color LC_ALL=C.UTF-8 \
+	"$VFIOCONF" --root "$d/root" --sysfs "$d/sys" --procfs "$d/proc" >"$tmp/screen" 2>&1
+expect_eq "80 columns: every line valid UTF-8" 0 "$(iconv -f UTF-8 -t UTF-8 "$tmp/screen" >/dev/null 2>&1; echo $?)"
+expect_eq "80 columns: nothing wider" 1 "$([ "$(width "$tmp/screen")" -le 80 ] && echo 1)"
+
+# class 0806 is the IOMMU (pci.ids), 0807 a root complex event collector
+hl apu 80x40 ''
+expect_contains "the APU's IOMMU function is labelled IOMMU" "$tmp/screen" "00:00.2 IOMMU "
 
 finish

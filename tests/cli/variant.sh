@@ -23,7 +23,9 @@ expect_contains "the variant loads after its native module, on kmod's one softde
 expect_contains "the variant goes into the initramfs, after vfio_pci" "$tmp/o" "+vfio_pci
 +mlx5_vfio_pci"
 expect_contains "a VF: bound when its PF makes it" "$tmp/o" \
-	"+ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"$vf_\", RUN+=\"/usr/libexec/vfioconf/vfioconf-bind\""
+	"+ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"$vf_\", RUN+=\"/usr/libexec/vfioconf/vfioconf-bind --only $vf_\""
+expect_contains "a VF its native driver probed first: bound again" "$tmp/o" \
+	"+ACTION==\"bind\", SUBSYSTEM==\"pci\", KERNEL==\"$vf_\", DRIVER!=\"mlx5_vfio_pci\", RUN+=\"/usr/libexec/vfioconf/vfioconf-bind --only $vf_\""
 
 # method = ids in the settings cannot name a variant driver
 d="$tmp/m"
@@ -90,11 +92,43 @@ sed -i 's/^driver = .*/driver = nvme/' "$d/root/etc/vfioconf/devices.conf"
 "$top_builddir/vfioconf-bind" --sysfs "$tmp/sys" --config "$d/root/etc/vfioconf/devices.conf" --dry-run >"$tmp/o" 2>&1
 expect_contains "devices.conf: driver = nvme is refused, with the line" "$tmp/o" "devices.conf:10: driver = 'nvme': unknown key or bad value"
 expect_not_contains "devices.conf: nvme never written" "$tmp/o" "would write 'nvme'"
+# vfio-pci's module name is no driver name: driver_override needs "vfio-pci"
+sed -i 's/^driver = .*/driver = vfio_pci/' "$d/root/etc/vfioconf/devices.conf"
+"$top_builddir/vfioconf-bind" --sysfs "$tmp/sys" --config "$d/root/etc/vfioconf/devices.conf" --dry-run >"$tmp/o" 2>&1
+expect_contains "devices.conf: driver = vfio_pci is refused too" "$tmp/o" "driver = 'vfio_pci': unknown key or bad value"
+expect_not_contains "devices.conf: vfio_pci never written" "$tmp/o" "would write 'vfio_pci'"
 
 # deselect: the rule, the softdep and the variant go again
 sed -i 's/^driver = .*/driver = mlx5_vfio_pci/' "$d/root/etc/vfioconf/devices.conf"
 dv apply --select none --yes >"$tmp/o" 2>&1 || { not_ok "apply --select none"; sed 's/^/#   /' "$tmp/o"; }
 expect_eq "taken out: no udev rule left" no "$([ -e "$d/root/etc/udev/rules.d/90-vfioconf.rules" ] && echo yes || echo no)"
 expect_not_contains "taken out: the variant leaves the initramfs list" "$d/root/etc/initramfs-tools/modules" mlx5_vfio_pci
+
+# --only: the udev rule binds the VF it names, no other
+printf '\n[device 0000:41:00.3]\nvendor = 15b3\ndevice = 101e\nsubsystem = 15b3:0016\nclass = 020000\nmethod = driver-override\ndriver = mlx5_vfio_pci\n' \
+	>>"$d/root/etc/vfioconf/devices.conf"
+"$top_builddir/vfioconf-bind" --sysfs "$tmp/sys" --config "$d/root/etc/vfioconf/devices.conf" --dry-run \
+	--only 0000:41:00.3 >"$tmp/o" 2>&1
+expect_contains "--only: the named VF" "$tmp/o" "0000:41:00.3/driver_override"
+expect_not_contains "--only: not the other" "$tmp/o" "$vf_/driver_override"
+
+# a kernel whose index has no mlx5_vfio_pci: plain vfio-pci, said
+k="$tmp/k"
+cp -a "$ROOTS/debian-mlx5" "$k"
+cp -a "$k/root/lib/modules/6.1.0-18-amd64" "$k/root/lib/modules/6.5.0-0.deb12.4-amd64"
+rm -f "$k/root/lib/modules/6.5.0-0.deb12.4-amd64/kernel/drivers/mlx5_vfio_pci.ko"
+if depmod -b "$k/root" 6.5.0-0.deb12.4-amd64 2>/dev/null; then
+	SSH_CONNECTION=$(cat "$k/ssh_connection") "$VFIOCONF" --root "$k/root" --sysfs "$k/sys" --procfs "$k/proc" \
+		plan --select $vf_ >"$tmp/o" 2>&1
+	expect_contains "one kernel without the variant: said" "$tmp/o" \
+		"$vf_: a vfio variant driver is in some installed kernels' module index, not in every one: vfio-pci binds it"
+	expect_not_contains "one kernel without the variant: never driver_override to it" "$tmp/o" "driver = mlx5_vfio_pci"
+	expect_contains "one kernel without the variant: vfio-pci" "$tmp/o" "$vf_ ConnectX Family mlx5Gen Virtual Function: vfio-pci (by address)"
+else
+	not_ok "depmod -b for a second kernel"
+fi
+# --no-modules keeps the variant (a later plan must not drop driver =)
+vf debian-mlx5 --no-modules plan --select $vf_ >"$tmp/o" 2>&1
+expect_contains "--no-modules: still the variant" "$tmp/o" "+driver = mlx5_vfio_pci"
 
 finish

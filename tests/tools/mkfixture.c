@@ -76,7 +76,7 @@ static void emit_module(const char *kver, const char *name, const char *alias)
 
 static void parse_dev(char *line)
 {
-	struct fdev d = {.group = -1, .boot_vga = -1, .parent = -1, .physfn = -1};
+	struct fdev d = {.group = -1, .boot_vga = -1, .parent = -1, .physfn = -1, .pcie = -1, .acs = -1};
 	char *t, *ids, *cls;
 
 	t = tok(&line);
@@ -124,6 +124,12 @@ static void parse_dev(char *line)
 			d.garbage = xstrdup(eq);
 		else if (strcmp(t, "config") == 0)
 			d.no_config = strcmp(eq, "no") == 0;
+		else if (strcmp(t, "pcie") == 0) /* the PCIe capability's port type */
+			d.pcie = strcmp(eq, "root") == 0 ? 4 : strcmp(eq, "upstream") == 0 ? 5
+			       : strcmp(eq, "downstream") == 0 ? 6 : strcmp(eq, "endpoint") == 0 ? 0
+												: (die("pcie=root|upstream|downstream|endpoint"), 0);
+		else if (strcmp(t, "acs") == 0) /* ACS control: on = SV RR CR UF, off = none enabled */
+			d.acs = strcmp(eq, "on") == 0 ? 0x1d : strcmp(eq, "off") == 0 ? 0 : (int)hexval(eq, 0xffff, "acs");
 		else
 			die("unknown device key '%s'", t);
 	}

@@ -26,6 +26,8 @@ struct fdev {
 	int physfn;          /* index, -1 = none */
 	char *path;          /* under sys/, e.g. devices/pci0000:00/0000:00:01.0 */
 	bool no_config;
+	int pcie;            /* PCIe port type for the PCIe capability, -1 none */
+	int acs;             /* ACS control word (-1: no ACS capability) */
 	char *omit;          /* comma list of attributes not to write (bad input) */
 	char *garbage;       /* attr=value written verbatim (bad input) */
 };

@@ -187,7 +187,8 @@ static bool multifunction(const struct fdev *d)
 
 void emit_device(struct fdev *d, bool iommu)
 {
-	unsigned char cfg[64] = {0};
+	unsigned char cfg[4096] = {0};
+	size_t cfg_len = 64;
 	bool bridge = (d->cls >> 8) == 0x0604 || (d->cls >> 8) == 0x0609;
 	char *rel;
 
@@ -240,8 +241,24 @@ void emit_device(struct fdev *d, bool iommu)
 			cfg[0x19] = (unsigned char)sec;
 			cfg[0x1a] = (unsigned char)sub;
 		}
+		if (d->pcie >= 0 || d->acs >= 0) {
+			/* a PCIe capability at 0x40 (it is what makes libpci look at the
+			 * extended ones) and ACS at 0x100: root reads all 4096 bytes */
+			cfg[6] |= 0x10;
+			cfg[0x34] = 0x40;
+			cfg[0x40] = 0x10;
+			cfg[0x42] = (unsigned char)(0x02 | ((d->pcie >= 0 ? d->pcie : 0) << 4));
+			if (d->acs >= 0) {
+				cfg[0x100] = 0x0d;           /* ACS, version 1, no next */
+				cfg[0x102] = 0x01;
+				cfg[0x104] = 0x7f;           /* every ACS feature supported */
+				cfg[0x106] = (unsigned char)(d->acs & 0xff);
+				cfg[0x107] = (unsigned char)(d->acs >> 8);
+			}
+			cfg_len = sizeof(cfg);
+		}
 		rel = xasprintf("sys/%s/config", d->path);
-		write_bytes(rel, cfg, sizeof(cfg), false);
+		write_bytes(rel, cfg, cfg_len, false);
 		free(rel);
 	}
 
