@@ -158,4 +158,17 @@ expect_eq "80 columns: nothing wider" 1 "$([ "$(width "$tmp/screen")" -le 80 ] &
 hl apu 80x40 ''
 expect_contains "the APU's IOMMU function is labelled IOMMU" "$tmp/screen" "00:00.2 IOMMU "
 
+# details: the PCIe path with ACS on each hop, and what the reset method means
+hl z170 100x30 '/GTX\nd'
+expect_contains "details: the path from the CPU" "$tmp/screen" "PCIe path, from the CPU:"
+expect_contains "details: a root port with ACS on" "$tmp/screen" "00:1b.0 root port: ACS on: the devices below it are kept apart"
+expect_contains "details: the reset method in words" "$tmp/screen" \
+	"Reset method: bus (secondary bus reset: every device behind the same bridge is reset with it)"
+hl z170 100x30 '/04:00.0\nd'
+expect_contains "details: a root port whose ACS is off" "$tmp/screen" \
+	"00:1c.2 root port: ACS present but not enabled: the devices below it are not kept apart"
+hl z170 100x30 '/03:00.0\nd'
+expect_contains "details: a bridge whose config space is not readable past 64 bytes" "$tmp/screen" \
+	"00:1c.0 bridge: ACS unknown (its config space needs root to read)"
+
 finish
