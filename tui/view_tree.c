@@ -392,15 +392,19 @@ static void tick(struct tui *t, const struct row *r)
 		size_t n = t->inv->n_devices;
 		bool *before = xmalloc(n ? n : 1), on = !t->ticked[r->dev];
 		struct strbuf also = {0};
+		size_t nalso = 0;
 		memcpy(before, t->ticked, n);
 		selection_tick(t->inv, t->ticked, t->confirmed, r->dev, on);
 		for (size_t i = 0; i < n; i++)
-			if (i != r->dev && before[i] != t->ticked[i])
+			if (i != r->dev && before[i] != t->ticked[i]) {
 				strbuf_printf(&also, "%s%s %s", also.len ? ", " : "", t->inv->devices[i].addr_str + 5,
 					      analysis_class_short(&t->inv->devices[i]));
+				nalso++;
+			}
 		if (also.len)
 			snprintf(t->status, sizeof(t->status),
-				 on ? _("%s ticked: %s come along") : _("%s unticked: %s too"),
+				 on ? P_("%s ticked: %s comes along", "%s ticked: %s come along", nalso)
+				    : _("%s unticked: %s too"),
 				 d->addr_str + 5, also.buf);
 		strbuf_free(&also);
 		free(before);

@@ -124,6 +124,8 @@ expect_contains "verdict: the root disk's group" "$tmp/screen" "Group 4   1 devi
 hl gpu-functions 80x30 '/2070\n '
 expect_contains "tick: what comes along is named at once" "$tmp/screen" \
 	"01:00.0 ticked: 01:00.1 Audio, 01:00.2 USB, 01:00.3 SerBus come along"
+hl z170 80x30 '/GTX\n '
+expect_contains "tick: one function that comes along, in the singular" "$tmp/screen" "02:00.0 ticked: 02:00.1 Audio comes along"
 hl gpu-functions 80x30 '/2070\n  '
 expect_contains "untick: what goes with it is named" "$tmp/screen" "01:00.0 unticked: 01:00.1 Audio, 01:00.2 USB, 01:00.3 SerBus too"
 
