@@ -23,6 +23,9 @@ struct kmod_facts {
 	struct cache_entry *cache;
 	size_t cache_cap;       /* power of two */
 	size_t cache_used;
+	/* some kernel's modules.alias names a vfio variant driver (an alias
+	 * "vfio_pci:v" with a vendor ID): otherwise no device needs the lookup */
+	bool any_variant;
 };
 
 static struct log *kmod_log_target;
@@ -192,6 +195,19 @@ static void add_kernel(struct kmod_facts *kf, struct inventory *inv, const struc
 		log_warn(log, "%s: module indexes missing or damaged (modules.*.bin); run depmod", dir);
 	else
 		k->modules_dir_ok = true; /* its facts are facts */
+	{
+		/* a few kilobytes of grep spare hundreds of lookups where, as on
+		 * most kernels, vfio_pci's own catch-all is the only such alias */
+		char *ap = path_join(dir, "modules.alias"), *at = NULL;
+		if (read_file(ap, 64 << 20, &at, NULL) < 0)
+			kf->any_variant = true; /* cannot tell: look */
+		else
+			for (const char *p = at; (p = strstr(p, "alias vfio_pci:v")); p += 16)
+				if (p[16] != '*')
+					kf->any_variant = true;
+		free(at);
+		free(ap);
+	}
 	k->vfio_virqfd_module = has_module(ctx, "vfio_virqfd");
 	k->vfio_pci_module = has_module(ctx, "vfio_pci");
 	kf->ctx = xrealloc(kf->ctx, (kf->n_ctx + 1) * sizeof(*kf->ctx));
@@ -304,11 +320,24 @@ char *kmod_facts_variant(struct kmod_facts *kf, const char *modalias, size_t n_k
 {
 	char *alias, *found = NULL;
 	size_t have = 0;
+	struct cache_entry *e;
 
 	*partial = false;
-	if (!kf || !modalias || !str_starts_with(modalias, "pci:"))
+	if (!kf || !kf->any_variant || !modalias || !str_starts_with(modalias, "pci:"))
 		return NULL;
 	alias = xasprintf("vfio_pci:%s", modalias + 4);
+	/* hosts repeat a few IDs hundreds of times (VFs, NIC ports): cached
+	 * under the alias, with "" for none and "\x01" for only some kernels */
+	if ((kf->cache_used + 1) * 2 > kf->cache_cap)
+		cache_grow(kf);
+	e = cache_slot(kf->cache, kf->cache_cap, alias);
+	if (e->alias) {
+		free(alias);
+		*partial = e->mods.n && e->mods.v[0][0] == '\x01';
+		return e->mods.n && e->mods.v[0][0] && !*partial ? xstrdup(e->mods.v[0]) : NULL;
+	}
+	e->alias = xstrdup(alias);
+	kf->cache_used++;
 	for (size_t i = 0; i < kf->n_ctx; i++) {
 		struct kmod_list *list = NULL, *it;
 		char *mine = NULL;
@@ -335,8 +364,9 @@ char *kmod_facts_variant(struct kmod_facts *kf, const char *modalias, size_t n_k
 		/* a kernel without it would leave the device with no driver */
 		*partial = true;
 		free(found);
-		return NULL;
+		found = NULL;
 	}
+	strv_push(&e->mods, *partial ? "\x01" : found ? found : "");
 	return found;
 }
 
