@@ -103,6 +103,8 @@ sed -i 's/ intel_iommu=on//' "$o/proc/cmdline"
 ov list >"$tmp/l" 2>&1
 expect_contains "Intel, IOMMU off: VT-d and the parameter" "$tmp/l" \
 	"The IOMMU is off: enable VT-d in the firmware setup, and add intel_iommu=on (the plan does)"
+ov plan --select none >"$tmp/p" 2>&1
+expect_not_contains "IOMMU off, nothing vfioconf added: --select none adds nothing" "$tmp/p" "intel_iommu=on"
 ov apply --enable-iommu --yes >"$tmp/o" 2>&1 || { not_ok "apply --enable-iommu"; sed 's/^/#   /' "$tmp/o"; }
 sed -i 's/$/ intel_iommu=on/' "$o/proc/cmdline"
 ov status >"$tmp/s" 2>&1
