@@ -325,12 +325,7 @@ void app_plan(struct app *a, const bool *sel, const bool *confirmed, bool enable
 	/* booted with the IOMMU's parameter and the IOMMU still off: the
 	 * firmware is what is missing, and the parameter is what the next step
 	 * needs; a plan never takes it out then (nor adds it unasked before) */
-	if (!enable_iommu && !inventory_iommu_enabled(&a->inv) && host_iommu_param(&a->inv.host)) {
-		struct cmdline cl;
-		cmdline_parse(&cl, a->inv.host.cmdline ? a->inv.host.cmdline : "");
-		enable_iommu = cmdline_has(&cl, host_iommu_param(&a->inv.host));
-		cmdline_free(&cl);
-	}
+	enable_iommu = enable_iommu || (!inventory_iommu_enabled(&a->inv) && host_booted_with_iommu_param(&a->inv.host));
 	intent_build(&a->inv, &a->settings, sel, confirmed, enable_iommu, &out->want);
 	r = planner_run(&a->o.scan.sr, &a->inv, &a->settings, &out->want, &po, &out->plan, &out->log);
 	out->refused = r < 0 || out->plan.refusals.n;

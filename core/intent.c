@@ -4,7 +4,6 @@
 #include "core/intent.h"
 #include "core/analysis.h"
 #include "core/cmdline.h"
-#include "core/effective.h"
 #include "core/selection.h"
 
 #include <stdio.h>
@@ -317,21 +316,27 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 		} else {
 			out->any_override = true;
 		}
-		for (size_t k = 0; k < d->modules.n; k++)
-			if (!excluded_module(d->modules.v[k])) {
-				char *mn = module_name(d->modules.v[k]);
-				strv_push_unique(&out->softdeps, mn);
-				free(mn);
-			}
-		if (!d->modules.n && d->driver && !excluded_module(d->driver)) {
-			char *mn = module_name(d->driver);
+		for (size_t k = 0; k <= d->modules.n; k++) {
+			/* its candidate modules, else the driver it has now */
+			const char *mod = k < d->modules.n ? d->modules.v[k] : !d->modules.n ? d->driver : NULL;
+			char *mn;
+			if (!mod || excluded_module(mod))
+				continue;
+			mn = module_name(mod);
 			strv_push_unique(&out->softdeps, mn);
+			if (d->vfio_variant) {
+				/* the variant loads after the module that would take it */
+				char *post = xasprintf("%s %s", mn, d->vfio_variant);
+				strv_push_unique(&out->softdep_posts, post);
+				free(post);
+			}
 			free(mn);
 		}
 	}
 	strv_sort(&out->ids);
 	strv_sort(&out->softdeps);
 	strv_sort(&out->variants);
+	strv_sort(&out->softdep_posts);
 	free(sel);
 	free(taken);
 
@@ -397,6 +402,7 @@ void intent_free(struct intent *in)
 	strv_free(&in->params);
 	strv_free(&in->modules);
 	strv_free(&in->variants);
+	strv_free(&in->softdep_posts);
 	strv_free(&in->refusals);
 	strv_free(&in->warnings);
 	strv_free(&in->notes);
@@ -435,21 +441,15 @@ char *intent_render_modprobe(const struct intent *in, const struct inventory *in
 	for (size_t i = 0; i < in->softdeps.n; i++) {
 		/* kmod reads one softdep line per module: the variant drivers its
 		 * devices go to load after it, on the same line */
-		struct strv post = {0};
-		for (size_t k = 0; k < in->n_dev; k++) {
-			const struct device *d = &inv->devices[in->dev[k].idx];
-			bool mine = d->driver && eff_module_eq(d->driver, in->softdeps.v[i]);
-			for (size_t m = 0; m < d->modules.n && !mine; m++)
-				mine = eff_module_eq(d->modules.v[m], in->softdeps.v[i]);
-			if (mine && in->dev[k].driver)
-				strv_push_unique(&post, in->dev[k].driver);
-		}
-		strv_sort(&post);
-		strbuf_printf(&sb, "softdep %s pre: vfio-pci%s", in->softdeps.v[i], post.n ? " post:" : "");
-		for (size_t k = 0; k < post.n; k++)
-			strbuf_printf(&sb, " %s", post.v[k]);
+		size_t l = strlen(in->softdeps.v[i]);
+		bool any = false;
+		strbuf_printf(&sb, "softdep %s pre: vfio-pci", in->softdeps.v[i]);
+		for (size_t k = 0; k < in->softdep_posts.n; k++)
+			if (strncmp(in->softdep_posts.v[k], in->softdeps.v[i], l) == 0 && in->softdep_posts.v[k][l] == ' ') {
+				strbuf_printf(&sb, "%s %s", any ? "" : " post:", in->softdep_posts.v[k] + l + 1);
+				any = true;
+			}
 		strbuf_putc(&sb, '\n');
-		strv_free(&post);
 	}
 	return strbuf_detach(&sb);
 }

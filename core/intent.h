@@ -34,6 +34,7 @@ struct intent {
 	struct strv params;      /* kernel parameters to have */
 	struct strv modules;     /* for the initramfs: vfio vfio_iommu_type1 vfio_pci, variants */
 	struct strv variants;    /* vfio variant drivers of the devices, sorted */
+	struct strv softdep_posts; /* "MODULE VARIANT": VARIANT loads after MODULE, sorted */
 	bool virqfd_any, virqfd_all; /* installed kernels with a vfio_virqfd module */
 	bool any_override;
 	bool vfio_pci_builtin;   /* some installed kernel has it built in */

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "core/inventory.h"
+#include "core/cmdline.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -282,6 +283,20 @@ enum cpu_vendor host_iommu_vendor(const struct host_facts *h)
 const char *host_iommu_param(const struct host_facts *h)
 {
 	return cpu_iommu_param(host_iommu_vendor(h));
+}
+
+bool host_booted_with_iommu_param(const struct host_facts *h)
+{
+	const char *param = host_iommu_param(h);
+	struct cmdline cl;
+	bool has;
+
+	if (!param)
+		return false;
+	cmdline_parse(&cl, h->cmdline ? h->cmdline : "");
+	has = cmdline_has(&cl, param);
+	cmdline_free(&cl);
+	return has;
 }
 
 const char *cpu_iommu_param(enum cpu_vendor v)

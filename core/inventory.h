@@ -193,6 +193,9 @@ const char *cpu_iommu_param(enum cpu_vendor v);
 /* The parameter for this host's IOMMU: the one the kernel lists, else the
  * CPU's vendor's (the IOMMU is off, so nothing is listed). */
 const char *host_iommu_param(const struct host_facts *h);
+/* The running kernel was started with host_iommu_param(h) (false when
+ * there is none). */
+bool host_booted_with_iommu_param(const struct host_facts *h);
 /* The IOMMU's vendor as the kernel lists it, else the CPU's. */
 enum cpu_vendor host_iommu_vendor(const struct host_facts *h);
 

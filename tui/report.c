@@ -1,7 +1,6 @@
 /* report.c - messages and transaction outcomes on the plain terminal. */
 #include "config.h"
 
-#include "core/cmdline.h"
 #include "core/i18n.h"
 #include "tui/report.h"
 
@@ -14,8 +13,6 @@
 char *report_iommu_off(const struct host_facts *h)
 {
 	const char *param = host_iommu_param(h);
-	struct cmdline cl;
-	bool has;
 
 	if (!param && host_iommu_vendor(h) == CPU_AMD)
 		return xasprintf(_("The IOMMU is off: enable IOMMU (AMD-Vi; on some boards under SVM or NBIO) in the "
@@ -23,10 +20,7 @@ char *report_iommu_off(const struct host_facts *h)
 	if (!param)
 		return xasprintf(_("The IOMMU is off: enable it in the firmware setup (VT-d on Intel, AMD-Vi on AMD); "
 				   "an Intel CPU also needs intel_iommu=on."));
-	cmdline_parse(&cl, h->cmdline ? h->cmdline : "");
-	has = cmdline_has(&cl, param);
-	cmdline_free(&cl);
-	if (has)
+	if (host_booted_with_iommu_param(h))
 		return xasprintf(_("The IOMMU is off although the kernel was started with %s: the firmware has it "
 				   "off; enable VT-d in the firmware setup and reboot."),
 				 param);

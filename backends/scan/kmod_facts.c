@@ -256,6 +256,21 @@ void kmod_facts_open(const struct sysroot *sr, struct inventory *inv, struct log
 	*out = kf;
 }
 
+/* The names of the modules alias resolves to in one kernel, added to out. */
+static void lookup_names(struct kmod_ctx *ctx, const char *alias, struct strv *out)
+{
+	struct kmod_list *list = NULL, *it;
+
+	if (kmod_module_new_from_lookup(ctx, alias, &list) < 0)
+		return;
+	kmod_list_foreach(it, list) {
+		struct kmod_module *m = kmod_module_get_module(it);
+		strv_push_unique(out, kmod_module_get_name(m));
+		kmod_module_unref(m);
+	}
+	kmod_module_unref_list(list);
+}
+
 static size_t hash(const char *s)
 {
 	size_t h = 1469598103934665603ULL;
@@ -299,17 +314,8 @@ void kmod_facts_modules(struct kmod_facts *kf, const char *modalias, struct strv
 	if (!e->alias) {
 		e->alias = xstrdup(modalias);
 		kf->cache_used++;
-		for (size_t i = 0; i < kf->n_ctx; i++) {
-			struct kmod_list *list = NULL, *it;
-			if (kmod_module_new_from_lookup(kf->ctx[i], modalias, &list) < 0)
-				continue;
-			kmod_list_foreach(it, list) {
-				struct kmod_module *m = kmod_module_get_module(it);
-				strv_push_unique(&e->mods, kmod_module_get_name(m));
-				kmod_module_unref(m);
-			}
-			kmod_module_unref_list(list);
-		}
+		for (size_t i = 0; i < kf->n_ctx; i++)
+			lookup_names(kf->ctx[i], modalias, &e->mods);
 		strv_sort(&e->mods);
 	}
 	for (size_t i = 0; i < e->mods.n; i++)
@@ -339,25 +345,19 @@ char *kmod_facts_variant(struct kmod_facts *kf, const char *modalias, size_t n_k
 	e->alias = xstrdup(alias);
 	kf->cache_used++;
 	for (size_t i = 0; i < kf->n_ctx; i++) {
-		struct kmod_list *list = NULL, *it;
-		char *mine = NULL;
-		if (kmod_module_new_from_lookup(kf->ctx[i], alias, &list) == 0) {
-			kmod_list_foreach(it, list) {
-				struct kmod_module *m = kmod_module_get_module(it);
-				const char *name = kmod_module_get_name(m);
-				/* vfio_pci's own catch-all alias is no variant */
-				if (!mine && driver_is_vfio_variant(name))
-					mine = xstrdup(name);
-				kmod_module_unref(m);
-			}
-			kmod_module_unref_list(list);
-		}
+		struct strv names = {0};
+		const char *mine = NULL;
+		lookup_names(kf->ctx[i], alias, &names);
+		/* vfio_pci's own catch-all alias is no variant */
+		for (size_t k = 0; k < names.n && !mine; k++)
+			if (driver_is_vfio_variant(names.v[k]))
+				mine = names.v[k];
 		if (mine && (!found || strcmp(found, mine) == 0)) {
 			if (!found)
 				found = xstrdup(mine);
 			have++;
 		}
-		free(mine);
+		strv_free(&names);
 	}
 	free(alias);
 	if (found && have < n_kernels) {

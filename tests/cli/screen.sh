@@ -6,11 +6,11 @@
 # help; DEMO in the header; short transaction IDs that undo accepts.
 . "$top_srcdir/tests/lib.sh"
 
-hl() { # MACHINE SIZE KEYS: the last screen in $tmp/screen
-	printf '%b' "$3" | env VFIOCONF_HEADLESS="$2" TERM=xterm-256color LC_ALL=C.UTF-8 \
-		"$VFIOCONF" --root "$ROOTS/$1/root" --sysfs "$ROOTS/$1/sys" --procfs "$ROOTS/$1/proc" \
-		>"$tmp/screen" 2>"$tmp/err"
+hld() { # DIR SIZE KEYS [LOCALE]: the screen on a machine copy, the last one in $tmp/screen
+	printf '%b' "$3" | env VFIOCONF_HEADLESS="$2" TERM=xterm-256color LC_ALL="${4:-C.UTF-8}" \
+		"$VFIOCONF" --root "$1/root" --sysfs "$1/sys" --procfs "$1/proc" >"$tmp/screen" 2>"$tmp/err"
 }
+hl() { hld "$ROOTS/$1" "$2" "$3"; } # MACHINE SIZE KEYS
 width() { LC_ALL=C.UTF-8 awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }' "$1"; }
 
 hl z170 80x24 ''
@@ -32,11 +32,9 @@ d="$tmp/deb"
 cp -a "$ROOTS/debian" "$d"
 mkdir -p "$d/root/etc/modprobe.d"
 echo "options vfio-pci ids=10de:13c2,10de:0fbb" >"$d/root/etc/modprobe.d/vfio.conf"
-printf '' | env VFIOCONF_HEADLESS=100x60 TERM=xterm-256color LC_ALL=C.UTF-8 \
-	"$VFIOCONF" --root "$d/root" --sysfs "$d/sys" --procfs "$d/proc" >"$tmp/screen" 2>&1
+hld "$d" 100x60 ''
 expect_contains "a hand-made ids=: the GPU's driver now and after the reboot" "$tmp/screen" "nouveau→vfio-pci"
-printf '' | env VFIOCONF_HEADLESS=100x60 TERM=xterm-256color LC_ALL=C \
-	"$VFIOCONF" --root "$d/root" --sysfs "$d/sys" --procfs "$d/proc" >"$tmp/screen" 2>&1
+hld "$d" 100x60 '' C
 expect_contains "without UTF-8: an ASCII arrow" "$tmp/screen" "nouveau>vfio-pci"
 
 # search: by class, then the next match
@@ -113,8 +111,7 @@ expect_contains "rebooted with intel_iommu=on, VT-d still off: status names the 
 ov plan --select none >"$tmp/p" 2>&1
 expect_not_contains "IOMMU off: a plan with nothing selected keeps intel_iommu=on" "$tmp/p" "remove intel_iommu=on"
 expect_contains "IOMMU off: nothing to do" "$tmp/p" "Nothing to do"
-printf '' | env VFIOCONF_HEADLESS=80x24 TERM=xterm-256color LC_ALL=C.UTF-8 \
-	"$VFIOCONF" --root "$o/root" --sysfs "$o/sys" --procfs "$o/proc" >"$tmp/screen" 2>&1
+hld "$o" 80x24 ''
 expect_contains "the screen says so too" "$tmp/screen" "The IOMMU is off although the kernel was started with"
 
 # a group says at once whether it can go, and what comes along
@@ -153,8 +150,7 @@ hl debian 80x100 '/970\n pb'
 expect_contains "b: devices.conf shown" "$tmp/screen" "+method = ids"
 
 # the columns cut at a character, never inside one (the arrow is 3 bytes)
-printf '' | env VFIOCONF_HEADLESS=80x60 TERM=xterm-256color LC_ALL=C.UTF-8 \
-	"$VFIOCONF" --root "$d/root" --sysfs "$d/sys" --procfs "$d/proc" >"$tmp/screen" 2>&1
+hld "$d" 80x60 ''
 expect_eq "80 columns: every line valid UTF-8" 0 "$(iconv -f UTF-8 -t UTF-8 "$tmp/screen" >/dev/null 2>&1; echo $?)"
 expect_eq "80 columns: nothing wider" 1 "$([ "$(width "$tmp/screen")" -le 80 ] && echo 1)"
 
