@@ -237,6 +237,16 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 		}
 		free(m);
 	}
+	for (size_t j = 0; j < inv->n_devices; j++)
+		if (sel[j] && strcmp(inv->host.bootfb_dev, inv->devices[j].addr_str) == 0) {
+			char *m = xasprintf("%s (%s) holds the firmware's boot framebuffer (%s in /proc/iomem): "
+					    "vfio-pci cannot reserve that memory while the host's console draws into it "
+					    "(dmesg: \"can't reserve [mem ...]\") and the VM may not start; on kernels since "
+					    "5.15 add initcall_blacklist=sysfb_init, or boot the host from another GPU",
+					    inv->devices[j].addr_str, describe(&inv->devices[j]), inv->host.bootfb_name);
+			strv_push(&out->warnings, m);
+			free(m);
+		}
 	free(primary);
 	free(dropped);
 	free(owner);

@@ -260,6 +260,7 @@ void inventory_free(struct inventory *inv)
 	free(h->ssh_iface);
 	free(h->ssh_local);
 	strv_free(&h->ssh_pci);
+	free(h->bootfb_name);
 	memset(inv, 0, sizeof(*inv));
 }
 

@@ -146,6 +146,15 @@ struct host_facts {
 	char *ssh_iface;        /* interface carrying SSH_CONNECTION, if any */
 	char *ssh_local;        /* local address of that session */
 	struct strv ssh_pci;    /* PCI addresses of the NICs under ssh_iface */
+	/* Interrupt remapping, by PROCFS/interrupts (the kernel calls a
+	 * remapped chip IR-IO-APIC, IR-PCI-MSI...). Without it vfio refuses a
+	 * device's interrupts (vfio_iommu_type1 allow_unsafe_interrupts). */
+	enum { IRQ_REMAP_UNKNOWN, IRQ_REMAP_ON, IRQ_REMAP_OFF } irq_remap;
+	/* The firmware's boot framebuffer (BOOTFB, efifb, simple-framebuffer...
+	 * in PROCFS/iomem) nested in a PCI function's BAR: that function, and
+	 * the name; bootfb_dev is "" when none is found */
+	char bootfb_dev[PCI_ADDR_STRLEN];
+	char *bootfb_name;
 };
 
 struct inventory {

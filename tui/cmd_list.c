@@ -118,6 +118,7 @@ static void json_device(struct json *j, const struct inventory *inv, const struc
 	strv_free(&vfs);
 	json_kstr(j, "platform", analysis_platform_kind(d));
 	json_kstr(j, "vfio_variant", d->vfio_variant);
+	json_kstr(j, "boot_framebuffer", strcmp(inv->host.bootfb_dev, d->addr_str) == 0 ? inv->host.bootfb_name : NULL);
 	json_key(j, "flags");
 	json_arr_begin(j);
 	for (size_t i = 0; i < ARRAY_SIZE(flag_names); i++)
@@ -147,6 +148,11 @@ static void print_json(const struct inventory *inv, const struct eff_config *eff
 	json_kbool(&j, "iommu_class", h->iommu_class);
 	json_kstr(&j, "vendor", h->iommu_vendor == CPU_INTEL ? "intel" : h->iommu_vendor == CPU_AMD ? "amd" : NULL);
 	json_kstr(&j, "enable_param", host_iommu_param(h));
+	json_key(&j, "interrupt_remapping");
+	if (h->irq_remap == IRQ_REMAP_UNKNOWN)
+		json_null(&j);
+	else
+		json_bool(&j, h->irq_remap == IRQ_REMAP_ON);
 	json_obj_end(&j);
 
 	json_key(&j, "host");
@@ -310,6 +316,8 @@ static void print_text(const struct inventory *inv, const struct eff_device *eff
 	if (inventory_iommu_enabled(inv)) {
 		printf(_("IOMMU: on (%s CPU, %zu groups, %zu devices)\n"), cpu_vendor_name(h->cpu),
 		       inv->n_groups, inv->n_devices);
+		if (h->irq_remap == IRQ_REMAP_OFF)
+			printf("%s\n", report_irq_remap_off());
 	} else {
 		char *m = report_iommu_off(h);
 		printf(_("IOMMU: off - the kernel shows no IOMMU groups.\n"));

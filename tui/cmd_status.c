@@ -52,67 +52,30 @@ static void status_json(const struct status_report *r)
 	strbuf_free(&out);
 }
 
-static void status_text(const struct status_report *r, const struct host_facts *h)
-{
-	printf(_("IOMMU: %s\n"), r->iommu ? _("on") : _("OFF"));
-	if (!r->iommu) {
-		char *m = report_iommu_off(h);
-		printf("  %s\n", m);
-		free(m);
-	}
-	for (size_t i = 0; i < r->n_dev; i++) {
-		const struct status_device *s = &r->dev[i];
-		printf("  %s [%04x:%04x]  ", s->sd->addr, s->sd->vendor, s->sd->device);
-		if (s->present && s->fingerprint && s->sd->driver[0])
-			printf(s->on_vfio ? _("on %s") : _("NOT on %s"), s->sd->driver);
-		else
-			fputs(!s->present      ? _("MISSING: no device at this address")
-			      : !s->fingerprint ? _("CHANGED: another card is in this slot; run vfioconf again")
-			      : s->on_vfio     ? _("on vfio-pci")
-					       : _("NOT on vfio-pci"), stdout);
-		if (s->present && s->fingerprint && !s->on_vfio)
-			printf(_(" (driver: %s)"), s->d->driver ? s->d->driver : _("none"));
-		if (s->present && !s->viable)
-			printf(_("; its IOMMU group holds devices in use by the host"));
-		putchar('\n');
-	}
-	for (size_t i = 0; i < r->n_params; i++)
-		printf(_("  kernel parameter %-28s %s\n"), r->params[i].param,
-		       r->params[i].present ? _("in the running command line")
-					    : _("MISSING from the running command line"));
-	if (r->review.n)
-		printf(_("\nSettings to look at:\n"));
-	for (size_t i = 0; i < r->review.n; i++)
-		printf("  ! %s\n", r->review.v[i]);
-	if (r->bad)
-		printf(_("\n%d thing(s) are not as configured. If you have not rebooted since applying, reboot; "
-			 "otherwise see 'vfioconf plan' and dmesg | grep vfio.\n"), r->bad);
-	else
-		printf(_("\nEverything is as configured.\n"));
-}
-
 int cmd_status(struct cli *cli)
 {
 	struct app *a = cli->app;
 	struct status_report r;
 	int e = app_status(a, &r);
 
+	struct strbuf sb = {0};
+
 	if (e == -ENOENT) {
-		printf(_("vfioconf has configured nothing here (%s does not exist).\n"), a->state_path);
-		if (app_scan(a) == 0 && !inventory_iommu_enabled(&a->inv)) {
-			char *m = report_iommu_off(&a->inv.host);
-			printf("%s\n", m);
-			free(m);
-		}
+		report_status_none(a, &sb);
+		fputs(sb.buf, stdout);
+		strbuf_free(&sb);
 		return 2;
 	}
 	report_log(&a->log);
 	if (e < 0)
 		return EXIT_FAIL;
-	if (cli->json)
+	if (cli->json) {
 		status_json(&r);
-	else
-		status_text(&r, &a->inv.host);
+	} else {
+		report_status_text(&sb, &r, &a->inv.host);
+		fputs(sb.buf, stdout);
+	}
+	strbuf_free(&sb);
 	e = r.bad ? EXIT_FAIL : EXIT_OK;
 	status_report_free(&r);
 	return e;

@@ -29,6 +29,66 @@ char *report_iommu_off(const struct host_facts *h)
 			 param);
 }
 
+const char *report_irq_remap_off(void)
+{
+	return _("Interrupt remapping is OFF: vfio refuses to hand a device's interrupts to a VM unless "
+		 "vfio_iommu_type1 allow_unsafe_interrupts=1 is set, which lets a VM forge interrupts; turn on "
+		 "interrupt remapping (x2APIC) in the firmware setup.");
+}
+
+void report_status_none(struct app *a, struct strbuf *sb)
+{
+	strbuf_printf(sb, _("vfioconf has configured nothing here (%s does not exist).\n"), a->state_path);
+	if (app_scan(a) == 0 && !inventory_iommu_enabled(&a->inv)) {
+		char *m = report_iommu_off(&a->inv.host);
+		strbuf_printf(sb, "%s\n", m);
+		free(m);
+	}
+}
+
+void report_status_text(struct strbuf *sb, const struct status_report *r, const struct host_facts *h)
+{
+	strbuf_printf(sb, _("IOMMU: %s\n"), r->iommu ? _("on") : _("OFF"));
+	if (!r->iommu) {
+		char *m = report_iommu_off(h);
+		strbuf_printf(sb, "  %s\n", m);
+		free(m);
+	} else if (h->irq_remap == IRQ_REMAP_OFF) {
+		strbuf_printf(sb, "  %s\n", report_irq_remap_off());
+	}
+	for (size_t i = 0; i < r->n_dev; i++) {
+		const struct status_device *s = &r->dev[i];
+		strbuf_printf(sb, "  %s [%04x:%04x]  ", s->sd->addr, s->sd->vendor, s->sd->device);
+		if (s->present && s->fingerprint && s->sd->driver[0])
+			strbuf_printf(sb, s->on_vfio ? _("on %s") : _("NOT on %s"), s->sd->driver);
+		else
+			strbuf_puts(sb, !s->present      ? _("MISSING: no device at this address")
+					: !s->fingerprint ? _("CHANGED: another card is in this slot; run vfioconf again")
+					: s->on_vfio     ? _("on vfio-pci")
+							 : _("NOT on vfio-pci"));
+		if (s->present && s->fingerprint && !s->on_vfio)
+			strbuf_printf(sb, _(" (driver: %s)"), s->d->driver ? s->d->driver : _("none"));
+		if (s->present && !s->viable)
+			strbuf_puts(sb, _("; its IOMMU group holds devices in use by the host"));
+		strbuf_putc(sb, '\n');
+	}
+	for (size_t i = 0; i < r->n_params; i++)
+		strbuf_printf(sb, _("  kernel parameter %-28s %s\n"), r->params[i].param,
+			      r->params[i].present ? _("in the running command line")
+						   : _("MISSING from the running command line"));
+	if (r->review.n)
+		strbuf_puts(sb, _("\nSettings to look at:\n"));
+	for (size_t i = 0; i < r->review.n; i++)
+		strbuf_printf(sb, "  ! %s\n", r->review.v[i]);
+	if (r->bad)
+		strbuf_printf(sb,
+			      _("\n%d thing(s) are not as configured. If you have not rebooted since applying, reboot; "
+				"otherwise see 'vfioconf plan' and dmesg | grep vfio.\n"),
+			      r->bad);
+	else
+		strbuf_puts(sb, _("\nEverything is as configured.\n"));
+}
+
 void report_log(const struct log *log)
 {
 	for (size_t i = 0; i < log->n; i++)

@@ -19,6 +19,16 @@ enum {
  * what keeps it off). */
 char *report_iommu_off(const struct host_facts *h);
 
+/* The IOMMU is on but interrupt remapping is off: what that means and
+ * what to do, one sentence (static). */
+const char *report_irq_remap_off(void);
+
+/* `vfioconf status` as text, for the CLI and the screen's status view:
+ * the report of app_status(), or, when devices.conf does not exist,
+ * that nothing is configured (and why the IOMMU is off, if it is). */
+void report_status_text(struct strbuf *sb, const struct status_report *r, const struct host_facts *h);
+void report_status_none(struct app *a, struct strbuf *sb);
+
 /* Messages to stderr as "vfioconf: warning: ...". */
 void report_log(const struct log *log);
 /* The app's progress callback: the text to stdout, flushed. */

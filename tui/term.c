@@ -6,7 +6,8 @@
  * text: fast screen tests and the benchmark need no tty (research:
  * aesthetics.md, tig's TIG_NO_DISPLAY and its caveat). With
  * VFIOCONF_HEADLESS_STATS=1 it also reports on stderr the time from the
- * start of main() to the first frame and the bytes each frame wrote.
+ * start of main() to the first frame, and for each key the bytes its frame
+ * wrote and the time from the frame before.
  */
 #include "config.h"
 
@@ -99,17 +100,19 @@ static long drain(struct term_screen *tm)
 
 void term_frame(struct term_screen *tm, int key)
 {
-	long bytes;
+	long bytes, now;
 
 	if (!tm->headless)
 		return;
 	bytes = drain(tm); /* every frame: a long scripted run keeps no backlog */
 	if (!tm->stats)
 		return;
+	now = since_start_us();
 	if (!tm->frames++)
-		fprintf(stderr, "first-frame-us %ld bytes %ld\n", since_start_us(), bytes);
-	else
-		fprintf(stderr, "key %d bytes %ld\n", key, bytes);
+		fprintf(stderr, "first-frame-us %ld bytes %ld\n", now, bytes);
+	else /* input is a pipe: from frame to frame is the key's work and its drawing */
+		fprintf(stderr, "key %d bytes %ld us %ld\n", key, bytes, now - tm->last_us);
+	tm->last_us = now;
 }
 
 /* The screen as text, one line a row, trailing blanks dropped. */

@@ -13,6 +13,7 @@ struct term_screen {
 	SCREEN *scr;      /* headless only */
 	FILE *out;        /* headless: the scratch file the screen is drawn into */
 	unsigned long frames;
+	long last_us;      /* when the last frame was done (stats) */
 };
 
 /* When main() started (CLOCK_MONOTONIC), for the time to the first frame. */

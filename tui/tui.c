@@ -8,6 +8,7 @@
 #include "tui/tui.h"
 
 #include <curses.h>
+#include <term.h>
 #include <langinfo.h>
 #include <signal.h>
 #include <stdio.h>
@@ -46,6 +47,7 @@ static const struct binding {
 	{'f', ACT_FILTER, "f", N_("filter the groups: all, usable, with a GPU")},
 	{'a', ACT_APPLY, "a", N_("in the preview: apply it as one transaction (asks first)")},
 	{'b', ACT_BOOKS, "b", N_("in the preview: show or fold devices.conf (bookkeeping)")},
+	{'s', ACT_STATUS, "s", N_("status: is what was applied in force (after the reboot)?")},
 	{'h', ACT_HISTORY, "h", N_("history of transactions")},
 	{'u', ACT_UNDO, "u", N_("in the history: undo the last transaction (asks first)")},
 	{'?', ACT_HELP, "?", N_("this help")},
@@ -274,6 +276,10 @@ static void colors(struct tui *t)
 	init_pair(PAIR_BAD, COLOR_RED, -1);
 	init_pair(PAIR_TICK, COLOR_GREEN, -1);
 	init_pair(PAIR_HEAD, COLOR_WHITE, COLOR_BLUE);
+	/* a bar to the right edge is one "erase line" where the terminal
+	 * erases in the background colour (bce: xterm, linux); elsewhere
+	 * (screen, vt100) it is a row of blanks on every move, over SSH */
+	t->bar_full = tigetflag("bce") > 0;
 }
 
 int tui_run(struct app *a)
@@ -303,8 +309,11 @@ int tui_run(struct app *a)
 		char *m = report_iommu_off(&t.inv->host);
 		snprintf(t.status, sizeof(t.status), "%s", m);
 		free(m);
-	} else if (a->log.n)
+	} else if (a->log.n) {
 		snprintf(t.status, sizeof(t.status), "%s", a->log.e[0].msg);
+	} else {
+		status_summary(&t);
+	}
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

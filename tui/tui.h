@@ -10,7 +10,7 @@
  *   tui.c           terminal, key table, the loop, drawing and prompt helpers
  *   view_tree.c     the group tree: ticking, search
  *   view_text.c     what every text view shares: scrolling, wrapping
- *   view_help.c, view_details.c, view_preview.c, view_history.c
+ *   view_help.c, view_details.c, view_preview.c, view_history.c, view_status.c
  */
 #ifndef VFIOCONF_TUI_H
 #define VFIOCONF_TUI_H
@@ -27,7 +27,7 @@ enum action {
 	ACT_OPEN, ACT_CLOSE, ACT_TOGGLE, ACT_TICK, ACT_GROUP,
 	ACT_DETAILS, ACT_PREVIEW, ACT_SEARCH, ACT_HELP, ACT_BACK, ACT_QUIT,
 	ACT_APPLY, ACT_HISTORY, ACT_UNDO,
-	ACT_NEXT, ACT_OPEN_ALL, ACT_CLOSE_ALL, ACT_FILTER, ACT_BOOKS,
+	ACT_NEXT, ACT_OPEN_ALL, ACT_CLOSE_ALL, ACT_FILTER, ACT_BOOKS, ACT_STATUS,
 };
 
 /* One row of the tree: a group, or a device under it. */
@@ -46,10 +46,12 @@ struct tui {
 	struct row *rows;
 	size_t nrows, cur, top;
 	bool utf8, color, readonly, demo;
+	bool bar_full;         /* the cursor bar to the right edge (tui.c colors()) */
 	const char *boot, *initrd; /* detected backends, for the header */
 	char status[256];      /* the message line */
 	char search[64];
 	int col_name, col_driver; /* the tree's stretching columns (view_tree.c) */
+	int layout_cols;       /* the width they were laid out for (0: again) */
 	enum { FILTER_ALL, FILTER_USABLE, FILTER_GPU } filter; /* f cycles */
 	bool show_books;       /* the preview shows devices.conf's diff (b) */
 	const struct view *view;
@@ -71,7 +73,7 @@ struct view {
 	bool (*act)(struct tui *t, enum action a);
 };
 
-extern const struct view tree_view, help_view, details_view, preview_view, history_view;
+extern const struct view tree_view, help_view, details_view, preview_view, history_view, status_view;
 
 int tui_run(struct app *a);
 /* The key table, "KEYS<TAB>help" a line (untranslated), for the docs. */
@@ -124,5 +126,9 @@ void help_open(struct tui *t);
 void details_open(struct tui *t, size_t dev);
 void preview_open(struct tui *t);
 void history_open(struct tui *t);
+void status_open(struct tui *t);
+/* One line on the message line when vfioconf configured something here:
+ * whether it is in force (nothing when devices.conf does not exist). */
+void status_summary(struct tui *t);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include "core/analysis.h"
 #include "core/i18n.h"
+#include "tui/report.h"
 #include "tui/tui.h"
 
 #include <stdio.h>
@@ -93,6 +94,13 @@ void details_open(struct tui *t, size_t dev)
 		strbuf_printf(&sb, " %s", d->modules.v[i]);
 	strbuf_printf(&sb, "\n%s: %s%s\n", _("Reset method"), d->reset_method ? d->reset_method : _("none reported"),
 		      reset_meaning(d->reset_method));
+	if (strcmp(t->inv->host.bootfb_dev, d->addr_str) == 0)
+		strbuf_printf(&sb,
+			      _("Boot framebuffer: the firmware's console (%s in /proc/iomem) lies in this device's "
+				"memory; vfio-pci cannot reserve that BAR while the host draws into it (dmesg: \"can't "
+				"reserve [mem ...]\"); on kernels since 5.15, initcall_blacklist=sysfb_init keeps the host "
+				"off it\n"),
+			      t->inv->host.bootfb_name);
 	pcie_path(t, d, &sb);
 	if (d->group >= 0) {
 		const struct iommu_group *g = inventory_group(t->inv, d->group);
@@ -105,6 +113,12 @@ void details_open(struct tui *t, size_t dev)
 	} else {
 		strbuf_puts(&sb, _("In no IOMMU group.\n"));
 	}
+	if (t->inv->host.irq_remap == IRQ_REMAP_ON)
+		strbuf_puts(&sb, _("Interrupt remapping: on (the host's): the device's interrupts reach only its VM\n"));
+	else if (t->inv->host.irq_remap == IRQ_REMAP_OFF)
+		strbuf_printf(&sb, "%s\n", report_irq_remap_off());
+	else
+		strbuf_puts(&sb, _("Interrupt remapping: unknown (/proc/interrupts could not be read)\n"));
 	for (size_t i = 0; i < d->reasons.n; i++)
 		strbuf_printf(&sb, "%s: %s\n", _("Stays with the host"), d->reasons.v[i]);
 	if (d->flags & DEV_PLATFORM)

@@ -119,9 +119,10 @@ static void apply_preview(struct tui *t)
 	r = tui_ask_outside(t, _("Apply these changes now? (y/n)"), do_apply);
 	if (r < 0)
 		return;
+	t->layout_cols = 0; /* the next boot's drivers changed */
 	if (r == EXIT_OK) {
 		t->dirty = 0;
-		snprintf(t->status, sizeof(t->status), "%s", _("Applied. Reboot for it to take effect; h shows the history."));
+		snprintf(t->status, sizeof(t->status), "%s", _("Applied. Reboot for it to take effect; then s shows whether it did."));
 	} else {
 		snprintf(t->status, sizeof(t->status), "%s", _("Not applied: everything was rolled back (the reason was shown)."));
 	}

@@ -122,6 +122,9 @@ bool text_act(struct tui *t, enum action a)
 	case ACT_HISTORY:
 		history_open(t);
 		break;
+	case ACT_STATUS:
+		status_open(t);
+		break;
 	case ACT_QUIT:
 		return !tui_confirm_quit(t);
 	default:

@@ -70,6 +70,7 @@ void tree_ticks_from_state(struct tui *t)
 {
 	app_select_state(t->app, t->ticked, t->confirmed);
 	t->dirty = 0;
+	t->layout_cols = 0; /* after a transaction the next boot's drivers differ */
 }
 
 static const char *short_flags(const struct device *d, char *buf, size_t n)
@@ -131,6 +132,10 @@ static void tree_layout(struct tui *t)
 	int avail = COLS - 34, longest = 8, need_d = 6, need_f = 5;
 	char buf[128];
 
+	/* a pass over every device: once per terminal width, not per key */
+	if (t->layout_cols == COLS)
+		return;
+	t->layout_cols = COLS;
 	for (size_t i = 0; i < t->inv->n_devices; i++) {
 		const struct device *d = &t->inv->devices[i];
 		int l = d->device_name ? (int)tui_columns(d->device_name, strlen(d->device_name)) : 1;
@@ -244,6 +249,9 @@ static void row_text(const struct tui *t, const struct row *r, char *buf, size_t
 	snprintf(buf, n, "  %s %s %-6.6s %s [%04x:%04x] %s %s", tick_mark(t, r->dev), d->addr_str + 5,
 		 analysis_class_short(d), fit(d->device_name ? d->device_name : "?", t->col_name, name_c, sizeof(name_c)),
 		 d->vendor, d->device, fit(drv, t->col_driver, drv_c, sizeof(drv_c)), short_flags(d, fl, sizeof(fl)));
+	/* no padding after the last word: ncurses then clears the rest of the
+	 * row in one sequence instead of writing blanks (bytes per move) */
+	str_rstrip(buf);
 }
 
 static void tree_draw(struct tui *t)
@@ -285,7 +293,7 @@ static void tree_draw(struct tui *t)
 		else if (!r->is_group && t->ticked[r->dev])
 			tui_attr(t, PAIR_TICK, true);
 		tui_line_at(2 + y, buf);
-		if (i == t->cur)
+		if (i == t->cur && t->bar_full)
 			tui_fill_line(2 + y);
 		attroff(A_REVERSE | A_BOLD | A_COLOR);
 	}
@@ -544,6 +552,9 @@ static bool tree_act(struct tui *t, enum action a)
 		break;
 	case ACT_HISTORY:
 		history_open(t);
+		break;
+	case ACT_STATUS:
+		status_open(t);
 		break;
 	case ACT_APPLY:
 		snprintf(t->status, sizeof(t->status), "%s", _("p shows the preview first; a applies it from there"));

@@ -110,6 +110,64 @@ static void running_acs_override(const struct sysroot *sr, struct host_facts *h)
 	}
 }
 
+static void scan_irq_remap(const struct sysroot *sr, struct host_facts *h)
+{
+	char *p = path_join(sr->procfs, "interrupts"), *text = NULL;
+
+	h->irq_remap = IRQ_REMAP_UNKNOWN;
+	if (read_file(p, 64 << 20, &text, NULL) == 0) {
+		if (strstr(text, " IR-"))
+			h->irq_remap = IRQ_REMAP_ON;
+		else if (strstr(text, "IO-APIC") || strstr(text, "PCI-MSI"))
+			h->irq_remap = IRQ_REMAP_OFF; /* interrupts listed, none remapped */
+	}
+	free(text);
+	free(p);
+}
+
+/* PROCFS/iomem nests each region under the one it lies in, two blanks a
+ * level; the names and the nesting show without root (the addresses read
+ * 0 then). A framebuffer region under a PCI function's region lies in
+ * that function's BAR: vfio-pci cannot reserve the BAR while it is held. */
+static void scan_bootfb(const struct sysroot *sr, struct host_facts *h)
+{
+	static const char *const fb[] = {"BOOTFB", "efifb", "vesafb", "simplefb", "simpledrm",
+					 "simple-framebuffer"};
+	char *p = path_join(sr->procfs, "iomem"), *text = NULL, *save = NULL;
+	struct {
+		size_t indent;
+		char addr[PCI_ADDR_STRLEN];
+	} stack[16];
+	size_t n = 0;
+
+	h->bootfb_dev[0] = '\0';
+	if (read_file(p, 16 << 20, &text, NULL) < 0)
+		goto out;
+	for (char *line = strtok_r(text, "\n", &save); line && !h->bootfb_dev[0]; line = strtok_r(NULL, "\n", &save)) {
+		size_t indent = strspn(line, " ");
+		char *name = strstr(line, " : ");
+		struct pci_addr a;
+		if (!name)
+			continue;
+		name += 3;
+		while (n && stack[n - 1].indent >= indent)
+			n--;
+		for (size_t i = 0; i < ARRAY_SIZE(fb); i++)
+			if (strcmp(name, fb[i]) == 0 && n) {
+				snprintf(h->bootfb_dev, sizeof(h->bootfb_dev), "%s", stack[n - 1].addr);
+				h->bootfb_name = xstrdup(name);
+			}
+		if (n < ARRAY_SIZE(stack) && strchr(name, ':') != strrchr(name, ':') && pci_addr_parse(name, &a) == 0) {
+			stack[n].indent = indent;
+			pci_addr_format(&a, stack[n].addr);
+			n++;
+		}
+	}
+out:
+	free(text);
+	free(p);
+}
+
 void host_facts_scan(const struct sysroot *sr, const char *ssh_connection, struct inventory *inv,
 		     struct log *log)
 {
@@ -142,6 +200,8 @@ void host_facts_scan(const struct sysroot *sr, const char *ssh_connection, struc
 		h->running_kernel = NULL;
 	free(p);
 	running_acs_override(sr, h);
+	scan_irq_remap(sr, h);
+	scan_bootfb(sr, h);
 
 	host_storage_scan(sr, h, log);
 	host_net_scan(sr, ssh_connection, h, log);

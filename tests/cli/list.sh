@@ -96,4 +96,35 @@ sed -i 's/AuthenticAMD/GenuineIntel/' "$tmp/m/proc/cpuinfo"
 expect_eq "Intel CPU with an ivhd unit: no parameter" "intel amd null" \
 	"$(jq -r '"\(.host.cpu_vendor) \(.iommu.vendor) \(.iommu.enable_param)"' "$tmp/j")"
 
+# --- interrupt remapping (PROCFS/interrupts) and the boot framebuffer in a
+# GPU's BAR (PROCFS/iomem): the single-GPU desktop
+vf single-gpu list --json >"$tmp/j" 2>/dev/null
+expect_eq "IR- chips in /proc/interrupts: remapping on" true "$(jq -r .iommu.interrupt_remapping "$tmp/j")"
+expect_eq "BOOTFB nested under 2b:00.0's BAR in /proc/iomem: that GPU holds it" "0000:2b:00.0 BOOTFB" \
+	"$(jq -r '.groups[].devices[] | select(.boot_framebuffer != null) | "\(.address) \(.boot_framebuffer)"' "$tmp/j")"
+vf z170 list --json >"$tmp/j" 2>/dev/null
+expect_eq "no /proc/interrupts: remapping unknown (null)" null "$(jq -r .iommu.interrupt_remapping "$tmp/j")"
+i="$tmp/ir"
+cp -a "$ROOTS/single-gpu" "$i"
+sed -i 's/IR-IO-APIC/ IO-APIC/; s/IR-PCI-MSI-0000:00:1f.2/ PCI-MSI 512000/' "$i/proc/interrupts"
+# without root /proc/iomem shows every address as 0; names and nesting stay
+sed -i 's/^\( *\)[0-9a-f]*-[0-9a-f]* :/\100000000-00000000 :/' "$i/proc/iomem"
+iv() { "$VFIOCONF" --root "$i/root" --sysfs "$i/sys" --procfs "$i/proc" "$@"; }
+iv list >"$tmp/out" 2>&1
+expect_contains "remapping off: list says what it means and where to turn it on" "$tmp/out" \
+	"Interrupt remapping is OFF: vfio refuses to hand a device's interrupts to a VM unless vfio_iommu_type1 allow_unsafe_interrupts=1"
+iv list --json >"$tmp/j" 2>/dev/null
+expect_eq "remapping off: false in JSON" false "$(jq -r .iommu.interrupt_remapping "$tmp/j")"
+expect_eq "iomem without root (addresses 0): the framebuffer still found" "0000:2b:00.0" \
+	"$(jq -r '.groups[].devices[] | select(.boot_framebuffer != null) | .address' "$tmp/j")"
+iv plan --select 2b:00.0 --take-from-host 0000:2b:00.0 >"$tmp/out" 2>&1
+expect_contains "plan: taking the GPU with the boot framebuffer warns, with the remedy" "$tmp/out" \
+	"0000:2b:00.0 (GA106 [GeForce RTX 3060 Lite Hash Rate]) holds the firmware's boot framebuffer (BOOTFB in /proc/iomem)"
+expect_contains "plan: the remedy" "$tmp/out" "add initcall_blacklist=sysfb_init"
+vf z170 plan --select 02:00.0 >"$tmp/out" 2>&1
+expect_not_contains "plan: no framebuffer, no such warning" "$tmp/out" "boot framebuffer"
+iv apply --select 2b:00.0 --take-from-host 0000:2b:00.0 --yes >/dev/null 2>&1
+iv status >"$tmp/out" 2>&1
+expect_contains "status: remapping off is said there too" "$tmp/out" "Interrupt remapping is OFF"
+
 finish

@@ -75,6 +75,33 @@ a="$tmp/a"
 regen_stack "$a" debian
 at() { "$VFIOCONF" --root "$a/root" --sysfs "$a/sys" --procfs "$a/proc" "$@"; }
 at apply --select 0000:02:00.0 --yes >/dev/null 2>&1 || not_ok "apply"
+# the status view: before the reboot, then as after it
+hld "$a" 100x30 ''
+expect_contains "configured, not rebooted: the message line says so at once" "$tmp/screen" \
+	"Status: 3 things are not as configured; s shows which"
+hld "$a" 100x30 's'
+expect_contains "s: the status view" "$tmp/screen" "Status: is what was applied in force now?"
+expect_contains "s: the GPU not yet on vfio-pci (the CLI's words)" "$tmp/screen" \
+	"0000:02:00.0 [10de:13c2]  NOT on vfio-pci (driver: nouveau)"
+expect_contains "s: a parameter the running kernel lacks" "$tmp/screen" "iommu=pt                     MISSING"
+"$VFIOCONF" --root "$a/root" --sysfs "$a/sys" --procfs "$a/proc" status >"$tmp/cli-status" 2>&1
+expect_contains "s: the same words as vfioconf status" "$tmp/cli-status" \
+	"0000:02:00.0 [10de:13c2]  NOT on vfio-pci (driver: nouveau)"
+mkdir -p "$a/sys/bus/pci/drivers/vfio-pci"
+for f in 0000:02:00.0 0000:02:00.1; do
+	ln -sfn ../../../../bus/pci/drivers/vfio-pci "$a/sys/bus/pci/devices/$f/driver"
+done
+sed -i 's/$/ iommu=pt/' "$a/proc/cmdline"
+hld "$a" 100x30 ''
+expect_contains "after the reboot: in force, on the message line" "$tmp/screen" \
+	"Status: everything vfioconf configured is in force; s shows it"
+hld "$a" 100x30 's'
+expect_contains "s after the reboot: on vfio-pci" "$tmp/screen" "0000:02:00.0 [10de:13c2]  on vfio-pci"
+expect_contains "s after the reboot: everything as configured" "$tmp/screen" "Everything is as configured."
+hl debian 100x30 's'
+expect_contains "s with nothing configured: says so" "$tmp/screen" "vfioconf has configured nothing here"
+hl debian 100x30 '/970\n s'
+expect_contains "s with unapplied ticks: they do not count" "$tmp/screen" "Ticks on the screen that are not applied yet do not count here."
 full=$(at history --json | jq -r '.[0].id')
 short=$(at history --json | jq -r '.[0].short_id')
 expect_eq "history --json: the short ID is 8 hex digits of the ID's end" "${full##*-}" "$short$(echo "${full##*-}" | cut -c9-)"
@@ -170,5 +197,15 @@ expect_contains "details: a root port whose ACS is off" "$tmp/screen" \
 hl z170 100x30 '/03:00.0\nd'
 expect_contains "details: a bridge whose config space is not readable past 64 bytes" "$tmp/screen" \
 	"00:1c.0 bridge: ACS unknown (its config space needs root to read)"
+
+# details: the boot framebuffer in the GPU's BAR, and interrupt remapping
+hl single-gpu 100x40 '/3060\nd'
+expect_contains "details: the boot framebuffer in this GPU's memory" "$tmp/screen" \
+	"Boot framebuffer: the firmware's console (BOOTFB in /proc/iomem) lies in this device's memory"
+expect_contains "details: interrupt remapping on" "$tmp/screen" "Interrupt remapping: on (the host's)"
+hl single-gpu 100x40 '/NVMe\nd'
+expect_not_contains "details: another device has no framebuffer line" "$tmp/screen" "Boot framebuffer"
+hl z170 100x40 '/GTX\nd'
+expect_contains "details: no /proc/interrupts, remapping unknown" "$tmp/screen" "Interrupt remapping: unknown"
 
 finish

@@ -427,13 +427,28 @@ static void parse_line(char *line, FILE *in)
 		parse_route(line);
 	} else if (strcmp(kw, "ssh") == 0) {
 		writef("ssh_connection", "%s\n", rest(line));
-	} else if (strcmp(kw, "file") == 0) {
-		/* file REL ... lines verbatim until a line "endfile" */
+	} else if (strcmp(kw, "irq_remap") == 0) {
+		/* PROCFS/interrupts as the kernel writes it, with or without
+		 * remapped chips (IR-...) */
+		char *v = tok(&line);
+		bool on = v && strcmp(v, "on") == 0;
+		if (!v || (!on && strcmp(v, "off") != 0))
+			die("irq_remap on|off");
+		writef("proc/interrupts",
+		       "           CPU0       CPU1       \n"
+		       "  0:         33          0  %sIO-APIC    2-edge      timer\n"
+		       "  9:          0          0  %sIO-APIC    9-fasteoi   acpi\n"
+		       " 25:       1543          0  %s 512000-edge      ahci[0000:00:1f.2]\n"
+		       "NMI:          0          0   Non-maskable interrupts\n",
+		       on ? "IR-" : " ", on ? "IR-" : " ", on ? "IR-PCI-MSI-0000:00:1f.2" : " PCI-MSI");
+	} else if (strcmp(kw, "file") == 0 || strcmp(kw, "procfile") == 0) {
+		/* file REL (under root) or procfile REL (under proc) ... lines
+		 * verbatim until a line "endfile" */
 		char *rel = tok(&line), buf[4096];
 		char *path;
 		if (!rel)
-			die("file PATH");
-		path = xasprintf("root/%s", rel);
+			die("%s PATH", kw);
+		path = xasprintf("%s/%s", kw[0] == 'p' ? "proc" : "root", rel);
 		write_bytes(path, "", 0, false);
 		while (fgets(buf, sizeof(buf), in)) {
 			lineno++;

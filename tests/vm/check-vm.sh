@@ -294,6 +294,16 @@ for fl in $flavors; do
 	[ "$(cat "$b/status.rc")" = 2 ] && record "$fl" "status before: 2 (nothing configured)" pass ||
 		record "$fl" "status before: 2 (nothing configured)" fail "" "got $(cat "$b/status.rc")"
 
+	# intel-iommu,intremap=on: the kernel remaps interrupts (IR-PCI-MSI in
+	# /proc/interrupts), and list says so inside and from the capture
+	if [ "$(jq -r .iommu.interrupt_remapping "$b/list.json")" = true ] &&
+		[ "$(jq -r .iommu.interrupt_remapping "$b/host-list.json")" = true ]; then
+		record "$fl" "interrupt remapping on (intremap=on): list --json says true" pass
+	else
+		record "$fl" "interrupt remapping on (intremap=on): list --json says true" fail "" \
+			"$(grep -c ' IR-' "$b/cap/proc/interrupts" 2>/dev/null) IR- lines"
+	fi
+
 	# the PCIe-to-PCI bridge: its devices share one group, so the plan for
 	# one names the other; the bridge itself is refused (plans only)
 	behind=$(awk '$2 == "8086:100e" { print $1 }' "$b/cap/kernel.txt" | head -1)

@@ -46,7 +46,7 @@ find $trees -type f \( -name vendor -o -name device -o -name subsystem_vendor -o
 	-o -name numa_node -o -name label -o -name type -o -name resource -o -name lower_\* \) \
 	-exec head -v -n 64 {} + >"$out/capture.files" 2>/dev/null
 head -v -n 512 /proc/cpuinfo /proc/cmdline /proc/swaps /proc/self/mountinfo /proc/net/route \
-	/proc/net/ipv6_route /proc/sys/kernel/osrelease >>"$out/capture.files" 2>/dev/null
+	/proc/net/ipv6_route /proc/sys/kernel/osrelease /proc/interrupts /proc/iomem >>"$out/capture.files" 2>/dev/null
 echo "capture $(( ($(date +%s%N) - t) / 1000000 )) ms" >>"$out/times"
 
 tar -cf /dev/vdb -C "$out" . && sync

@@ -1,0 +1,53 @@
+/* view_status.c - `vfioconf status` on the screen: after the reboot, is
+ * every device vfioconf configured on its VFIO driver, every kernel
+ * parameter in the running command line? The same text as the CLI's
+ * (tui/report.c), so the two never disagree. */
+#include "config.h"
+
+#include "core/i18n.h"
+#include "tui/report.h"
+#include "tui/tui.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+void status_open(struct tui *t)
+{
+	struct status_report r;
+	struct strbuf sb = {0};
+	int e = app_status(t->app, &r);
+
+	if (e == -ENOENT) {
+		report_status_none(t->app, &sb);
+	} else if (e < 0) {
+		strbuf_printf(&sb, _("The status could not be read: %s\n"), strerror(-e));
+		for (size_t i = 0; i < t->app->log.n; i++)
+			strbuf_printf(&sb, "%s\n", t->app->log.e[i].msg);
+	} else {
+		report_status_text(&sb, &r, &t->inv->host);
+		status_report_free(&r);
+	}
+	if (t->dirty)
+		strbuf_puts(&sb, _("\nTicks on the screen that are not applied yet do not count here.\n"));
+	text_open(t, &status_view, _("Status: is what was applied in force now?"), sb.buf);
+	strbuf_free(&sb);
+}
+
+void status_summary(struct tui *t)
+{
+	struct status_report r;
+
+	if (app_status(t->app, &r) < 0)
+		return;
+	if (r.bad)
+		snprintf(t->status, sizeof(t->status),
+			 P_("Status: %d thing is not as configured; s shows which", "Status: %d things are not as configured; s shows which", r.bad),
+			 r.bad);
+	else
+		snprintf(t->status, sizeof(t->status), "%s",
+			 _("Status: everything vfioconf configured is in force; s shows it"));
+	status_report_free(&r);
+}
+
+const struct view status_view = {"status", text_draw, text_act};
