@@ -35,7 +35,8 @@ done
 # configure asks pkg-config for. Tests: the oracles and tools they drive.
 PACKAGES="gcc make autoconf automake autopoint gettext pkg-config
 	libncurses-dev libpci-dev libkmod-dev libinih-dev libcmocka-dev
-	pciutils pci.ids kmod jq tmux groff-base bash-completion patch clang busybox-static time bc"
+	pciutils pci.ids kmod jq tmux groff-base bash-completion patch clang busybox-static time bc
+	grub-common"
 
 VM_PACKAGES="qemu-system-x86 debootstrap e2fsprogs"
 

@@ -291,6 +291,11 @@ static const char *bind_helper(const struct sysroot *sr)
 	return found;
 }
 
+const char *app_bind_helper(const struct app *a)
+{
+	return bind_helper(&a->o.scan.sr);
+}
+
 /* The journal's word on a token devices.conf's [added] names. */
 static bool added_by_vfioconf(void *data, const char *path, const char *token)
 {

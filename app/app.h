@@ -163,6 +163,18 @@ bool app_has_journal(struct app *a);
  * every file, so "as before" would be a lie (the files are in the log). */
 bool app_unverified(const struct app *a);
 
+/* Where vfioconf-bind is on the target (absolute). */
+const char *app_bind_helper(const struct app *a);
+
+/* ---- trial boot (app_trial.c; backends/boot/trial.h) ---- */
+
+/* The trial for a plan that is not refused: its files under
+ * boot/vfioconf/ID/ and its GRUB entry, the commands that build its
+ * initramfs and boot it once; the default entry, /etc and the default
+ * initramfs are left alone. id gets the trial's id. -ENOTSUP (the reason
+ * in a->log) where no trial can be made or would be safe. */
+int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out, char id[16]);
+
 /* ---- after the reboot ---- */
 
 /* What the host has that is obsolete or idle on its kernels, in the files

@@ -125,6 +125,7 @@ struct mount_info {
 	char *source;     /* as the system names it, e.g. /dev/mapper/root */
 	struct strv pci;  /* PCI addresses of the controllers beneath it */
 	bool from_fstab_only; /* in fstab but not mounted now */
+	char fstype[32];      /* ext4, btrfs, ... (mountinfo, else fstab) */
 };
 
 struct host_facts {

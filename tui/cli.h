@@ -23,6 +23,7 @@ struct cli {
 	struct strv groups;         /* --group, repeatable */
 	bool enable_iommu;
 	bool diff_only;
+	bool trial;                  /* plan --trial */
 	/* list */
 	bool backends;
 	/* apply, undo, rollback */

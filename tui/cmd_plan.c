@@ -149,7 +149,24 @@ int cmd_plan(struct cli *cli)
 	}
 	report_log(&a->log);
 	report_log(&p.log);
-	if (cli->json) {
+	if (cli->trial && rc == EXIT_OK) {
+		struct app_plan tp = {.want = p.want};
+		char id[16];
+		log_free(&a->log);
+		if (app_trial_plan(a, &p, &tp.plan, id) < 0) {
+			report_log(&a->log);
+			rc = EXIT_FAIL;
+		} else if (cli->json) {
+			plan_render_json(&tp.plan, &out);
+			fputs(out.buf, stdout);
+		} else {
+			printf(_("Trial boot %s: what it would write and run (nothing is written; applying a trial is "
+				 "not in this version yet).\n"),
+			       id);
+			cli_print_plan(&a->inv, &tp);
+		}
+		plan_free(&tp.plan);
+	} else if (cli->json) {
 		plan_render_json(&p.plan, &out);
 		fputs(out.buf, stdout);
 	} else if (cli->diff_only) {

@@ -54,6 +54,7 @@ enum {
 	OPT_NO_REGENERATE,
 	OPT_FORCE,
 	OPT_TAKE_FROM_HOST,
+	OPT_TRIAL,
 };
 
 static const struct option long_opts[] = {
@@ -77,6 +78,7 @@ static const struct option long_opts[] = {
 	{"no-regenerate", no_argument, NULL, OPT_NO_REGENERATE},
 	{"force", no_argument, NULL, OPT_FORCE},
 	{"take-from-host", required_argument, NULL, OPT_TAKE_FROM_HOST},
+	{"trial", no_argument, NULL, OPT_TRIAL},
 	{NULL, 0, NULL, 0},
 };
 
@@ -105,6 +107,10 @@ static void usage(FILE *f)
 		"      --group N      every device of IOMMU group N (repeatable)\n"
 		"      --enable-iommu turn the IOMMU on even with no device selected\n"
 		"      --diff         print only the unified diff (for patch -p0 -d ROOT)\n"
+		"      --trial        what a trial boot would write and run: the default boot\n"
+		"                     entry, /etc and the default initramfs untouched, the\n"
+		"                     plan's boot path as a GRUB entry booted once (applying\n"
+		"                     a trial is not in this version yet)\n"
 	"      --take-from-host ADDR[,ADDR...]  hand over selected devices the host\n"
 	"                     needs (root disk, SSH NIC, boot GPU) or whose group holds\n"
 	"                     chipset functions: the full address, typed out, is the\n"
@@ -215,6 +221,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_TAKE_FROM_HOST:
 			cli.take_from_host = optarg;
+			break;
+		case OPT_TRIAL:
+			cli.trial = true;
 			break;
 		case 'h':
 			usage(stdout);

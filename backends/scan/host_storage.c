@@ -65,6 +65,7 @@ static char *unescape_octal(const char *s)
 struct mnt {
 	char *target;
 	char *source;
+	char fstype[32];
 	unsigned maj, min;
 };
 
@@ -83,13 +84,13 @@ static size_t read_mountinfo(const struct sysroot *sr, struct mnt **out, struct 
 		return 0;
 	}
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char target[4096], source[4096];
+		char target[4096], source[4096], v_fstype[32];
 		unsigned maj, min;
 		char *dash = strstr(line, " - ");
 
 		lineno++;
 		if (!dash || sscanf(line, "%*u %*u %u:%u %*s %4095s", &maj, &min, target) != 3 ||
-		    sscanf(dash + 3, "%*s %4095s", source) != 1) {
+		    sscanf(dash + 3, "%31s %4095s", v_fstype, source) != 2) {
 			log_warn(log, "%s:%d: not a mountinfo line; ignored", p, lineno);
 			continue;
 		}
@@ -98,6 +99,7 @@ static size_t read_mountinfo(const struct sysroot *sr, struct mnt **out, struct 
 		v[n].source = unescape_octal(source);
 		v[n].maj = maj;
 		v[n].min = min;
+		snprintf(v[n].fstype, sizeof(v[n].fstype), "%s", v_fstype);
 		n++;
 	}
 	free(text);
@@ -240,7 +242,9 @@ void host_storage_scan(const struct sysroot *sr, struct host_facts *h, struct lo
 		if (!interesting_target(rel) || strv_contains(&seen, rel))
 			continue;
 		strv_push(&seen, rel);
-		mount_devices(sr, &mt[i], add_mount(h, rel, mt[i].source), log);
+		struct mount_info *mi = add_mount(h, rel, mt[i].source);
+		snprintf(mi->fstype, sizeof(mi->fstype), "%s", mt[i].fstype);
+		mount_devices(sr, &mt[i], mi, log);
 	}
 
 	if (read_file(fstab_path, MAX_PROC_FILE, &fstab, NULL) == 0) {
@@ -268,12 +272,14 @@ void host_storage_scan(const struct sysroot *sr, struct host_facts *h, struct lo
 			for (size_t i = 0; i < nmt && !mi; i++)
 				if (strcmp(mt[i].target, live) == 0) {
 					mi = add_mount(h, t, mt[i].source);
+					snprintf(mi->fstype, sizeof(mi->fstype), "%s", mt[i].fstype);
 					mount_devices(sr, &mt[i], mi, log);
 				}
 			if (!mi) {
 				char *b = resolve_blockdev(sr, s);
 				mi = add_mount(h, t, s);
 				mi->from_fstab_only = true;
+				snprintf(mi->fstype, sizeof(mi->fstype), "%.31s", type);
 				if (b)
 					block_to_pci(sr, b, &mi->pci, 0, log);
 				free(b);
