@@ -82,8 +82,11 @@ void report_status_text(struct strbuf *sb, const struct status_report *r, const 
 		strbuf_printf(sb, "  ! %s\n", r->review.v[i]);
 	if (r->bad)
 		strbuf_printf(sb,
-			      _("\n%d thing(s) are not as configured. If you have not rebooted since applying, reboot; "
-				"otherwise see 'vfioconf plan' and dmesg | grep vfio.\n"),
+			      P_("\n%d thing is not as configured. If you have not rebooted since applying, reboot; "
+				 "otherwise see 'vfioconf plan' and dmesg | grep vfio.\n",
+				 "\n%d things are not as configured. If you have not rebooted since applying, reboot; "
+				 "otherwise see 'vfioconf plan' and dmesg | grep vfio.\n",
+				 r->bad),
 			      r->bad);
 	else
 		strbuf_puts(sb, _("\nEverything is as configured.\n"));

@@ -132,13 +132,33 @@ void tui_attr(const struct tui *t, int pair, bool on)
 		attroff(a);
 }
 
+/* The bytes of s's first cols characters (UTF-8: one column each). */
+static size_t bytes_for(const char *s, int cols)
+{
+	size_t i = 0;
+
+	for (int c = 0; s[i] && c < cols; c++) {
+		i++;
+		while (((unsigned char)s[i] & 0xc0) == 0x80)
+			i++;
+	}
+	return i;
+}
+
 void tui_line_at(int y, const char *s)
 {
-	int w = COLS;
-
 	move(y, 0);
 	clrtoeol();
-	addnstr(s, w > 0 ? w : 0);
+	/* addnstr counts bytes: an arrow would cost two columns of the line */
+	addnstr(s, (int)bytes_for(s, COLS > 0 ? COLS : 0));
+}
+
+int tui_status_lines(const struct tui *t)
+{
+	size_t cols = tui_columns(t->status, strlen(t->status)), w = COLS > 20 ? (size_t)COLS : 80;
+	size_t n = (cols + w - 1) / w;
+
+	return n < 1 ? 1 : n > 3 ? 3 : (int)n;
 }
 
 void tui_fill_line(int y)
@@ -167,7 +187,24 @@ void tui_draw_header(struct tui *t)
 
 void tui_draw_footer(struct tui *t, const char *keys)
 {
-	tui_line_at(LINES - 2, t->status);
+	/* a long message takes up to three lines above the keys, broken at a
+	 * blank: the advice at its end is what matters */
+	int n = tui_status_lines(t), w = COLS > 20 ? COLS : 80;
+	const char *s = t->status;
+
+	for (int y = LINES - 1 - n; y < LINES - 1; y++) {
+		size_t b = bytes_for(s, w);
+		if (s[b] && y < LINES - 2)
+			for (size_t k = b; k > b / 2; k--)
+				if (s[k - 1] == ' ') {
+					b = k;
+					break;
+				}
+		move(y, 0);
+		clrtoeol();
+		addnstr(s, (int)b);
+		s += b;
+	}
 	tui_attr(t, PAIR_BAR, true);
 	tui_line_at(LINES - 1, keys);
 	tui_fill_line(LINES - 1);
@@ -242,12 +279,18 @@ static int outside(struct tui *t, int (*fn)(struct tui *))
 	return r;
 }
 
+/* y, or German's j (ja): the prompts are translated, the answer may be too */
+static bool yes(int c)
+{
+	return c == 'y' || c == 'Y' || c == 'j' || c == 'J';
+}
+
 int tui_ask_outside(struct tui *t, const char *question, int (*fn)(struct tui *))
 {
 	int c = tui_ask(t, question);
 
 	t->status[0] = '\0';
-	if (c != 'y' && c != 'Y')
+	if (!yes(c))
 		return -1;
 	return outside(t, fn);
 }
@@ -260,7 +303,7 @@ bool tui_confirm_quit(struct tui *t)
 		return true;
 	c = tui_ask(t, _("Quit? The ticks are not applied. (y/n)"));
 	t->status[0] = '\0';
-	return c == 'y' || c == 'Y';
+	return yes(c);
 }
 
 /* ---- the program ---- */

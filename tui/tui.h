@@ -88,6 +88,8 @@ void tui_line_at(int y, const char *s);
 /* Pads line y from where the text ended (hline never scrolls). */
 void tui_fill_line(int y);
 void tui_draw_header(struct tui *t);
+/* The lines the message takes above the keys (1 to 3). */
+int tui_status_lines(const struct tui *t);
 void tui_draw_footer(struct tui *t, const char *keys);
 /* The movement keys over a position in [0, last] (the tree's cursor, a
  * text view's first line): true when a was one of them. */

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 void history_open(struct tui *t)
 {
@@ -39,22 +40,62 @@ void history_open(struct tui *t)
 	strbuf_free(&sb);
 }
 
+static char undo_target[64];
+
 static int do_undo(struct tui *t)
 {
-	return report_journal_cmd(t->app, REPORT_UNDO, "undo", NULL);
+	return report_journal_cmd(t->app, REPORT_UNDO, "undo", undo_target);
+}
+
+/* What 'vfioconf undo' takes without an id: the last committed
+ * transaction no later one undid. -1 when there is none. */
+static long last_undoable(const struct tx_info *v, size_t n)
+{
+	for (size_t i = n; i > 0; i--) {
+		bool undone = false;
+		if (strcmp(v[i - 1].state, "COMMITTED") != 0)
+			continue;
+		for (size_t k = i; k < n && !undone; k++)
+			undone = strcmp(v[k].state, "COMMITTED") == 0 && strcmp(v[k].of, v[i - 1].id) == 0;
+		if (!undone)
+			return (long)(i - 1);
+	}
+	return -1;
 }
 
 static void undo_last(struct tui *t)
 {
+	struct tx_info *v = NULL;
+	size_t n = 0;
+	char q[256], of[16] = "";
+	long pick;
 	int r;
 
 	if (t->readonly) {
 		snprintf(t->status, sizeof(t->status), "%s", _("read-only (not root): run vfioconf as root to undo"));
 		return;
 	}
-	r = tui_ask_outside(t, _("Undo the last transaction now? (y/n)"), do_undo);
-	if (r < 0)
+	app_history(t->app, &v, &n);
+	pick = last_undoable(v, n);
+	if (pick < 0) {
+		snprintf(t->status, sizeof(t->status), "%s", _("nothing to undo"));
+		journal_list_free(v, n);
 		return;
+	}
+	snprintf(undo_target, sizeof(undo_target), "%s", v[pick].id);
+	if (v[pick].of[0])
+		journal_short_id(v[pick].of, of);
+	if (strcmp(v[pick].kind, "undo") == 0)
+		snprintf(q, sizeof(q), _("Undo %s, the undo of %s? That puts %s's changes back. (y/n)"), v[pick].short_id,
+			 of, of);
+	else
+		snprintf(q, sizeof(q), _("Undo %s (%s, %s)? (y/n)"), v[pick].short_id, v[pick].kind, v[pick].created);
+	journal_list_free(v, n);
+	r = tui_ask_outside(t, q, do_undo);
+	if (r < 0) {
+		snprintf(t->status, sizeof(t->status), "%s", _("Nothing was undone."));
+		return;
+	}
 	if (r == EXIT_OK)
 		snprintf(t->status, sizeof(t->status), "%s", _("Undone. Reboot for it to take effect."));
 	else

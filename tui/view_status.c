@@ -42,7 +42,9 @@ void status_summary(struct tui *t)
 		return;
 	if (r.bad)
 		snprintf(t->status, sizeof(t->status),
-			 P_("Status: %d thing is not as configured; s shows which", "Status: %d things are not as configured; s shows which", r.bad),
+			 P_("Status: %d thing is not as configured (before a reboot, that is expected); s shows which",
+			    "Status: %d things are not as configured (before a reboot, that is expected); s shows which",
+			    r.bad),
 			 r.bad);
 	else
 		snprintf(t->status, sizeof(t->status), "%s",

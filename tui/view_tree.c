@@ -195,10 +195,11 @@ static const char *group_verdict(const struct tui *t, const struct iommu_group *
 
 /* s cut to w screen columns at a character boundary and padded to w,
  * into out (n bytes): printf's precision counts bytes, and would cut an
- * arrow or a name's UTF-8 in half. */
-static const char *fit(const char *s, int w, char *out, size_t n)
+ * arrow or a name's UTF-8 in half. What is cut ends in mark (…), so a
+ * cut name or driver does not pass for a whole one. */
+static const char *fit(const char *s, int w, const char *mark, char *out, size_t n)
 {
-	size_t i = 0, o = 0;
+	size_t i = 0, o = 0, last = 0;
 	int c = 0;
 
 	while (s[i] && c < w) {
@@ -210,7 +211,13 @@ static const char *fit(const char *s, int w, char *out, size_t n)
 		memcpy(out + o, s + i, len);
 		o += len;
 		i += len;
+		last = len;
 		c++;
+	}
+	if (s[i] && c > 0 && o - last + strlen(mark) < n) {
+		o -= last;
+		memcpy(out + o, mark, strlen(mark));
+		o += strlen(mark);
 	}
 	while (c++ < w && o + 1 < n)
 		out[o++] = ' ';
@@ -223,6 +230,7 @@ static void row_text(const struct tui *t, const struct row *r, char *buf, size_t
 	const struct inventory *inv = t->inv;
 	const struct device *d;
 	char fl[96], drv[96], verdict[128], name_c[512], drv_c[256];
+	const char *cut = t->utf8 ? "\u2026" : "~";
 
 	if (r->is_group) {
 		const char *mark = t->open[r->group < 0 ? inv->n_groups : (size_t)r->group]
@@ -247,8 +255,8 @@ static void row_text(const struct tui *t, const struct row *r, char *buf, size_t
 	d = &inv->devices[r->dev];
 	driver_text(t, d, drv, sizeof(drv));
 	snprintf(buf, n, "  %s %s %-6.6s %s [%04x:%04x] %s %s", tick_mark(t, r->dev), d->addr_str + 5,
-		 analysis_class_short(d), fit(d->device_name ? d->device_name : "?", t->col_name, name_c, sizeof(name_c)),
-		 d->vendor, d->device, fit(drv, t->col_driver, drv_c, sizeof(drv_c)), short_flags(d, fl, sizeof(fl)));
+		 analysis_class_short(d), fit(d->device_name ? d->device_name : "?", t->col_name, cut, name_c, sizeof(name_c)),
+		 d->vendor, d->device, fit(drv, t->col_driver, cut, drv_c, sizeof(drv_c)), short_flags(d, fl, sizeof(fl)));
 	/* no padding after the last word: ncurses then clears the rest of the
 	 * row in one sequence instead of writing blanks (bytes per move) */
 	str_rstrip(buf);
@@ -256,8 +264,15 @@ static void row_text(const struct tui *t, const struct row *r, char *buf, size_t
 
 static void tree_draw(struct tui *t)
 {
-	int body = LINES - 4;
+	int body;
 	char buf[512];
+
+	/* a filter stays said while it is on */
+	if (!t->status[0] && t->filter != FILTER_ALL)
+		snprintf(t->status, sizeof(t->status), "%s",
+			 t->filter == FILTER_USABLE ? _("Filter: usable groups only (nothing the host needs, no chipset); f: GPUs")
+						    : _("Filter: groups with a GPU only; f: all groups"));
+	body = LINES - 3 - tui_status_lines(t);
 
 	if (body < 1)
 		body = 1;
@@ -265,12 +280,10 @@ static void tree_draw(struct tui *t)
 		t->top = t->cur;
 	if (t->cur >= t->top + (size_t)body)
 		t->top = t->cur - (size_t)body + 1;
+	/* fewer rows than before (groups closed): the window ends with the last */
+	if (t->top + (size_t)body > t->nrows)
+		t->top = t->nrows > (size_t)body ? t->nrows - (size_t)body : 0;
 	erase();
-	/* a filter stays said while it is on */
-	if (!t->status[0] && t->filter != FILTER_ALL)
-		snprintf(t->status, sizeof(t->status), "%s",
-			 t->filter == FILTER_USABLE ? _("Filter: usable groups only (nothing the host needs, no chipset); f: GPUs")
-						    : _("Filter: groups with a GPU only; f: all groups"));
 	tui_draw_header(t);
 	tree_layout(t);
 	/* the column heads over their columns (the tick column's is in help) */
@@ -391,6 +404,20 @@ static void tick(struct tui *t, const struct row *r)
 			snprintf(t->status, sizeof(t->status), "%s: %s", d->addr_str, block_reason(d));
 		return;
 	}
+	if (!t->ticked[r->dev] && d->group >= 0) {
+		/* the group goes to one VM as a whole: a member the host needs
+		 * (and was not given away by its typed address) keeps it here */
+		const struct iommu_group *g = inventory_group(t->inv, d->group);
+		for (size_t k = 0; g && k < g->n_members; k++) {
+			const struct device *m = &t->inv->devices[g->members[k]];
+			if (g->members[k] != r->dev && (m->flags & DEV_HOST_CRITICAL) && !(m->flags & DEV_BRIDGE) &&
+			    !t->confirmed[g->members[k]]) {
+				snprintf(t->status, sizeof(t->status), _("%s stays: group %d also holds %s, which the host needs (%s)"),
+					 d->addr_str + 5, g->id, m->addr_str + 5, block_reason(m));
+				return;
+			}
+		}
+	}
 	if (!t->ticked[r->dev] && analysis_group_platform(t->inv, d) >= 0) {
 		take_with_group(t, r->dev, (size_t)analysis_group_platform(t->inv, d));
 		return;
@@ -470,7 +497,10 @@ static void search_next(struct tui *t)
 			continue;
 		/* what the row shows, and the names it cuts */
 		row_text(t, &t->rows[i], buf, sizeof(buf));
-		if (strcasestr(buf, t->search) || selection_matches(&t->inv->devices[t->rows[i].dev], t->search) ||
+		char drv[96];
+		driver_text(t, &t->inv->devices[t->rows[i].dev], drv, sizeof(drv));
+		if (strcasestr(buf, t->search) || strcasestr(drv, t->search) ||
+		    selection_matches(&t->inv->devices[t->rows[i].dev], t->search) ||
 		    strcasestr(short_flags(&t->inv->devices[t->rows[i].dev], buf, sizeof(buf)), t->search)) {
 			t->cur = i;
 			t->status[0] = '\0';

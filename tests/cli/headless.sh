@@ -11,7 +11,7 @@ hl() {
 		"$VFIOCONF" --root "$ROOTS/$_m/root" --sysfs "$ROOTS/$_m/sys" --procfs "$ROOTS/$_m/proc" \
 		>"$tmp/screen" 2>"$tmp/err"
 }
-width() { awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }' "$1"; }
+width() { LC_ALL=C.UTF-8 wc -L <"$1"; } # display columns (mawk's length counts bytes)
 
 # the tree at 80x24, exactly 24 lines, none wider
 hl z170 80x24 ''

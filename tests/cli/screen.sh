@@ -11,7 +11,7 @@ hld() { # DIR SIZE KEYS [LOCALE]: the screen on a machine copy, the last one in 
 		"$VFIOCONF" --root "$1/root" --sysfs "$1/sys" --procfs "$1/proc" >"$tmp/screen" 2>"$tmp/err"
 }
 hl() { hld "$ROOTS/$1" "$2" "$3"; } # MACHINE SIZE KEYS
-width() { LC_ALL=C.UTF-8 awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }' "$1"; }
+width() { LC_ALL=C.UTF-8 wc -L <"$1"; } # display columns (mawk's length counts bytes)
 
 hl z170 80x24 ''
 expect_contains "80x24: the column heads" "$tmp/screen" "      addr    class  name"
@@ -78,7 +78,7 @@ at apply --select 0000:02:00.0 --yes >/dev/null 2>&1 || not_ok "apply"
 # the status view: before the reboot, then as after it
 hld "$a" 100x30 ''
 expect_contains "configured, not rebooted: the message line says so at once" "$tmp/screen" \
-	"Status: 3 things are not as configured; s shows which"
+	"Status: 3 things are not as configured (before a reboot, that is expected); s shows which"
 hld "$a" 100x30 's'
 expect_contains "s: the status view" "$tmp/screen" "Status: is what was applied in force now?"
 expect_contains "s: the GPU not yet on vfio-pci (the CLI's words)" "$tmp/screen" \
@@ -207,5 +207,26 @@ hl single-gpu 100x40 '/NVMe\nd'
 expect_not_contains "details: another device has no framebuffer line" "$tmp/screen" "Boot framebuffer"
 hl z170 100x40 '/GTX\nd'
 expect_contains "details: no /proc/interrupts, remapping unknown" "$tmp/screen" "Interrupt remapping: unknown"
+
+# a group mate the host needs keeps the group: Space says so at once
+hl debian 80x40 '/aae8\n '
+expect_contains "Space in a HOST group: refused on the message line, with the reason" "$tmp/screen" \
+	"01:00.1 stays: group 12 also holds 01:00.0, which the host needs (boot VGA"
+expect_contains "Space in a HOST group: nothing ticked" "$tmp/screen" "[ ] 01:00.1 Audio"
+# a long message takes more lines, broken at blanks: the advice at its end shows
+hl iommu-off 80x24 ''
+expect_contains "IOMMU off at 80 columns: the message's end is on screen" "$tmp/screen" "the kernel needs no parameter for it."
+# close every group after paging down: the groups are on screen, not above it
+hl z170 80x24 '\033[6~\033[6~\033[6~-'
+expect_contains "close all after paging: group 0 is on screen" "$tmp/screen" "Group 0 "
+# a name cut at 80 columns ends in a mark
+hl debian 80x40 ''
+expect_contains "a cut name ends in …" "$tmp/screen" "GM204 High Definition A…"
+# search finds a driver the 80-column row cuts
+hld "$d" 80x40 '/vfio-pci\n'
+expect_not_contains "search: the next boot's driver found at 80 columns" "$tmp/screen" "not found: vfio-pci"
+# u with nothing to undo says so, and asks nothing
+hl debian 80x24 'hu'
+expect_contains "u without a transaction: nothing to undo" "$tmp/screen" "nothing to undo"
 
 finish

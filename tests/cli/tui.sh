@@ -46,13 +46,13 @@ see "footer: the keys, whole" "Space tick  g group  Enter open  d info  p previe
 screen >"$tmp/s1"
 lines=$(wc -l <"$tmp/s1")
 expect_eq "80x24: 24 lines" 24 "$lines"
-expect_eq "80x24: nothing wider than 80" "" "$(awk 'length($0) > 80' "$tmp/s1")"
+expect_eq "80x24: nothing wider than 80" 1 "$([ "$(LC_ALL=C.UTF-8 wc -L <"$tmp/s1")" -le 80 ] && echo 1)"
 
 keys / ; keys -l GTX ; keys Enter
 keys Space
 see "search and tick: the GPU is ticked" "[x] 02:00.0 GPU    GM204 [GeForce GTX 970]"
 keys Down
-see "tick: its audio function comes along" "[x] 02:00.1 Audio  GM204 High Definition Au"
+see "tick: its audio function comes along" "[x] 02:00.1 Audio  GM204 High Definition A"
 keys p
 see "preview: what would be bound" "Bind 2 devices to vfio-pci."
 see "preview: the modprobe.d diff" "+options vfio-pci ids=10de:0fbb,10de:13c2 disable_vga=1"
@@ -156,7 +156,7 @@ expect_contains "apply from the screen wrote the binding" "$w/root/etc/modprobe.
 keys h
 see "history shows the apply" "apply    COMMITTED"
 keys u
-see "undo asks first" "Undo the last transaction now? (y/n)"
+see "undo asks first, naming the transaction" "(apply, "
 keys y
 see "undo says done" "Done: transaction"
 keys Enter
