@@ -144,6 +144,8 @@ int app_journal_open(struct app *a, int *count);
 void app_journal_close(struct app *a);
 /* With the journal open: the plan as one transaction. */
 int app_apply(struct app *a, const struct plan *p, char **txid);
+/* The same, recorded as kind ("trial"). */
+int app_apply_kind(struct app *a, const struct plan *p, const char *kind, char **txid);
 /* Undoes txid (NULL: the last one not undone). -EEXIST: files changed by
  * hand; -ENODATA: nothing to do. */
 int app_undo(struct app *a, const char *txid, char **new_txid);
@@ -174,6 +176,29 @@ const char *app_bind_helper(const struct app *a);
  * initramfs are left alone. id gets the trial's id. -ENOTSUP (the reason
  * in a->log) where no trial can be made or would be safe. */
 int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out, char id[16]);
+
+/* The trial made last and not taken back (undone, promoted, aborted). */
+struct app_trial {
+	char id[16];
+	char txid[64];        /* the transaction that made it */
+	char created[32];
+	char *kernel;         /* its trial.conf's */
+	char *params;
+	bool pending;         /* grubenv's next_entry: the next boot is the trial */
+	bool running;         /* this boot is the trial (vfioconf.trial=ID) */
+	char *result;         /* its health check's record, or NULL: not checked yet */
+};
+/* 0, or -ENOENT when there is none (another -errno: the journal). */
+int app_trial_find(struct app *a, struct app_trial *out);
+void app_trial_free(struct app_trial *t);
+/* The trial's devices.conf (its selection). */
+int app_trial_state(struct app *a, const struct app_trial *t, struct state *st);
+/* The health check on this boot: every device of the trial on its VFIO
+ * driver with its fingerprint, the parameters in the command line, the
+ * IOMMU on, interrupt remapping not off. Problems in words; the verdict
+ * recorded in ROOT/var/lib/vfioconf/trials/ID. 0 passed, 1 failed, or
+ * -errno. */
+int app_trial_check(struct app *a, const struct app_trial *t, struct strv *problems);
 
 /* ---- after the reboot ---- */
 

@@ -6,7 +6,9 @@
 
 #include "app/app.h"
 #include "backends/boot/trial.h"
+#include "backends/sys/atomic.h"
 #include "backends/sys/rooted.h"
+#include "core/cmdline.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -104,7 +106,7 @@ int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out,
 	char *cfg = NULL, *custom = NULL, *why = NULL, *text, *dir, *hook, *img;
 	struct sh_env env = {0};
 	struct trial_grub_entry e;
-	char *tool_mk = NULL, *tool_reboot = NULL;
+	char *tool_mk = NULL, *tool_reboot = NULL, *tool_sync = NULL;
 	struct strbuf sb = {0};
 	int base_fd, r = 0;
 
@@ -120,6 +122,15 @@ int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out,
 					   initrd ? initrd : "not found"));
 	if (!base->want.n_dev)
 		return refuse(a, xstrdup("nothing is selected to try"));
+	{
+		struct app_trial t;
+		if (app_trial_find(a, &t) == 0) {
+			r = refuse(a, xasprintf("trial %s is there already; 'vfioconf trial promote' or 'vfioconf trial "
+						"abort' first", t.id));
+			app_trial_free(&t);
+			return r;
+		}
+	}
 	if (base->plan.refusals.n || base->refused)
 		return refuse(a, xstrdup("the plan refuses something"));
 	for (size_t i = 0; i < base->plan.n_files; i++)
@@ -135,11 +146,16 @@ int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out,
 	{
 		const char *const mk[] = {"usr/sbin/mkinitramfs", "sbin/mkinitramfs", NULL};
 		const char *const gr[] = {"usr/sbin/grub-reboot", "sbin/grub-reboot", NULL};
+		const char *const sy[] = {"usr/libexec/vfioconf/vfioconf-trial-sync",
+					  "usr/lib/vfioconf/vfioconf-trial-sync",
+					  "usr/local/libexec/vfioconf/vfioconf-trial-sync", NULL};
 		tool_mk = root_find(&a->o.scan.sr, mk);
 		tool_reboot = root_find(&a->o.scan.sr, gr);
+		tool_sync = root_find(&a->o.scan.sr, sy);
 	}
-	if (!tool_mk || !tool_reboot) {
-		r = refuse(a, xasprintf("%s is missing under the root", !tool_mk ? "mkinitramfs" : "grub-reboot"));
+	if (!tool_mk || !tool_reboot || !tool_sync) {
+		r = refuse(a, xasprintf("%s is missing under the root",
+					!tool_mk ? "mkinitramfs" : !tool_reboot ? "grub-reboot" : "vfioconf-trial-sync"));
 		goto out;
 	}
 	if (rooted_read_path(root, GRUB_CFG, 4 << 20, &cfg, NULL) < 0) {
@@ -218,16 +234,14 @@ int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out,
 		      "the trial's GRUB entry (41_custom reads this file at boot); the default entry is not changed");
 	free(text);
 	img = xasprintf("/%s/initrd.img-%s", dir, e.kver);
-	{
-		char *confdir = xasprintf("/%s/initramfs-tools", dir);
-		plan_add_cmd(out, (const char *[]){tool_mk, "-d", confdir, "-o", img, e.kver, NULL},
-			     "build the trial's initramfs from its own configuration");
-		free(confdir);
-	}
-	plan_add_cmd(out, (const char *[]){tool_reboot, TRIAL_GRUB_ID, NULL},
-		     "boot the trial entry once, at the next boot only (grubenv next_entry)");
+	/* one command that makes the image and the one-shot match the files:
+	 * run again by an undo, with the files gone, it takes both away */
+	plan_add_cmd(out, (const char *[]){tool_sync, id, e.kver, NULL},
+		     "build the trial's initramfs (mkinitramfs -d, its own configuration) and boot its entry once, "
+		     "at the next boot only (grub-reboot)");
 	plan_add_artifact(out, img + 1);
 	plan_add_artifact(out, "boot/grub/grubenv");
+	strv_push(&out->vanish, img + 1);
 	plan_add_lists_check(out, "lsinitramfs", img + 1, "vfio-pci", (const char *const[]){"vfio-pci.ko", "vfio_pci.ko", NULL});
 	plan_add_contains_check(out, "boot/grub/grubenv", "next_entry=" TRIAL_GRUB_ID);
 	strv_push(&out->params, TRIAL_PARAM);
@@ -248,5 +262,177 @@ out:
 	free(custom);
 	free(tool_mk);
 	free(tool_reboot);
+	free(tool_sync);
 	return r;
+}
+
+/* ---- the trial made: what it is, its health check ---- */
+
+/* "boot/vfioconf/ID/trial.conf" among a transaction's files: ID. */
+static bool trial_id_of(const struct tx_info *x, char id[16])
+{
+	for (size_t f = 0; f < x->files.n; f++) {
+		const char *p = x->files.v[f];
+		size_t n = strlen(TRIAL_DIR "/");
+		if (strncmp(p, TRIAL_DIR "/", n) == 0 && strchr(p + n, '/') &&
+		    strcmp(strchr(p + n, '/'), "/trial.conf") == 0 && (size_t)(strchr(p + n, '/') - (p + n)) < 16) {
+			snprintf(id, 16, "%.*s", (int)(strchr(p + n, '/') - (p + n)), p + n);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* "key = value" of a small ini text, owned; NULL when absent. */
+static char *conf_get(const char *text, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (const char *l = text; l && *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
+		if (len > kl + 2 && strncmp(l, key, kl) == 0 && strncmp(l + kl, " =", 2) == 0) {
+			const char *v = l + kl + 2;
+			while (*v == ' ')
+				v++;
+			return xstrndup(v, len - (size_t)(v - l));
+		}
+		l = nl ? nl + 1 : NULL;
+	}
+	return NULL;
+}
+
+int app_trial_find(struct app *a, struct app_trial *out)
+{
+	struct tx_info *v = NULL;
+	size_t n = 0;
+	char *p, *text = NULL;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = app_history(a, &v, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = n; i > 0 && !out->id[0]; i--) {
+		const struct tx_info *x = &v[i - 1];
+		bool undone = false;
+		if (strcmp(x->kind, "trial") != 0 || strcmp(x->state, "COMMITTED") != 0)
+			continue;
+		for (size_t k = i; k < n && !undone; k++)
+			undone = strcmp(v[k].state, "COMMITTED") == 0 && strcmp(v[k].of, x->id) == 0;
+		if (undone || !trial_id_of(x, out->id))
+			break; /* the last trial was taken back: none now */
+		snprintf(out->txid, sizeof(out->txid), "%s", x->id);
+		snprintf(out->created, sizeof(out->created), "%s", x->created);
+	}
+	journal_list_free(v, n);
+	if (!out->id[0])
+		return -ENOENT;
+	p = xasprintf("%s/%s/trial.conf", TRIAL_DIR, out->id);
+	if (rooted_read_path(a->o.scan.sr.root, p, 1 << 16, &text, NULL) == 0) {
+		out->kernel = conf_get(text, "kernel");
+		out->params = conf_get(text, "params");
+	}
+	free(text);
+	free(p);
+	text = NULL;
+	if (rooted_read_path(a->o.scan.sr.root, "boot/grub/grubenv", 1 << 16, &text, NULL) == 0)
+		out->pending = strstr(text, "\nnext_entry=" TRIAL_GRUB_ID "\n") != NULL;
+	free(text);
+	p = xasprintf("var/lib/vfioconf/trials/%s", out->id);
+	if (rooted_read_path(a->o.scan.sr.root, p, 1 << 16, &out->result, NULL) < 0)
+		out->result = NULL;
+	free(p);
+	if (app_scan(a) == 0 && a->inv.host.cmdline) {
+		char *want = xasprintf("%s=%s", TRIAL_PARAM, out->id);
+		struct cmdline cl;
+		cmdline_parse(&cl, a->inv.host.cmdline);
+		out->running = cmdline_has(&cl, want);
+		cmdline_free(&cl);
+		free(want);
+	}
+	return 0;
+}
+
+void app_trial_free(struct app_trial *t)
+{
+	free(t->kernel);
+	free(t->params);
+	free(t->result);
+	memset(t, 0, sizeof(*t));
+}
+
+int app_trial_state(struct app *a, const struct app_trial *t, struct state *st)
+{
+	char *p = xasprintf("%s/%s/devices.conf", TRIAL_DIR, t->id), *text = NULL;
+	int r = rooted_read_path(a->o.scan.sr.root, p, 1 << 20, &text, NULL);
+
+	memset(st, 0, sizeof(*st));
+	if (r == 0)
+		state_parse(st, text, p, &a->log);
+	free(text);
+	free(p);
+	return r;
+}
+
+int app_trial_check(struct app *a, const struct app_trial *t, struct strv *problems)
+{
+	struct state st;
+	struct strv params = {0};
+	struct status_report r;
+	struct strbuf rec = {0};
+	char when[32], *rel;
+	time_t now = time(NULL);
+	int e;
+
+	if ((e = app_scan(a)) < 0)
+		return e;
+	if (!t->running)
+		strv_push(problems, "this boot is not the trial (no vfioconf.trial= on the command line)");
+	if ((e = app_trial_state(a, t, &st)) < 0) {
+		strv_push(problems, "the trial's devices.conf cannot be read");
+	} else {
+		if (t->params)
+			cmdline_split(t->params, &params);
+		status_check(&a->inv, &st, &params, &r);
+		if (!r.iommu)
+			strv_push(problems, "the IOMMU is off");
+		if (a->inv.host.irq_remap == IRQ_REMAP_OFF)
+			strv_push(problems, "interrupt remapping is off");
+		for (size_t i = 0; i < r.n_dev; i++) {
+			const struct status_device *s = &r.dev[i];
+			char *m = NULL;
+			if (!s->present)
+				m = xasprintf("%s: no device at this address", s->sd->addr);
+			else if (!s->fingerprint)
+				m = xasprintf("%s: another card is in this slot", s->sd->addr);
+			else if (!s->on_vfio)
+				m = xasprintf("%s: on %s, not on %s", s->sd->addr, s->d->driver ? s->d->driver : "no driver",
+					      s->sd->driver[0] ? s->sd->driver : "vfio-pci");
+			if (m)
+				strv_push(problems, m);
+			free(m);
+		}
+		for (size_t i = 0; i < r.n_params; i++)
+			if (!r.params[i].present) {
+				char *m = xasprintf("kernel parameter %s is missing", r.params[i].param);
+				strv_push(problems, m);
+				free(m);
+			}
+		status_report_free(&r);
+		state_free(&st);
+	}
+	strv_free(&params);
+	/* the verdict where trial status finds it, outside the journal's files */
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	strbuf_printf(&rec, "result = %s\nchecked = %s\n", problems->n ? "failed" : "passed", when);
+	for (size_t i = 0; i < problems->n; i++)
+		strbuf_printf(&rec, "problem = %s\n", problems->v[i]);
+	rel = xasprintf("var/lib/vfioconf/trials/%s", t->id);
+	e = atomic_write(a->o.scan.sr.root, rel, rec.buf, rec.len, 0644, 0, 0, "trial-result", t->id);
+	if (e < 0)
+		log_error(&a->log, "%s/%s: %s", a->o.scan.sr.root, rel, strerror(-e));
+	free(rel);
+	strbuf_free(&rec);
+	return e < 0 ? e : problems->n ? 1 : 0;
 }

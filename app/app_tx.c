@@ -61,7 +61,12 @@ static struct tx_opts tx_opts(const struct app *a, const char *kind)
 
 int app_apply(struct app *a, const struct plan *p, char **txid)
 {
-	struct tx_opts o = tx_opts(a, "apply");
+	return app_apply_kind(a, p, "apply", txid);
+}
+
+int app_apply_kind(struct app *a, const struct plan *p, const char *kind, char **txid)
+{
+	struct tx_opts o = tx_opts(a, kind);
 	int r = journal_apply(&a->j, p, &o, txid);
 
 	forget_state(a);

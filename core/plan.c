@@ -192,6 +192,7 @@ void plan_free(struct plan *p)
 	}
 	free(p->checks);
 	strv_free(&p->artifacts);
+	strv_free(&p->vanish);
 	strv_free(&p->rmdirs);
 	strv_free(&p->params);
 	memset(p, 0, sizeof(*p));

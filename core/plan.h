@@ -64,6 +64,9 @@ struct plan {
 	 * copies the ones that exist before the commands run and puts them
 	 * back when the transaction is rolled back. */
 	struct strv artifacts;
+	/* Artifacts (globs) the commands may take away: a trial's image,
+	 * when its undo's command finds the trial's files gone. */
+	struct strv vanish;
 	/* Directories an undone transaction made: taken away after the files
 	 * when they are empty (root-relative, parents before children). */
 	struct strv rmdirs;

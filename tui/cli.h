@@ -36,6 +36,14 @@ struct cli_command {
 	const char *summary; /* N_() */
 };
 
+/* cmd_tx.c: for the commands that change the system */
+int cli_need_root(const char *what);
+bool cli_confirm(const struct cli *cli, const char *question);
+/* undo (txid, NULL: the last) or rollback: root, a journal, what it puts
+ * back, the question, then the journal. */
+int cli_journal_cmd(struct cli *cli, enum report_tx kind, const char *what, const char *question, const char *txid);
+
+int cmd_trial(struct cli *cli);
 int cmd_list(struct cli *cli);
 int cmd_plan(struct cli *cli);
 int cmd_apply(struct cli *cli);

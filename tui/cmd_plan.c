@@ -160,8 +160,8 @@ int cmd_plan(struct cli *cli)
 			plan_render_json(&tp.plan, &out);
 			fputs(out.buf, stdout);
 		} else {
-			printf(_("Trial boot %s: what it would write and run (nothing is written; applying a trial is "
-				 "not in this version yet).\n"),
+			printf(_("Trial boot %s: what it would write and run (nothing is written; 'vfioconf apply "
+				 "--trial' does it).\n"),
 			       id);
 			cli_print_plan(&a->inv, &tp);
 		}

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int need_root(const char *what)
+int cli_need_root(const char *what)
 {
 	if (geteuid() == 0)
 		return 0;
@@ -22,7 +22,7 @@ static int need_root(const char *what)
 	return -1;
 }
 
-static bool confirm(const struct cli *cli, const char *question)
+bool cli_confirm(const struct cli *cli, const char *question)
 {
 	char buf[16];
 
@@ -43,9 +43,10 @@ int cmd_apply(struct cli *cli)
 {
 	struct app *a = cli->app;
 	struct app_plan p;
+	char trial[16] = "";
 	int rc;
 
-	if (need_root("apply") < 0)
+	if (cli_need_root("apply") < 0)
 		return EXIT_FAIL;
 	rc = cli_build_plan(cli, &p);
 	if (rc == EXIT_USAGE) {
@@ -56,6 +57,18 @@ int cmd_apply(struct cli *cli)
 	log_free(&a->log);
 	report_log(&p.log);
 	log_free(&p.log);
+	if (cli->trial && rc == EXIT_OK) {
+		/* the same selection, as a trial: the plan shown is the trial's */
+		struct plan tp;
+		if (app_trial_plan(a, &p, &tp, trial) < 0) {
+			report_log(&a->log);
+			rc = EXIT_FAIL;
+			goto out;
+		}
+		plan_free(&p.plan);
+		p.plan = tp;
+		printf(_("Trial boot %s:\n"), trial);
+	}
 	cli_print_plan(&a->inv, &p);
 	if (rc != EXIT_OK) {
 		fprintf(stderr, _("%s: not applied: something above was refused; change the selection\n"), PACKAGE);
@@ -63,12 +76,12 @@ int cmd_apply(struct cli *cli)
 	}
 	if (plan_empty(&p.plan))
 		goto out;
-	if (!confirm(cli, _("Apply these changes?"))) {
+	if (!cli_confirm(cli, cli->trial ? _("Apply this trial?") : _("Apply these changes?"))) {
 		printf(_("Nothing was changed.\n"));
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	rc = report_apply(a, &p);
+	rc = report_apply(a, &p, cli->trial ? trial : NULL);
 out:
 	app_plan_free(&p);
 	return rc;
@@ -116,13 +129,13 @@ static void print_preview(struct cli *cli, enum report_tx kind, const char *txid
 }
 
 /* undo and rollback: root, a journal, what it puts back, a question. */
-static int journal_cmd(struct cli *cli, enum report_tx kind, const char *what, const char *question,
+int cli_journal_cmd(struct cli *cli, enum report_tx kind, const char *what, const char *question,
 		       const char *txid)
 {
-	if (need_root(what) < 0 || need_journal(cli, what) < 0)
+	if (cli_need_root(what) < 0 || need_journal(cli, what) < 0)
 		return EXIT_FAIL;
 	print_preview(cli, kind, txid);
-	if (!confirm(cli, question)) {
+	if (!cli_confirm(cli, question)) {
 		printf(_("Nothing was changed.\n"));
 		return EXIT_FAIL;
 	}
@@ -135,12 +148,12 @@ int cmd_undo(struct cli *cli)
 		fprintf(stderr, _("%s: undo takes one transaction id at most\n"), PACKAGE);
 		return EXIT_USAGE;
 	}
-	return journal_cmd(cli, REPORT_UNDO, "undo", _("Undo the transaction?"), cli->argc ? cli->argv[0] : NULL);
+	return cli_journal_cmd(cli, REPORT_UNDO, "undo", _("Undo the transaction?"), cli->argc ? cli->argv[0] : NULL);
 }
 
 int cmd_rollback(struct cli *cli)
 {
-	return journal_cmd(cli, REPORT_ROLLBACK, "rollback", _("Take back every change vfioconf made?"), NULL);
+	return cli_journal_cmd(cli, REPORT_ROLLBACK, "rollback", _("Take back every change vfioconf made?"), NULL);
 }
 
 int cmd_recover(struct cli *cli)
@@ -148,7 +161,7 @@ int cmd_recover(struct cli *cli)
 	struct app *a = cli->app;
 	int n = 0, r;
 
-	if (need_root("recover") < 0 || need_journal(cli, "recover") < 0)
+	if (cli_need_root("recover") < 0 || need_journal(cli, "recover") < 0)
 		return EXIT_FAIL;
 	r = app_journal_open(a, &n);
 	report_log(&a->log);

@@ -25,6 +25,7 @@ static const struct cli_command cli_commands[] = {
 	{"undo", cmd_undo, N_("take back one transaction (default: the last) as a new one")},
 	{"rollback", cmd_rollback, N_("take back every change vfioconf made")},
 	{"recover", cmd_recover, N_("finish or roll back an interrupted transaction")},
+	{"trial", cmd_trial, N_("the trial boot 'apply --trial' made: status, check, promote, abort")},
 };
 
 static int run_screen(struct cli *cli)
@@ -107,10 +108,10 @@ static void usage(FILE *f)
 		"      --group N      every device of IOMMU group N (repeatable)\n"
 		"      --enable-iommu turn the IOMMU on even with no device selected\n"
 		"      --diff         print only the unified diff (for patch -p0 -d ROOT)\n"
-		"      --trial        what a trial boot would write and run: the default boot\n"
-		"                     entry, /etc and the default initramfs untouched, the\n"
-		"                     plan's boot path as a GRUB entry booted once (applying\n"
-		"                     a trial is not in this version yet)\n"
+		"      --trial        (plan, apply) a trial boot: the default boot entry, /etc\n"
+		"                     and the default initramfs untouched, the plan's boot\n"
+		"                     path as a GRUB entry booted once; 'vfioconf trial'\n"
+		"                     then says how it went, promotes or aborts it\n"
 	"      --take-from-host ADDR[,ADDR...]  hand over selected devices the host\n"
 	"                     needs (root disk, SSH NIC, boot GPU) or whose group holds\n"
 	"                     chipset functions: the full address, typed out, is the\n"

@@ -172,7 +172,7 @@ static int open_journal(struct app *a)
 	return r;
 }
 
-int report_apply(struct app *a, const struct app_plan *p)
+int report_apply(struct app *a, const struct app_plan *p, const char *trial)
 {
 	char *txid = NULL;
 	double t0;
@@ -182,7 +182,7 @@ int report_apply(struct app *a, const struct app_plan *p)
 		return EXIT_FAIL;
 	printf(_("Applying:\n"));
 	t0 = mono_ms();
-	r = app_apply(a, &p->plan, &txid);
+	r = app_apply_kind(a, &p->plan, trial ? "trial" : "apply", &txid);
 	timing(t0);
 	flush_log(a);
 	if (r < 0 && app_unverified(a)) {
@@ -194,8 +194,16 @@ int report_apply(struct app *a, const struct app_plan *p)
 	} else {
 		char sid[16];
 		journal_short_id(txid, sid);
-		printf(_("Done: transaction %s ('vfioconf undo %s' takes it back).\n"), sid, sid);
-		print_next_boot(&a->inv, &p->want, &p->plan, a->o.regenerate);
+		if (trial) {
+			printf(_("Done: trial %s, transaction %s. Reboot: GRUB boots the trial entry once; the boot "
+				 "after it is the default entry again, as it is now.\n"
+				 "Then 'vfioconf trial status' says how the trial went; 'vfioconf trial promote' makes "
+				 "it the default, 'vfioconf trial abort' takes it away.\n"),
+			       trial, sid);
+		} else {
+			printf(_("Done: transaction %s ('vfioconf undo %s' takes it back).\n"), sid, sid);
+			print_next_boot(&a->inv, &p->want, &p->plan, a->o.regenerate);
+		}
 	}
 	free(txid);
 	app_journal_close(a);

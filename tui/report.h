@@ -35,8 +35,9 @@ void report_log(const struct log *log);
 void report_progress(void *data, const char *text);
 
 /* Applies a plan through the journal, printing progress and what happens
- * at the next boot; the caller has asked. EXIT_OK or EXIT_FAIL. */
-int report_apply(struct app *a, const struct app_plan *p);
+ * at the next boot; the caller has asked. trial: the trial's id when the
+ * plan is a trial (app_trial_plan), else NULL. EXIT_OK or EXIT_FAIL. */
+int report_apply(struct app *a, const struct app_plan *p, const char *trial);
 
 enum report_tx { REPORT_UNDO, REPORT_ROLLBACK };
 /* Undo (of txid, NULL: the last one) or rollback through the journal,

@@ -305,6 +305,13 @@ static int prepare(struct journal *j, struct tx *t, const struct plan *p, const 
 		snprintf(key, sizeof(key), "artifact.%zu", a);
 		txrec_set(&hdr, key, p->artifacts.v[a]);
 	}
+	/* what the commands may take away, for an undo that runs them again */
+	txrec_setf(&hdr, "vanish", "%zu", p->vanish.n);
+	for (size_t a = 0; a < p->vanish.n; a++) {
+		char key[64];
+		snprintf(key, sizeof(key), "vanish.%zu", a);
+		txrec_set(&hdr, key, p->vanish.v[a]);
+	}
 	/* the directories the files need, taken away again by undo */
 	txrec_setf(&hdr, "mkdirs", "%zu", t->created_dirs.n);
 	for (size_t d = 0; d < t->created_dirs.n; d++) {
@@ -426,7 +433,7 @@ static int regenerate(struct journal *j, struct tx *t, const struct plan *p, con
 		if ((e = record_artifacts(j, t)) < 0)
 			return e;
 	}
-	if ((e = tx_verify_artifacts(j, t)) < 0) {
+	if ((e = tx_verify_artifacts(j, t, &p->vanish)) < 0) {
 		log_error(j->log, "a generated file is missing; everything is rolled back");
 		return e;
 	}

@@ -9,6 +9,7 @@
 #include "backends/sys/sysroot.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <stdio.h>
@@ -139,16 +140,30 @@ int tx_check_space(struct journal *j, const struct tx *t, const struct plan *p, 
 
 /* After the commands: an artifact that was there must still be there, not
  * empty (dracut deletes its output when /boot fills up). */
-int tx_verify_artifacts(struct journal *j, struct tx *t)
+/* path matches a glob the plan lets the commands take away */
+static bool may_vanish(const struct strv *vanish, const char *path)
+{
+	for (size_t i = 0; vanish && i < vanish->n; i++)
+		if (fnmatch(vanish->v[i], path, FNM_PATHNAME) == 0)
+			return true;
+	return false;
+}
+
+int tx_verify_artifacts(struct journal *j, struct tx *t, const struct strv *vanish)
 {
 	int bad = 0;
 
 	for (size_t i = 0; i < t->nf; i++) {
 		struct tx_file *f = &t->f[i];
 		struct file_state cur;
+		int rr;
 		if (!f->artifact)
 			continue;
-		if (file_state_read(j->root, f->path, &cur) < 0 || (f->pre_exists && (!cur.exists || cur.len == 0))) {
+		memset(&cur, 0, sizeof(cur));
+		rr = file_state_read(j->root, f->path, &cur);
+		if (rr == 0 && !cur.exists && may_vanish(vanish, f->path)) {
+			f->post_exists = false; /* taken away, as planned */
+		} else if (rr < 0 || (f->pre_exists && (!cur.exists || cur.len == 0))) {
 			log_error(j->log, "%s/%s: %s after the commands ran", j->root, f->path,
 				  cur.exists ? "is empty" : "is gone");
 			bad++;

@@ -89,8 +89,9 @@ void tx_expand_glob(const char *root, const char *pattern, struct strv *out);
  * the bytes of the journal's copies). -ENOSPC, logged, when not. */
 int tx_check_space(struct journal *j, const struct tx *t, const struct plan *p, unsigned long long need_journal);
 /* After the commands: every image that was there is still there, not
- * empty; its new hash goes to the entry. -EIO, logged. */
-int tx_verify_artifacts(struct journal *j, struct tx *t);
+ * empty (unless it matches a glob in vanish: the plan takes it away);
+ * its new hash goes to the entry. -EIO, logged. */
+int tx_verify_artifacts(struct journal *j, struct tx *t, const struct strv *vanish);
 /* The plan's checks. 0, or -EIO with every failure logged. */
 int tx_run_checks(struct journal *j, struct tx *t, const struct plan *p, int timeout);
 

@@ -127,6 +127,12 @@ static int reverse_plan(struct journal *j, struct tx *txs, size_t n, bool force,
 		for (size_t i = 0; i < t->nf; i++)
 			if (t->f[i].artifact)
 				plan_add_artifact(p, t->f[i].path);
+		for (long long a = 0; a < txrec_get_int(&t->header, "vanish", 0); a++) {
+			char key[64];
+			snprintf(key, sizeof(key), "vanish.%lld", a);
+			if (txrec_get(&t->header, key))
+				strv_push_unique(&p->vanish, txrec_get(&t->header, key));
+		}
 		for (size_t d = 0; d < t->created_dirs.n; d++)
 			strv_push_unique(&p->rmdirs, t->created_dirs.v[d]);
 	}

@@ -17,6 +17,8 @@ mk() { # NAME MACHINE: a Debian stack with grub.cfg as grub-mkconfig writes it
 		printf '#!/bin/sh\necho "fake %s $*" >&2\n' "$t" >"$tmp/$1/root/usr/sbin/$t"
 		chmod 755 "$tmp/$1/root/usr/sbin/$t"
 	done
+	mkdir -p "$tmp/$1/root/usr/libexec/vfioconf"
+	cp "$top_srcdir/bind/vfioconf-trial-sync" "$tmp/$1/root/usr/libexec/vfioconf/"
 }
 tv() { d=$1; shift; "$VFIOCONF" --root "$tmp/$d/root" --sysfs "$tmp/$d/sys" --procfs "$tmp/$d/proc" "$@"; }
 
@@ -38,9 +40,12 @@ expect_contains "the trial's own initramfs, beside /boot's" "$tmp/out" \
 	"+	initrd	/boot/vfioconf/$id/initrd.img-6.1.0-18-amd64"
 expect_contains "the default entry's search line comes along" "$tmp/out" \
 	"+	search --no-floppy --fs-uuid --set=root 96b7100c-6b49-4843-bf6c-6c8c78918a3a"
-expect_contains "mkinitramfs -d on the trial's copy of /etc/initramfs-tools" "$tmp/out" \
-	"/usr/sbin/mkinitramfs -d /boot/vfioconf/$id/initramfs-tools -o /boot/vfioconf/$id/initrd.img-6.1.0-18-amd64 6.1.0-18-amd64"
-expect_contains "grub-reboot: the next boot only" "$tmp/out" "/usr/sbin/grub-reboot vfioconf-trial"
+expect_contains "one command builds the image and sets the one-shot (and takes both away on undo)" "$tmp/out" \
+	"/usr/libexec/vfioconf/vfioconf-trial-sync $id 6.1.0-18-amd64"
+# what that command runs, by the script itself
+expect_contains "the sync script: mkinitramfs -d on the trial's copy of /etc/initramfs-tools" \
+	"$top_srcdir/bind/vfioconf-trial-sync" 'mkinitramfs -d "$dir/initramfs-tools" -o "$dir/initrd.img-$kver" "$kver"'
+expect_contains "the sync script: grub-reboot, the next boot only" "$top_srcdir/bind/vfioconf-trial-sync" "grub-reboot vfioconf-trial"
 expect_contains "the trial's modprobe.d file binds the GPU" "$tmp/out" "+options vfio-pci ids=10de:0fbb,10de:13c2 disable_vga=1"
 expect_contains "the trial's modules list loads vfio_pci" "$tmp/out" "+vfio_pci"
 expect_contains "the user's modules file comes along" "$tmp/out" "+# List of modules that you want to include in your initramfs."
@@ -113,5 +118,121 @@ expect_eq "kernel-cmdline (systemd-boot): no trial yet, exit 1" 1 "$rc"
 expect_contains "kernel-cmdline: says which boot loaders can" "$tmp/out" "a trial boot needs GRUB with update-grub"
 tv deb plan --trial >"$tmp/out" 2>&1
 expect_contains "nothing selected: nothing to try" "$tmp/out" "nothing is selected to try"
+
+# ---- apply --trial, its health check, abort and promote (fixture tools:
+# a GRUB environment block kept as key=value lines, an mkinitramfs that
+# lists the modules of the configuration it is given)
+trial_root() { # NAME: a Debian stack that can run the trial's commands
+	regen_stack "$tmp/$1" debian
+	r="$tmp/$1/root"
+	for a in grep sed rmdir mv; do ln -sf busybox "$r/bin/$a"; done
+	mkdir -p "$r/usr/bin"
+	cp "$cfg" "$r/boot/grub/grub.cfg"
+	mkdir -p "$r/usr/libexec/vfioconf"
+	cp "$top_srcdir/bind/vfioconf-trial-sync" "$r/usr/libexec/vfioconf/vfioconf-trial-sync"
+	printf '# GRUB Environment Block\n' >"$r/boot/grub/grubenv"
+	cat >"$r/usr/bin/grub-editenv" <<'TOOL'
+#!/bin/sh
+f=$1 op=$2 kv=${3:-}
+case $op in
+list) grep -v '^#' "$f" ;;
+set) grep -v "^${kv%%=*}=" "$f" >"$f.new"; echo "$kv" >>"$f.new"; mv "$f.new" "$f" ;;
+unset) grep -v "^$kv=" "$f" >"$f.new"; mv "$f.new" "$f" ;;
+esac
+TOOL
+	printf '#!/bin/sh\ngrub-editenv /boot/grub/grubenv set next_entry=$1\n' >"$r/usr/sbin/grub-reboot"
+	cat >"$r/usr/sbin/mkinitramfs" <<'TOOL'
+#!/bin/sh
+while [ $# -gt 1 ]; do case $1 in -d) d=$2; shift 2 ;; -o) o=$2; shift 2 ;; *) shift ;; esac; done
+{ echo "image $1 from $d"
+  while read -r m rest; do case $m in ''|\#*) ;; *) echo "kernel/$m.ko" ;; esac; done <"$d/modules"
+  ls "$d/hooks"
+} >"$o"
+TOOL
+	printf '#!/bin/sh\ncat "$1"\n' >"$r/usr/bin/lsinitramfs"
+	chmod 755 "$r/usr/bin/grub-editenv" "$r/usr/sbin/grub-reboot" "$r/usr/sbin/mkinitramfs" "$r/usr/bin/lsinitramfs"
+}
+at() { _m=$1; shift; VFIOCONF_CMD_TIMEOUT=30 "$VFIOCONF" --root "$_m/root" --sysfs "$_m/sys" --procfs "$_m/proc" "$@"; }
+boot_trial() { # DIR ID: the trial's boot, as the kernel shows it (GRUB used up the one-shot)
+	sed -i "s/\$/ vfioconf.trial=$2 iommu=pt/" "$1/proc/cmdline"
+	mkdir -p "$1/sys/bus/pci/drivers/vfio-pci"
+	for f in 0000:02:00.0 0000:02:00.1; do ln -sfn ../../../../bus/pci/drivers/vfio-pci "$1/sys/bus/pci/devices/$f/driver"; done
+	at "$1" trial status >/dev/null 2>&1 # (reads only)
+	grep -v '^next_entry=' "$1/root/boot/grub/grubenv" >"$1/env.new"; mv "$1/env.new" "$1/root/boot/grub/grubenv"
+}
+
+trial_root t; t="$tmp/t"
+snapshot "$t/root" "$tmp/t-before"
+at "$t" apply --trial --select 0000:02:00.0 --yes >"$tmp/out" 2>&1; rc=$?
+expect_eq "apply --trial: exit 0" 0 "$rc"
+id=$(sed -n 's/^Trial boot \([0-9a-f]*\):$/\1/p' "$tmp/out")
+expect_contains "apply --trial: says what the next boots do" "$tmp/out" "Done: trial $id, transaction"
+expect_eq "grubenv: the trial is the next boot, once" "next_entry=vfioconf-trial" "$(grep next_entry "$t/root/boot/grub/grubenv")"
+expect_contains "the trial's image, from its own modules list" "$t/root/boot/vfioconf/$id/initrd.img-6.1.0-18-amd64" "kernel/vfio_pci.ko"
+expect_contains "the trial's image was built from the trial's configuration" "$t/root/boot/vfioconf/$id/initrd.img-6.1.0-18-amd64" \
+	"image 6.1.0-18-amd64 from /boot/vfioconf/$id/initramfs-tools"
+snapshot "$t/root" "$tmp/t-after"
+expect_eq "apply --trial: nothing under /etc changes, nor the default initramfs" "" \
+	"$(diff "$tmp/t-before" "$tmp/t-after" | grep '^[<>]' | grep -v -e ' ./boot/vfioconf/' -e ' ./boot/grub/custom.cfg' -e ' ./boot/grub/grubenv')"
+at "$t" history --json >"$tmp/h"
+expect_eq "history: a trial transaction" trial "$(jq -r '.[-1].kind' "$tmp/h")"
+at "$t" trial status >"$tmp/out" 2>&1; rc=$?
+expect_eq "trial status: exit 0" 0 "$rc"
+expect_contains "trial status: not booted yet" "$tmp/out" "Not booted yet: GRUB boots it once, at the next boot."
+expect_contains "trial status: the parameters" "$tmp/out" "kernel 6.1.0-18-amd64, with intel_iommu=on iommu=pt"
+at "$t" apply --trial --select 0000:02:00.0 --yes >"$tmp/out" 2>&1
+expect_contains "a second trial over the first: refused" "$tmp/out" "trial $id is there already; 'vfioconf trial promote' or 'vfioconf trial abort' first"
+
+# the health check on the trial's boot: passed, then failed
+boot_trial "$t" "$id"
+at "$t" trial check >"$tmp/out" 2>&1; rc=$?
+expect_eq "trial check on the trial's boot, devices on vfio-pci: exit 0" 0 "$rc"
+expect_contains "trial check: passed" "$tmp/out" "Trial $id: passed"
+expect_contains "the verdict recorded" "$t/root/var/lib/vfioconf/trials/$id" "result = passed"
+at "$t" trial status >"$tmp/out" 2>&1
+expect_contains "trial status: this boot is the trial" "$tmp/out" "This boot is the trial."
+expect_contains "trial status: the check's verdict" "$tmp/out" "result = passed"
+ln -sfn ../../../../bus/pci/drivers/nouveau "$t/sys/bus/pci/devices/0000:02:00.0/driver"
+at "$t" trial check >"$tmp/out" 2>&1; rc=$?
+expect_eq "trial check, the GPU on nouveau: exit 1 (the unit reboots)" 1 "$rc"
+expect_contains "trial check: says which device" "$tmp/out" "0000:02:00.0: on nouveau, not on vfio-pci"
+expect_contains "the failure recorded" "$t/root/var/lib/vfioconf/trials/$id" "result = failed"
+at "$t" trial promote --yes >"$tmp/out" 2>&1; rc=$?
+expect_eq "promote after a failed check: refused, exit 1" 1 "$rc"
+expect_contains "promote: says why and what forces it" "$tmp/out" "has no passed health check on record"
+
+# abort: every byte of the system as before the trial
+at "$t" trial abort --yes >"$tmp/out" 2>&1; rc=$?
+expect_eq "trial abort: exit 0" 0 "$rc"
+snapshot "$t/root" "$tmp/t-aborted"
+expect_eq "trial abort: every file as before the trial (grubenv, custom.cfg, /boot/vfioconf gone)" "" \
+	"$(diff "$tmp/t-before" "$tmp/t-aborted")"
+expect_eq "trial abort: no /boot/vfioconf left" no "$([ -e "$t/root/boot/vfioconf" ] && echo yes || echo no)"
+at "$t" trial status >"$tmp/out" 2>&1; rc=$?
+expect_eq "trial status after abort: none, exit 2" 2 "$rc"
+
+# abort before it booted: the one-shot goes too
+trial_root u; u="$tmp/u"
+snapshot "$u/root" "$tmp/u-before"
+at "$u" apply --trial --select 0000:02:00.0 --yes >/dev/null 2>&1
+at "$u" trial abort --yes >"$tmp/out" 2>&1
+snapshot "$u/root" "$tmp/u-aborted"
+expect_eq "abort before the boot: grubenv without the one-shot, every file as before" "" \
+	"$(diff "$tmp/u-before" "$tmp/u-aborted")"
+
+# promote: the trial goes, its selection becomes the default boot path
+trial_root p; p="$tmp/p"
+at "$p" apply --trial --select 0000:02:00.0 --yes >"$tmp/out" 2>&1
+id=$(sed -n 's/^Trial boot \([0-9a-f]*\):$/\1/p' "$tmp/out")
+boot_trial "$p" "$id"
+at "$p" trial check >/dev/null 2>&1
+at "$p" trial promote --yes >"$tmp/out" 2>&1; rc=$?
+expect_eq "trial promote after a passed check: exit 0" 0 "$rc"
+expect_contains "promote: the default path binds the GPU now" "$p/root/etc/modprobe.d/vfioconf.conf" "options vfio-pci ids=10de:0fbb,10de:13c2"
+expect_contains "promote: GRUB's default command line gets the parameters" "$p/root/etc/default/grub.d/99-vfioconf.cfg" "iommu=pt"
+expect_eq "promote: the trial's files are gone" no "$([ -e "$p/root/boot/vfioconf" ] && echo yes || echo no)"
+expect_not_contains "promote: no trial entry left" "$p/root/boot/grub/custom.cfg" "vfioconf trial" 2>/dev/null
+at "$p" history --json >"$tmp/h"
+expect_eq "history: trial, its undo, then the apply" "trial undo apply" "$(jq -r '[.[].kind] | join(" ")' "$tmp/h")"
 
 finish

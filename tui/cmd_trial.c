@@ -1,0 +1,173 @@
+/* cmd_trial.c - `vfioconf trial status|check|promote|abort`: the trial boot
+ * that `apply --trial` made (app/app_trial.c): how it went, its health
+ * check at boot, making it the default, taking it away.
+ * Exit: status 0 a trial exists, 2 none; check 0 passed, 1 failed.
+ */
+#include "config.h"
+
+#include "core/i18n.h"
+#include "tui/cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int none(void)
+{
+	printf(_("No trial boot: 'vfioconf apply --trial' makes one.\n"));
+	return 2;
+}
+
+static int trial_status(struct cli *cli)
+{
+	struct app_trial t;
+	char sid[16];
+	int r = app_trial_find(cli->app, &t);
+
+	if (r == -ENOENT)
+		return none();
+	if (r < 0) {
+		report_log(&cli->app->log);
+		return EXIT_FAIL;
+	}
+	journal_short_id(t.txid, sid);
+	printf(_("Trial %s (transaction %s, %s): kernel %s, with %s\n"), t.id, sid, t.created,
+	       t.kernel ? t.kernel : "?", t.params && *t.params ? t.params : _("no added parameter"));
+	if (t.running)
+		printf(_("This boot is the trial.\n"));
+	else if (t.pending)
+		printf(_("Not booted yet: GRUB boots it once, at the next boot.\n"));
+	else if (!t.result)
+		printf(_("Booted, or its one-shot used up, without a health check on record: GRUB's next boot is the "
+			 "default entry.\n"));
+	if (t.result)
+		printf(_("Health check:\n%s"), t.result);
+	else
+		printf(_("Health check: not run yet.\n"));
+	printf(_("'vfioconf trial promote' makes it the default; 'vfioconf trial abort' takes it away.\n"));
+	app_trial_free(&t);
+	return EXIT_OK;
+}
+
+/* Run by vfioconf-trial-check.service at the trial's boot. */
+static int trial_check(struct cli *cli)
+{
+	struct app_trial t;
+	struct strv problems = {0};
+	int r = app_trial_find(cli->app, &t);
+
+	if (r == -ENOENT)
+		return none();
+	if (r < 0 || (r = app_trial_check(cli->app, &t, &problems)) < 0) {
+		report_log(&cli->app->log);
+		app_trial_free(&t);
+		return EXIT_FAIL;
+	}
+	if (!r)
+		printf(_("Trial %s: passed: every device on its VFIO driver, the parameters in force.\n"), t.id);
+	else
+		printf(_("Trial %s: FAILED:\n"), t.id);
+	for (size_t i = 0; i < problems.n; i++)
+		printf("  %s\n", problems.v[i]);
+	strv_free(&problems);
+	app_trial_free(&t);
+	return r ? EXIT_FAIL : EXIT_OK;
+}
+
+static bool passed(const struct app_trial *t)
+{
+	return t->result && strstr(t->result, "result = passed\n") == t->result;
+}
+
+/* The trial taken away, then its selection applied as an ordinary
+ * transaction: the default boot path changes only now. */
+static int trial_promote(struct cli *cli)
+{
+	struct app *a = cli->app;
+	struct app_trial t;
+	struct state st;
+	struct app_plan p;
+	bool *sel, *confirmed;
+	int r;
+
+	if (cli_need_root("trial promote") < 0)
+		return EXIT_FAIL;
+	if ((r = app_trial_find(a, &t)) == -ENOENT)
+		return none();
+	if (r < 0) {
+		report_log(&a->log);
+		return EXIT_FAIL;
+	}
+	if (!passed(&t) && !a->o.force) {
+		fprintf(stderr, _("%s: trial %s has no passed health check on record (see 'vfioconf trial status'); "
+				  "--force promotes it anyway\n"),
+			PACKAGE, t.id);
+		app_trial_free(&t);
+		return EXIT_FAIL;
+	}
+	if (app_trial_state(a, &t, &st) < 0 || app_scan(a) < 0) {
+		report_log(&a->log);
+		app_trial_free(&t);
+		return EXIT_FAIL;
+	}
+	sel = xcalloc(a->inv.n_devices + 1, sizeof(bool));
+	confirmed = xcalloc(a->inv.n_devices + 1, sizeof(bool));
+	for (size_t i = 0; i < st.n_dev; i++) {
+		struct device *d = inventory_find_str(&a->inv, st.dev[i].addr);
+		if (d) {
+			sel[d - a->inv.devices] = true;
+			confirmed[d - a->inv.devices] = st.dev[i].taken_from_host;
+		}
+	}
+	state_free(&st);
+	printf(_("Promote trial %s: take it away, then apply its selection as the default boot path.\n"), t.id);
+	r = cli_journal_cmd(cli, REPORT_UNDO, "trial promote", _("Go ahead?"), t.txid);
+	if (r == EXIT_OK) {
+		app_plan(a, sel, confirmed, false, &p);
+		report_log(&p.log);
+		cli_print_plan(&a->inv, &p);
+		r = p.refused ? EXIT_FAIL : plan_empty(&p.plan) ? EXIT_OK : report_apply(a, &p, NULL);
+		app_plan_free(&p);
+	}
+	free(sel);
+	free(confirmed);
+	app_trial_free(&t);
+	return r;
+}
+
+static int trial_abort(struct cli *cli)
+{
+	struct app_trial t;
+	int r = app_trial_find(cli->app, &t);
+
+	if (r == -ENOENT)
+		return none();
+	if (r < 0) {
+		report_log(&cli->app->log);
+		return EXIT_FAIL;
+	}
+	printf(_("Abort trial %s: its entry, its initramfs and its one-shot go; nothing else changes.\n"), t.id);
+	r = cli_journal_cmd(cli, REPORT_UNDO, "trial abort", _("Take the trial away?"), t.txid);
+	app_trial_free(&t);
+	return r;
+}
+
+int cmd_trial(struct cli *cli)
+{
+	static const struct {
+		const char *name;
+		int (*run)(struct cli *cli);
+	} sub[] = {{"status", trial_status}, {"check", trial_check}, {"promote", trial_promote}, {"abort", trial_abort}};
+	const char *what = cli->argc ? cli->argv[0] : "status";
+
+	if (cli->argc > 1) {
+		fprintf(stderr, _("%s: trial takes one of status, check, promote, abort\n"), PACKAGE);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
+		if (strcmp(what, sub[i].name) == 0)
+			return sub[i].run(cli);
+	fprintf(stderr, _("%s: trial %s: unknown; one of status, check, promote, abort\n"), PACKAGE, what);
+	return EXIT_USAGE;
+}
