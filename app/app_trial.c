@@ -138,8 +138,9 @@ int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out,
 		    !str_starts_with(base->plan.files[i].path, "etc/vfioconf/") &&
 		    !str_starts_with(base->plan.files[i].path, "etc/default/grub") &&
 		    !str_starts_with(base->plan.files[i].path, "etc/initramfs-tools/"))
-			return refuse(a, xasprintf("the plan changes %s, which a trial cannot leave alone (a hand-made "
-						   "setting it takes over, most likely)",
+			return refuse(a, xasprintf("the plan changes %s, which a trial cannot carry: it changes only "
+						   "/boot (a hand-made setting the plan takes over, or an SR-IOV VF's udev "
+						   "rule)",
 						   base->plan.files[i].path));
 	if (!trial_grubenv_writable(&a->inv.host, &why))
 		return refuse(a, why);
@@ -375,6 +376,28 @@ int app_trial_state(struct app *a, const struct app_trial *t, struct state *st)
 	return r;
 }
 
+/* On the live system: the units that failed so far in this boot (the
+ * check runs before boot-complete.target), its own left out. */
+static void failed_units(struct app *a, struct strv *problems)
+{
+	char line[512];
+	FILE *f;
+
+	if (strcmp(a->o.scan.sr.root, "/") != 0 || access("/run/systemd/system", F_OK) != 0)
+		return;
+	f = popen("systemctl --failed --no-legend --plain 2>/dev/null", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char unit[256];
+		if (sscanf(line, "%255s", unit) == 1 && strcmp(unit, "vfioconf-trial-check.service") != 0) {
+			char *m = xasprintf("unit %s failed", unit);
+			strv_push(problems, m);
+			free(m);
+		}
+	}
+	if (f)
+		pclose(f);
+}
+
 int app_trial_check(struct app *a, const struct app_trial *t, struct strv *problems)
 {
 	struct state st;
@@ -423,6 +446,7 @@ int app_trial_check(struct app *a, const struct app_trial *t, struct strv *probl
 		state_free(&st);
 	}
 	strv_free(&params);
+	failed_units(a, problems);
 	/* the verdict where trial status finds it, outside the journal's files */
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	strbuf_printf(&rec, "result = %s\nchecked = %s\n", problems->n ? "failed" : "passed", when);
