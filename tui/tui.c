@@ -344,6 +344,10 @@ int tui_run(struct app *a)
 	cs = nl_langinfo(CODESET);
 	t.utf8 = cs && strcasecmp(cs, "UTF-8") == 0;
 	t.readonly = geteuid() != 0;
+	t.addr_skip = 5;
+	for (size_t i = 0; i < t.inv->n_devices; i++)
+		if (t.inv->devices[i].addr.domain)
+			t.addr_skip = 0; /* 0000:00:00.0 and 0001:00:00.0 are two devices */
 	t.demo = strcmp(a->o.scan.sr.sysfs, "/sys") != 0;
 	tree_ticks_from_state(&t);
 	tree_build_rows(&t);

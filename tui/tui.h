@@ -52,6 +52,7 @@ struct tui {
 	char search[64];
 	int col_name, col_driver; /* the tree's stretching columns (view_tree.c) */
 	int layout_cols;       /* the width they were laid out for (0: again) */
+	int addr_skip;         /* 5: every device is in PCI domain 0000, shown without it */
 	enum { FILTER_ALL, FILTER_USABLE, FILTER_GPU } filter; /* f cycles */
 	bool show_books;       /* the preview shows devices.conf's diff (b) */
 	const struct view *view;
@@ -80,6 +81,13 @@ int tui_run(struct app *a);
 void tui_print_keys(FILE *f);
 
 /* ---- tui.c: what the views share ---- */
+
+/* d's address as the screen shows it: without the domain when every
+ * device is in domain 0000. */
+static inline const char *tui_addr(const struct tui *t, const struct device *d)
+{
+	return d->addr_str + t->addr_skip;
+}
 
 enum { PAIR_BAR = 1, PAIR_BAD, PAIR_TICK, PAIR_HEAD };
 void tui_attr(const struct tui *t, int pair, bool on);

@@ -62,10 +62,10 @@ static void pcie_path(struct tui *t, const struct device *d, struct strbuf *sb)
 				  : (b->acs_ctrl & ACS_ISOLATING) == ACS_ISOLATING
 					  ? _("ACS on: the devices below it are kept apart")
 					  : _("ACS present but not enabled: the devices below it are not kept apart");
-		strbuf_printf(sb, "  %s %s: %s\n", b->addr_str + 5, b->port_read ? kind : _("bridge"),
+		strbuf_printf(sb, "  %s %s: %s\n", tui_addr(t, b), b->port_read ? kind : _("bridge"),
 			      b->port_read ? acs : _("ACS unknown (its config space needs root to read)"));
 	}
-	strbuf_printf(sb, "  %s %s\n", d->addr_str + 5, _("this device"));
+	strbuf_printf(sb, "  %s %s\n", tui_addr(t, d), _("this device"));
 }
 
 void details_open(struct tui *t, size_t dev)

@@ -128,8 +128,9 @@ static void driver_text(const struct tui *t, const struct device *d, char *buf, 
  * cut (the details show them whole). */
 static void tree_layout(struct tui *t)
 {
-	/* "  [x] 01:00.0 Audio  NAME [vvvv:dddd] DRIVER FLAGS": 34 fixed */
-	int avail = COLS - 34, longest = 8, need_d = 6, need_f = 5;
+	/* "  [x] 01:00.0 Audio  NAME [vvvv:dddd] DRIVER FLAGS": 34 fixed, 5
+	 * more with the domain */
+	int avail = COLS - 34 - (5 - t->addr_skip), longest = 8, need_d = 6, need_f = 5;
 	char buf[128];
 
 	/* a pass over every device: once per terminal width, not per key */
@@ -254,7 +255,7 @@ static void row_text(const struct tui *t, const struct row *r, char *buf, size_t
 	}
 	d = &inv->devices[r->dev];
 	driver_text(t, d, drv, sizeof(drv));
-	snprintf(buf, n, "  %s %s %-6.6s %s [%04x:%04x] %s %s", tick_mark(t, r->dev), d->addr_str + 5,
+	snprintf(buf, n, "  %s %s %-6.6s %s [%04x:%04x] %s %s", tick_mark(t, r->dev), tui_addr(t, d),
 		 analysis_class_short(d), fit(d->device_name ? d->device_name : "?", t->col_name, cut, name_c, sizeof(name_c)),
 		 d->vendor, d->device, fit(drv, t->col_driver, cut, drv_c, sizeof(drv_c)), short_flags(d, fl, sizeof(fl)));
 	/* no padding after the last word: ncurses then clears the rest of the
@@ -287,8 +288,9 @@ static void tree_draw(struct tui *t)
 	tui_draw_header(t);
 	tree_layout(t);
 	/* the column heads over their columns (the tick column's is in help) */
-	snprintf(buf, sizeof(buf), "      %-7.7s %-6.6s %-*.*s %-11.11s %-*.*s %s", _("addr"), _("class"), t->col_name,
-		 t->col_name, _("name"), _("[ven:dev]"), t->col_driver, t->col_driver, _("driver"), _("flags"));
+	snprintf(buf, sizeof(buf), "      %-*.*s %-6.6s %-*.*s %-11.11s %-*.*s %s", 12 - t->addr_skip, 12 - t->addr_skip,
+		 _("addr"), _("class"), t->col_name, t->col_name, _("name"), _("[ven:dev]"), t->col_driver, t->col_driver,
+		 _("driver"), _("flags"));
 	tui_line_at(1, buf);
 	for (int y = 0; y < body; y++) {
 		size_t i = t->top + (size_t)y;
@@ -366,11 +368,11 @@ static void take_with_group(struct tui *t, size_t di, size_t platform)
 			(t->inv->devices[g->members[k]].flags & DEV_PLATFORM);
 	if (more)
 		snprintf(t->status, sizeof(t->status),
-			 _("group %d also holds %s (%s) and %zu more: all go along"), g->id, p->addr_str + 5,
+			 _("group %d also holds %s (%s) and %zu more: all go along"), g->id, tui_addr(t, p),
 			 analysis_platform_kind(p), more);
 	else
 		snprintf(t->status, sizeof(t->status), _("group %d also holds %s (%s): it goes along"), g->id,
-			 p->addr_str + 5, analysis_platform_kind(p));
+			 tui_addr(t, p), analysis_platform_kind(p));
 	snprintf(prompt, sizeof(prompt), _("Type %s to take the whole group from the host: "), d->addr_str);
 	confirm_typed(t, di, prompt);
 }
@@ -413,7 +415,7 @@ static void tick(struct tui *t, const struct row *r)
 			if (g->members[k] != r->dev && (m->flags & DEV_HOST_CRITICAL) && !(m->flags & DEV_BRIDGE) &&
 			    !t->confirmed[g->members[k]]) {
 				snprintf(t->status, sizeof(t->status), _("%s stays: group %d also holds %s, which the host needs (%s)"),
-					 d->addr_str + 5, g->id, m->addr_str + 5, block_reason(m));
+					 tui_addr(t, d), g->id, tui_addr(t, m), block_reason(m));
 				return;
 			}
 		}
@@ -432,7 +434,7 @@ static void tick(struct tui *t, const struct row *r)
 		selection_tick(t->inv, t->ticked, t->confirmed, r->dev, on);
 		for (size_t i = 0; i < n; i++)
 			if (i != r->dev && before[i] != t->ticked[i]) {
-				strbuf_printf(&also, "%s%s %s", also.len ? ", " : "", t->inv->devices[i].addr_str + 5,
+				strbuf_printf(&also, "%s%s %s", also.len ? ", " : "", tui_addr(t, &t->inv->devices[i]),
 					      analysis_class_short(&t->inv->devices[i]));
 				nalso++;
 			}
@@ -440,7 +442,7 @@ static void tick(struct tui *t, const struct row *r)
 			snprintf(t->status, sizeof(t->status),
 				 on ? P_("%s ticked: %s comes along", "%s ticked: %s come along", nalso)
 				    : _("%s unticked: %s too"),
-				 d->addr_str + 5, also.buf);
+				 tui_addr(t, d), also.buf);
 		strbuf_free(&also);
 		free(before);
 	}

@@ -229,4 +229,12 @@ expect_not_contains "search: the next boot's driver found at 80 columns" "$tmp/s
 hl debian 80x24 'hu'
 expect_contains "u without a transaction: nothing to undo" "$tmp/screen" "nothing to undo"
 
+# two PCI domains: the addresses keep theirs (0000:00:00.0 and 0001:00:00.0
+# are two devices); one domain: shown without it
+hl sriov 100x60 ''
+expect_contains "two domains: the domain is shown" "$tmp/screen" " -  0001:"
+expect_contains "two domains: the column head is as wide" "$tmp/screen" "      addr         class  name"
+hl z170 100x30 ''
+expect_not_contains "one domain: shown without it" "$tmp/screen" " 0000:00:"
+
 finish

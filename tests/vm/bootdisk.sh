@@ -1,0 +1,401 @@
+# shellcheck shell=sh disable=SC2016
+# (SC2016: the scripts run by unshare and chroot are single-quoted on purpose)
+# tests/vm/bootdisk.sh - boot disk images for the VM proofs: a Debian root
+# booted by a real boot loader (GRUB on SeaBIOS, systemd-boot on OVMF)
+# from a raw disk image, not with qemu -kernel. Sourced (POSIX sh, set -eu
+# safe); needs root, loop devices (no partition scanning, no device-mapper)
+# and on the host: qemu-system-x86, debootstrap, e2fsprogs, fdisk (sfdisk),
+# util-linux (losetup, unshare, blkid, mount), tar; for systemd-boot also
+# ovmf, mtools, dosfstools. No GRUB on the host: the root's own GRUB runs
+# in a chroot.
+#
+# Settings (environment, read when a function runs):
+#   VFIOCONF_VM_CACHE    cache directory (~/.cache/vfioconf-vm, as check-vm.sh)
+#   VFIOCONF_VM_MIRROR   Debian mirror (http://deb.debian.org/debian)
+#   VFIOCONF_VM_TIMEOUT  bound on one QEMU run, seconds (300)
+#   BOOTDISK_QEMU_ARGS   extra qemu-system-x86_64 arguments (split on blanks)
+#   BOOTDISK_OVMF_CODE   OVMF code (/usr/share/OVMF/OVMF_CODE_4M.fd)
+#   BOOTDISK_OVMF_VARS   OVMF variable store template (.../OVMF_VARS_4M.fd)
+#
+# Functions (each returns non-zero on failure, logs to stderr):
+#   bootdisk_base                 print the base root's path: check-vm.sh's
+#                                 debootstrapped Debian 12 (same key, same
+#                                 directory); debootstraps it when missing
+#   bootdisk_root                 print the derived root's path: a copy of
+#                                 the base with grub-pc-bin grub2-common
+#                                 systemd-boot installed, cached as
+#                                 CACHE/bootdisk-<key>; the base is not touched
+#   bootdisk_chroot ROOT CMD...   CMD in ROOT (a directory) with /proc, /sys,
+#                                 /dev, in a private mount namespace
+#   bootdisk_stage ROOT           ROOT := a fresh copy of the derived root,
+#                                 made bootable: /etc/default/grub for a serial
+#                                 console (GRUB_TIMEOUT=0), hostname, and the
+#                                 reporter (bootdisk_reporter)
+#   bootdisk_reporter ROOT        a systemd oneshot that at each boot writes
+#                                 a tar to /dev/vdb (cmdline, uptime, grubenv,
+#                                 efivars: the Loader* EFI variables as text,
+#                                 bootctl-list, and hook.out/hook.rc from
+#                                 /usr/local/libexec/bootdisk/hook if it is
+#                                 there) and powers off; default.target
+#   bootdisk_grub_disk ROOT IMG [MiB]
+#                                 IMG := raw disk (default 2048 MiB): MBR, one
+#                                 bootable ext4 partition made by mke2fs -d ROOT
+#                                 (-E offset=; ROOT/etc/fstab is rewritten:
+#                                 UUID=), then in bootdisk_image_chroot the
+#                                 root's own grub-install --target=i386-pc
+#                                 /dev/vda (core.img in the post-MBR gap,
+#                                 boot.img in the MBR, modules, grubenv) and
+#                                 update-grub. Log: IMG.grub.log. Sets
+#                                 bootdisk_uuid (the ext4 UUID).
+#   bootdisk_sdboot_disk ROOT IMG [MiB]
+#                                 IMG := raw GPT disk: an ESP (FAT, mkfs.fat
+#                                 + mcopy) with systemd-boot as
+#                                 \EFI\BOOT\BOOTX64.EFI, loader/loader.conf,
+#                                 loader/entries/debian.conf (the default)
+#                                 and the kernel + initrd; a root ext4 (mke2fs
+#                                 -d ROOT; /etc/fstab rewritten: the ESP
+#                                 on /efi, so bootctl finds it). Sets
+#                                 bootdisk_uuid and bootdisk_options (the
+#                                 default entry's kernel options).
+#   bootdisk_esp_put IMG FILE DEST  copy FILE into the ESP of IMG as DEST
+#                                 (mtools path, e.g. ::/loader/entries/x.conf)
+#   bootdisk_esp_ls IMG [DIR]     list an ESP directory (mdir -b)
+#   bootdisk_image_chroot IMG CMD...
+#                                 CMD chrooted in the image's root partition,
+#                                 mounted from a loop device (offset) as a
+#                                 real disk looks: in a private namespace
+#                                 /dev is a small tmpfs where /dev/vda is the
+#                                 whole image and /dev/vdaN the partition,
+#                                 /dev/disk/by-uuid/<uuid> links to it, and
+#                                 a udevadm shim first in PATH answers GRUB's
+#                                 `udevadm info --query path --name /dev/vdaN`
+#                                 with a sysfs-like directory holding the
+#                                 partition's start (a loop device has none);
+#                                 so grub-install, update-grub, grub-reboot
+#                                 see the image as Debian on a disk would.
+#                                 CMD's exit status; stdin passes through
+#   bootdisk_boot IMG DIR [--reboot] [--ovmf VARS]
+#                                 boot IMG in QEMU (q35, TCG, SeaBIOS, or OVMF
+#                                 with the variable store VARS, created from
+#                                 the template when missing), serial console
+#                                 in DIR/serial.log (DIR is emptied first),
+#                                 a fresh DIR/out.img as /dev/vdb, unpacked
+#                                 into DIR afterwards. -no-reboot
+#                                 unless --reboot (then a guest reboot boots
+#                                 again in the same run). Sets bootdisk_boot_s
+#                                 (wall seconds); non-zero when nothing came
+#                                 back.
+#   bootdisk_kver ROOT            print the kernel version in ROOT
+# The image stays one file across boots: what the guest (or GRUB's
+# save_env) writes to it stays there.
+
+bootdisk_cache() { echo "${VFIOCONF_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfioconf-vm}"; }
+bootdisk_log() { printf '%s bootdisk: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+bootdisk_now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+bootdisk_chroot() { # ROOT CMD...
+	_bc_r=$1; shift
+	unshare -m sh -c 'r=$1; shift; mount -t proc proc "$r/proc" && mount --rbind /sys "$r/sys" &&
+		mount --rbind /dev "$r/dev" && exec chroot "$r" "$@"' sh "$_bc_r" "$@"
+}
+
+bootdisk_base() {
+	# the suite, packages and mirror of check-vm.sh: the same key, so the
+	# same cached root
+	_bb_suite=bookworm
+	_bb_pk=kmod,initramfs-tools,zstd,linux-image-amd64,udev,systemd-sysv,libncursesw6,libpci3,libkmod2,libinih1
+	_bb_mirror=${VFIOCONF_VM_MIRROR:-http://deb.debian.org/debian}
+	_bb_cache=$(bootdisk_cache)
+	_bb_key=$(printf '%s %s %s' "$_bb_suite" "$_bb_pk" "$_bb_mirror" | sha256sum | cut -c1-12)
+	_bb_base=$_bb_cache/base-$_bb_key
+	if [ ! -d "$_bb_base" ]; then
+		mkdir -p "$_bb_cache"
+		bootdisk_log "debootstrap $_bb_suite into $_bb_base (once)"
+		rm -rf "$_bb_base.tmp"
+		debootstrap --variant=minbase --include="$_bb_pk" "$_bb_suite" "$_bb_base.tmp" "$_bb_mirror" \
+			>"$_bb_cache/debootstrap.log" 2>&1 || {
+			tail -20 "$_bb_cache/debootstrap.log" >&2
+			bootdisk_log "debootstrap failed (log: $_bb_cache/debootstrap.log)"
+			return 1
+		}
+		mv "$_bb_base.tmp" "$_bb_base"
+	fi
+	echo "$_bb_base"
+}
+
+bootdisk_root() {
+	_br_pk="grub-pc-bin grub2-common systemd-boot"
+	_br_base=$(bootdisk_base) || return 1
+	_br_cache=$(bootdisk_cache)
+	_br_key=$(printf '%s %s' "${_br_base##*/}" "$_br_pk" | sha256sum | cut -c1-12)
+	_br_root=$_br_cache/bootdisk-$_br_key
+	if [ ! -d "$_br_root" ]; then
+		bootdisk_log "the boot loader root: $_br_pk into a copy of ${_br_base##*/} (once)"
+		rm -rf "$_br_root.tmp"
+		cp -a "$_br_base" "$_br_root.tmp"
+		cp /etc/resolv.conf "$_br_root.tmp/etc/resolv.conf"
+		# shellcheck disable=SC2086
+		{ bootdisk_chroot "$_br_root.tmp" apt-get update -q &&
+			DEBIAN_FRONTEND=noninteractive bootdisk_chroot "$_br_root.tmp" \
+				apt-get install -y -q --no-install-recommends $_br_pk &&
+			bootdisk_chroot "$_br_root.tmp" apt-get clean; } >"$_br_cache/bootdisk.log" 2>&1 || {
+			tail -20 "$_br_cache/bootdisk.log" >&2
+			bootdisk_log "installing $_br_pk failed (log: $_br_cache/bootdisk.log)"
+			return 1
+		}
+		mv "$_br_root.tmp" "$_br_root"
+	fi
+	echo "$_br_root"
+}
+
+bootdisk_kver() { for _bk in "$1"/lib/modules/*; do echo "${_bk##*/}"; break; done; }
+
+bootdisk_stage() { # ROOT
+	_bs_src=$(bootdisk_root) || return 1
+	rm -rf "$1"
+	cp -a "$_bs_src" "$1"
+	echo bootdisk >"$1/etc/hostname"
+	cat >"$1/etc/default/grub" <<-'EOF'
+	# If you change this file, run 'update-grub' afterwards to update
+	# /boot/grub/grub.cfg.
+	GRUB_DEFAULT=0
+	GRUB_TIMEOUT=0
+	GRUB_DISTRIBUTOR=`lsb_release -i -s 2> /dev/null || echo Debian`
+	GRUB_CMDLINE_LINUX_DEFAULT="quiet"
+	GRUB_CMDLINE_LINUX="console=ttyS0 systemd.show_status=0"
+	GRUB_TERMINAL=serial
+	GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"
+	GRUB_DISABLE_OS_PROBER=true
+	EOF
+	bootdisk_reporter "$1"
+}
+
+bootdisk_reporter() { # ROOT
+	mkdir -p "$1/usr/local/libexec/bootdisk"
+	cat >"$1/usr/local/libexec/bootdisk/report" <<-'EOF'
+	#!/bin/sh
+	# bootdisk reporter: what this boot was, as a tar on /dev/vdb; then off
+	set -u
+	out=/run/bootdisk
+	rm -rf "$out"; mkdir -p "$out"
+	export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
+	cat /proc/cmdline >"$out/cmdline"
+	cut -d' ' -f1 /proc/uptime >"$out/uptime"
+	[ -f /boot/grub/grubenv ] && grep -v '^#' /boot/grub/grubenv >"$out/grubenv"
+	if [ -d /sys/firmware/efi/efivars ]; then
+		for v in /sys/firmware/efi/efivars/Loader*-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f; do
+			[ -e "$v" ] || continue
+			# 4 bytes of attributes, then UTF-16LE: keep the ASCII
+			n=${v##*/}; printf '%s=%s\n' "${n%%-*}" \
+				"$(cat "$v" | tail -c +5 | tr -d '\000' | tr -c '[:print:]' '?')"
+		done >"$out/efivars"
+		bootctl list --no-pager >"$out/bootctl-list" 2>&1
+	fi
+	if [ -x /usr/local/libexec/bootdisk/hook ]; then
+		/usr/local/libexec/bootdisk/hook >"$out/hook.out" 2>&1
+		echo $? >"$out/hook.rc"
+	fi
+	cut -d' ' -f1 /proc/uptime >"$out/uptime.end"
+	tar -cf /dev/vdb -C "$out" . && sync
+	EOF
+	chmod 755 "$1/usr/local/libexec/bootdisk/report"
+	cat >"$1/etc/systemd/system/bootdisk-report.service" <<-'EOF'
+	[Unit]
+	Description=bootdisk: record this boot on /dev/vdb, then power off
+	After=local-fs.target
+	[Service]
+	Type=oneshot
+	ExecStart=/usr/local/libexec/bootdisk/report
+	ExecStopPost=/usr/bin/systemctl --no-block poweroff --force
+	StandardOutput=journal+console
+	StandardError=journal+console
+	EOF
+	cat >"$1/etc/systemd/system/bootdisk.target" <<-'EOF'
+	[Unit]
+	Description=bootdisk
+	Requires=sysinit.target bootdisk-report.service
+	After=sysinit.target bootdisk-report.service
+	AllowIsolate=yes
+	EOF
+	ln -sfn bootdisk.target "$1/etc/systemd/system/default.target"
+}
+
+# bootdisk_parts IMG: "N START SIZE TYPE" a line (sectors), from sfdisk --dump
+bootdisk_parts() {
+	sfdisk --dump "$1" | sed -n 's/^[^:]*[^0-9]\([0-9][0-9]*\) *: *start= *\([0-9]*\), *size= *\([0-9]*\), *type= *\([^,]*\).*/\1 \2 \3 \4/p'
+}
+# the root partition: the last one that is not the ESP
+bootdisk_rootpart() {
+	bootdisk_parts "$1" | awk '$4 != "ef" && $4 != "C12A7328-F81F-11D2-BA4B-00A0C93EC93B" { l = $0 } END { if (l == "") exit 1; print l }'
+}
+bootdisk_esppart() {
+	bootdisk_parts "$1" | awk '$4 == "ef" || $4 == "C12A7328-F81F-11D2-BA4B-00A0C93EC93B" { print; f = 1; exit } END { exit !f }'
+}
+
+bootdisk_image_chroot() { # IMG CMD...
+	_bi_img=$1; shift
+	_bi_p=$(bootdisk_rootpart "$_bi_img") || { bootdisk_log "$_bi_img: no root partition"; return 1; }
+	# shellcheck disable=SC2086
+	set -- $_bi_p "$@"
+	unshare -m sh -c '
+		img=$1 n=$2 start=$3 size=$4; shift 5
+		disk=$(losetup -f --show "$img") || exit 1
+		part=$(losetup -f --show -o $((start * 512)) --sizelimit $((size * 512)) "$img") || {
+			losetup -d "$disk"; exit 1; }
+		mm() { printf "%d %d" $(stat -L -c "0x%t 0x%T" "$1"); }
+		uuid=$(blkid -o value -s UUID "$part")
+		dev=$(mktemp -d) mnt=$(mktemp -d)
+		rc=1
+		if mount -t tmpfs -o mode=755 bootdisk-dev "$dev"; then
+			mknod -m 666 "$dev/null" c 1 3; mknod -m 666 "$dev/zero" c 1 5
+			mknod -m 666 "$dev/full" c 1 7; mknod -m 666 "$dev/random" c 1 8
+			mknod -m 666 "$dev/urandom" c 1 9; mknod -m 666 "$dev/tty" c 5 0
+			ln -s /proc/self/fd "$dev/fd"; ln -s fd/0 "$dev/stdin"
+			ln -s fd/1 "$dev/stdout"; ln -s fd/2 "$dev/stderr"
+			mknod -m 660 "$dev/vda" b $(mm "$disk")
+			mknod -m 660 "$dev/vda$n" b $(mm "$part")
+			mkdir -p "$dev/disk/by-uuid"
+			[ -n "$uuid" ] && ln -s "../../vda$n" "$dev/disk/by-uuid/$uuid"
+			# GRUB finds where a partition starts in sysfs, by the path
+			# udevadm gives; a loop device has no start: this one does
+			mkdir -p "$dev/.bootdisk/vda$n"
+			echo "$start" >"$dev/.bootdisk/vda$n/start"
+			echo "$size" >"$dev/.bootdisk/vda$n/size"
+			echo "$n" >"$dev/.bootdisk/vda$n/partition"
+			cat >"$dev/.bootdisk/udevadm" <<-EOF
+			#!/bin/sh
+			if [ "\$*" = "info --query path --name /dev/vda$n" ]; then
+			        echo /../dev/.bootdisk/vda$n; exit 0
+			fi
+			exec /usr/bin/udevadm "\$@"
+			EOF
+			chmod 755 "$dev/.bootdisk/udevadm"
+			# this namespace alone: /dev is that tmpfs, so the mount
+			# source (and /proc/self/mountinfo) says /dev/vdaN, not loop
+			if mount --bind "$dev" /dev; then
+				if mount "/dev/vda$n" "$mnt"; then
+					mount --bind /dev "$mnt/dev" && mount -t proc proc "$mnt/proc" &&
+						mount -t sysfs sysfs "$mnt/sys" && {
+						PATH=/dev/.bootdisk:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+							chroot "$mnt" "$@"; rc=$?; }
+					umount "$mnt/sys" 2>/dev/null; umount "$mnt/proc" 2>/dev/null
+					umount "$mnt/dev" 2>/dev/null; umount "$mnt" || rc=1
+				fi
+				umount /dev
+			fi
+			umount "$dev"
+		fi
+		rmdir "$dev" "$mnt"
+		losetup -d "$part"; losetup -d "$disk"
+		exit $rc' sh "$_bi_img" "$@"
+}
+
+bootdisk_grub_disk() { # ROOT IMG [MiB]
+	_bg_root=$1 _bg_img=$2 _bg_mib=${3:-2048}
+	_bg_kver=$(bootdisk_kver "$_bg_root")
+	[ -f "$_bg_root/boot/vmlinuz-$_bg_kver" ] || { bootdisk_log "$_bg_root: no kernel in /boot"; return 1; }
+	bootdisk_uuid=$(cat /proc/sys/kernel/random/uuid)
+	echo "UUID=$bootdisk_uuid / ext4 rw,relatime,errors=remount-ro 0 1" >"$_bg_root/etc/fstab"
+	# the disk: MBR, one bootable partition from 1 MiB, its ext4 made from
+	# ROOT at its offset
+	rm -f "$_bg_img"
+	truncate -s "${_bg_mib}M" "$_bg_img"
+	printf 'label: dos\nstart=2048, type=83, bootable\n' | sfdisk -q "$_bg_img" || return 1
+	# shellcheck disable=SC2046
+	set -- $(bootdisk_rootpart "$_bg_img")
+	mke2fs -q -t ext4 -U "$bootdisk_uuid" -d "$_bg_root" -E offset=$(($2 * 512)) -F "$_bg_img" \
+		"$(($3 / 2))k" || return 1
+	# then, on the image as on a disk, what Debian's grub-pc does:
+	# grub-install (grub-mkimage: core.img with part_msdos, ext2 and a
+	# search.fs_uuid; grub-bios-setup: boot.img into the MBR, core.img
+	# into the gap after it; the modules and grubenv into /boot/grub),
+	# then update-grub
+	bootdisk_image_chroot "$_bg_img" sh -c 'grub-install --target=i386-pc /dev/vda &&
+		{ [ -f /boot/grub/grubenv ] || grub-editenv /boot/grub/grubenv create; } &&
+		update-grub' >"$_bg_img.grub.log" 2>&1 || { cat "$_bg_img.grub.log" >&2; return 1; }
+}
+
+bootdisk_sdboot_disk() { # ROOT IMG [MiB]
+	_bd_root=$1 _bd_img=$2 _bd_mib=${3:-2048}
+	_bd_kver=$(bootdisk_kver "$_bd_root")
+	_bd_efi=$_bd_root/usr/lib/systemd/boot/efi/systemd-bootx64.efi
+	[ -f "$_bd_efi" ] || { bootdisk_log "$_bd_root: no $_bd_efi (systemd-boot)"; return 1; }
+	bootdisk_uuid=$(cat /proc/sys/kernel/random/uuid)
+	bootdisk_options="root=UUID=$bootdisk_uuid ro console=ttyS0 systemd.show_status=0 quiet"
+	_bd_vol=$(echo "$bootdisk_uuid" | cut -c1-8 | tr a-f A-F)
+	mkdir -p "$_bd_root/efi"
+	printf 'UUID=%s / ext4 rw,relatime,errors=remount-ro 0 1\nUUID=%s-%s /efi vfat umask=0077 0 0\n' \
+		"$bootdisk_uuid" "$(echo "$_bd_vol" | cut -c1-4)" "$(echo "$_bd_vol" | cut -c5-8)" >"$_bd_root/etc/fstab"
+	rm -f "$_bd_img" "$_bd_img.esp"
+	truncate -s "${_bd_mib}M" "$_bd_img"
+	printf 'label: gpt\nstart=2048, size=256MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=ESP\ntype=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=root\n' |
+		sfdisk -q "$_bd_img" || return 1
+	# the ESP: FAT made in a file, filled with mtools, copied at its offset
+	# shellcheck disable=SC2046
+	set -- $(bootdisk_esppart "$_bd_img")
+	mkfs.fat -F 32 -n ESP -i "$_bd_vol" -C "$_bd_img.esp" $(($3 / 2)) >/dev/null || return 1
+	printf 'default debian.conf\ntimeout 0\neditor no\n' >"$_bd_img.loader.conf"
+	printf 'title Debian GNU/Linux\nlinux /vmlinuz-%s\ninitrd /initrd.img-%s\noptions %s\n' \
+		"$_bd_kver" "$_bd_kver" "$bootdisk_options" >"$_bd_img.debian.conf"
+	{ mmd -i "$_bd_img.esp" ::/EFI ::/EFI/BOOT ::/EFI/systemd ::/loader ::/loader/entries &&
+		mcopy -i "$_bd_img.esp" "$_bd_efi" ::/EFI/BOOT/BOOTX64.EFI &&
+		mcopy -i "$_bd_img.esp" "$_bd_efi" ::/EFI/systemd/systemd-bootx64.efi &&
+		mcopy -i "$_bd_img.esp" "$_bd_img.loader.conf" ::/loader/loader.conf &&
+		mcopy -i "$_bd_img.esp" "$_bd_img.debian.conf" ::/loader/entries/debian.conf &&
+		mcopy -i "$_bd_img.esp" "$_bd_root/boot/vmlinuz-$_bd_kver" "$_bd_root/boot/initrd.img-$_bd_kver" ::/
+	} || return 1
+	dd if="$_bd_img.esp" of="$_bd_img" bs=512 seek="$2" conv=notrunc,sparse status=none || return 1
+	rm -f "$_bd_img.esp" "$_bd_img.loader.conf" "$_bd_img.debian.conf"
+	# the root
+	# shellcheck disable=SC2046
+	set -- $(bootdisk_rootpart "$_bd_img")
+	mke2fs -q -t ext4 -U "$bootdisk_uuid" -d "$_bd_root" -E offset=$(($2 * 512)) -F "$_bd_img" \
+		"$(($3 / 2))k"
+}
+
+bootdisk_esp_put() { # IMG FILE DEST
+	# shellcheck disable=SC2046
+	set -- "$1" "$2" "$3" $(bootdisk_esppart "$1")
+	mcopy -o -i "$1@@$(($5 * 512))" "$2" "$3"
+}
+
+bootdisk_esp_ls() { # IMG [DIR]
+	# shellcheck disable=SC2046
+	set -- "$1" "${2:-::/}" $(bootdisk_esppart "$1")
+	mdir -b -i "$1@@$(($4 * 512))" "$2"
+}
+
+bootdisk_boot() { # IMG DIR [--reboot] [--ovmf VARS]
+	_bq_img=$1 _bq_dir=$2; shift 2
+	_bq_reboot=-no-reboot _bq_vars=
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--reboot) _bq_reboot= ;;
+		--ovmf) _bq_vars=$2; shift ;;
+		*) bootdisk_log "bootdisk_boot: unknown $1"; return 2 ;;
+		esac
+		shift
+	done
+	rm -rf "$_bq_dir"; mkdir -p "$_bq_dir"
+	truncate -s 16M "$_bq_dir/out.img"
+	set --
+	if [ -n "$_bq_vars" ]; then
+		_bq_code=${BOOTDISK_OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
+		[ -f "$_bq_vars" ] || cp "${BOOTDISK_OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}" "$_bq_vars"
+		set -- -drive "if=pflash,format=raw,unit=0,readonly=on,file=$_bq_code" \
+			-drive "if=pflash,format=raw,unit=1,file=$_bq_vars"
+	fi
+	_bq_t=$(bootdisk_now_ms)
+	# shellcheck disable=SC2086
+	timeout "${VFIOCONF_VM_TIMEOUT:-300}" qemu-system-x86_64 -nodefaults -machine q35 \
+		-accel tcg -cpu max -smp 2 -m 1536 "$@" $_bq_reboot \
+		-vga std -display none -serial "file:$_bq_dir/serial.log" -monitor none \
+		-drive "file=$_bq_img,format=raw,if=none,id=disk" \
+		-device virtio-blk-pci,drive=disk,bus=pcie.0,addr=4.0,bootindex=1 \
+		-drive "file=$_bq_dir/out.img,format=raw,if=none,id=out" \
+		-device virtio-blk-pci,drive=out,bus=pcie.0,addr=5.0 \
+		${BOOTDISK_QEMU_ARGS:-} >"$_bq_dir/qemu.log" 2>&1 || true
+	# shellcheck disable=SC2034 # for the caller
+	bootdisk_boot_s=$(awk -v ms=$(($(bootdisk_now_ms) - _bq_t)) 'BEGIN { printf "%.1f", ms / 1000 }')
+	tar -xf "$_bq_dir/out.img" -C "$_bq_dir" 2>/dev/null && [ -f "$_bq_dir/cmdline" ]
+}
