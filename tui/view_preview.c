@@ -59,8 +59,14 @@ void preview_open(struct tui *t)
 		strbuf_puts(&sb, _("After reboot:\n"));
 	for (size_t i = 0; i < plan->outcome.n; i++)
 		text_put_wrapped(&sb, " ", plan->outcome.v[i]);
-	strbuf_printf(&sb, P_("Bind %zu device to vfio-pci.\n", "Bind %zu devices to vfio-pci.\n", want->n_dev),
-		      want->n_dev);
+	if (plan->refusals.n)
+		strbuf_printf(&sb,
+			      P_("Would bind %zu device to vfio-pci, but something is refused (below):\n",
+				 "Would bind %zu devices to vfio-pci, but something is refused (below):\n", want->n_dev),
+			      want->n_dev);
+	else
+		strbuf_printf(&sb, P_("Bind %zu device to vfio-pci.\n", "Bind %zu devices to vfio-pci.\n", want->n_dev),
+			      want->n_dev);
 	for (size_t i = 0; i < want->n_dev; i++) {
 		const struct device *d = &t->inv->devices[want->dev[i].idx];
 		strbuf_printf(&sb, "  %s %s [%04x:%04x] ", d->addr_str, d->device_name ? d->device_name : "?",
@@ -79,6 +85,8 @@ void preview_open(struct tui *t)
 	strbuf_putc(&sb, '\n');
 	if (plan_empty(plan) && plan->refusals.n)
 		strbuf_puts(&sb, _("Refused: nothing changes.\n"));
+	else if (plan_empty(plan) && !inventory_iommu_enabled(t->inv))
+		strbuf_puts(&sb, _("No file to change: only the firmware setting above turns the IOMMU on.\n"));
 	else if (plan_empty(plan))
 		strbuf_puts(&sb, _("Nothing to do: the system already looks like this.\n"));
 	else

@@ -237,4 +237,10 @@ expect_contains "two domains: the column head is as wide" "$tmp/screen" "      a
 hl z170 100x30 ''
 expect_not_contains "one domain: shown without it" "$tmp/screen" " 0000:00:"
 
+# the preview with the IOMMU off and nothing a file can do: not "nothing to do"
+hl iommu-off 80x40 'p'
+expect_contains "IOMMU off, no parameter to add: the firmware is what is left" "$tmp/screen" \
+	"No file to change: only the firmware setting above turns the IOMMU on."
+expect_not_contains "IOMMU off: never 'the system already looks like this'" "$tmp/screen" "already looks like this"
+
 finish
