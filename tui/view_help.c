@@ -11,17 +11,23 @@ void help_open(struct tui *t)
 	strbuf_puts(&sb, _("Keys\n\n"));
 	tui_keys_help(&sb);
 	strbuf_puts(&sb, _("\nMarks: [x] ticked for vfio-pci; [+] goes along with a ticked function of its\n"
-			   "slot (a GPU's audio, USB, UCSI); [ ] not ticked; - structure that stays with\n"
-			   "the host (a bridge, a function of the chipset). On a group, a check mark (*\n"
-			   "without UTF-8): something in it is ticked.\n"
-			   "HOST: the group holds a device the host cannot lose (its root disk, the NIC\n"
-			   "of this SSH session, the boot GPU); shared: its devices go to a VM together.\n"
+			   "slot or group (a GPU's audio, USB, UCSI; the other functions of a slot);\n"
+			   "[ ] not ticked; - structure that stays with the host (a bridge, a function\n"
+			   "of the chipset). A group's arrow: open or closed (Enter, Right, Left); a\n"
+			   "check mark (* without UTF-8) after it: something in it is ticked.\n"
+			   "A group says what it can do: ready (it can go to a VM), ready, with its ...\n"
+			   "(the functions that go along), shared (its devices go to a VM together),\n"
+			   "HOST (it holds a device the host cannot lose: its root disk, the NIC of\n"
+			   "this SSH session, the boot GPU), CHIPSET (it goes only with the chipset's\n"
+			   "functions, on your typed word).\n"
 			   "Columns: the address, a short class (GPU, Audio, USB, NVMe, NIC, ...), the\n"
 			   "name, [vendor:device], the driver now (now->next when the next boot gives\n"
-			   "it another, as the files are now) and flags: root, boot, swap, mount (disks\n"
-			   "the host runs from), ssh (this session's NIC), boot-vga, same-id (an\n"
-			   "identical device elsewhere), vf, pf (SR-IOV).\n"
-			   "Nothing is written until you apply a plan; 'vfioconf apply' does it.\n"));
+			   "it another, as the files are now; a cut name or driver ends in ...) and\n"
+			   "flags: root, boot, swap, mount (disks the host runs from), ssh (this\n"
+			   "session's NIC), boot-vga, same-id (an identical device elsewhere), vf, pf\n"
+			   "(SR-IOV).\n"
+			   "Nothing is written until you apply the preview (p, then a); s shows after\n"
+			   "the reboot whether it is in force.\n"));
 	text_open(t, &help_view, _("Help"), sb.buf);
 	strbuf_free(&sb);
 }

@@ -272,7 +272,7 @@ static void tree_draw(struct tui *t)
 	if (!t->status[0] && t->filter != FILTER_ALL)
 		snprintf(t->status, sizeof(t->status), "%s",
 			 t->filter == FILTER_USABLE ? _("Filter: usable groups only (nothing the host needs, no chipset); f: GPUs")
-						    : _("Filter: groups with a GPU only; f: all groups"));
+						    : _("Filter: usable groups with a GPU only; f: all groups"));
 	body = LINES - 3 - tui_status_lines(t);
 
 	if (body < 1)
