@@ -8,7 +8,7 @@
  * (inventory, ticks, plan) never calls curses; only tui*.c and view_*.c do.
  *
  *   tui.c           terminal, key table, the loop, drawing and prompt helpers
- *   view_tree.c     the group tree: ticking, search
+ *   view_tree.c     the group tree, search (view_tree_tick.c: ticking)
  *   view_text.c     what every text view shares: scrolling, wrapping
  *   view_help.c, view_details.c, view_preview.c, view_history.c, view_status.c
  */
@@ -130,6 +130,10 @@ void text_put_wrapped(struct strbuf *sb, const char *label, const char *msg);
 /* ---- the views' entry points ---- */
 
 void tree_build_rows(struct tui *t);
+/* view_tree_tick.c: Space and g on a row; the message line says what
+ * happened. */
+void tree_tick(struct tui *t, const struct row *r);
+void tree_tick_group(struct tui *t, const struct row *r);
 /* Ticks what devices.conf names: the screen starts from what is set up. */
 void tree_ticks_from_state(struct tui *t);
 void help_open(struct tui *t);
