@@ -196,8 +196,8 @@ int app_trial_state(struct app *a, const struct app_trial *t, struct state *st);
 /* The health check on this boot: every device of the trial on its VFIO
  * driver with its fingerprint, the parameters in the command line, the
  * IOMMU on, interrupt remapping not off. Problems in words; the verdict
- * recorded in ROOT/var/lib/vfioconf/trials/ID. 0 passed, 1 failed, or
- * -errno. */
+ * recorded in ROOT/var/lib/vfioconf/trials/ID (not on another boot: 1,
+ * nothing recorded). 0 passed, 1 failed, or -errno. */
 int app_trial_check(struct app *a, const struct app_trial *t, struct strv *problems);
 
 /* ---- after the reboot ---- */

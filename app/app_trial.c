@@ -410,8 +410,11 @@ int app_trial_check(struct app *a, const struct app_trial *t, struct strv *probl
 
 	if ((e = app_scan(a)) < 0)
 		return e;
-	if (!t->running)
+	if (!t->running) {
+		/* nothing to judge, and the trial's own verdict stays on record */
 		strv_push(problems, "this boot is not the trial (no vfioconf.trial= on the command line)");
+		return 1;
+	}
 	if ((e = app_trial_state(a, t, &st)) < 0) {
 		strv_push(problems, "the trial's devices.conf cannot be read");
 	} else {

@@ -183,6 +183,11 @@ expect_contains "trial status: the parameters" "$tmp/out" "kernel 6.1.0-18-amd64
 at "$t" apply --trial --select 0000:02:00.0 --yes >"$tmp/out" 2>&1
 expect_contains "a second trial over the first: refused" "$tmp/out" "trial $id is there already; 'vfioconf trial promote' or 'vfioconf trial abort' first"
 
+# the health check on another boot judges nothing and records nothing
+at "$t" trial check >"$tmp/out" 2>&1; rc=$?
+expect_eq "trial check on a boot that is not the trial: exit 1" 1 "$rc"
+expect_contains "trial check elsewhere: says so" "$tmp/out" "this boot is not the trial"
+expect_eq "trial check elsewhere: no verdict recorded" no "$([ -e "$t/root/var/lib/vfioconf/trials/$id" ] && echo yes || echo no)"
 # the health check on the trial's boot: passed, then failed
 boot_trial "$t" "$id"
 at "$t" trial check >"$tmp/out" 2>&1; rc=$?
