@@ -137,6 +137,18 @@ void tree_tick(struct tui *t, const struct row *r)
 				 on ? P_("%s ticked: %s comes along", "%s ticked: %s come along", nalso)
 				    : _("%s unticked: %s too"),
 				 tui_addr(t, d), also.buf);
+		/* unticked, yet a ticked function of its slot still takes it */
+		if (!on && d->group >= 0) {
+			const struct iommu_group *g = inventory_group(t->inv, d->group);
+			for (size_t k = 0; g && k < g->n_members; k++)
+				if (t->ticked[g->members[k]] &&
+				    selection_companion(t->inv, g->members[k], r->dev) != COMPANION_NONE) {
+					snprintf(t->status, sizeof(t->status),
+						 _("%s still goes along with %s ([+]): untick that one to leave both"),
+						 tui_addr(t, d), tui_addr(t, &t->inv->devices[g->members[k]]));
+					break;
+				}
+		}
 		strbuf_free(&also);
 		free(before);
 	}

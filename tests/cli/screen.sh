@@ -243,4 +243,10 @@ expect_contains "IOMMU off, no parameter to add: the firmware is what is left" "
 	"No file to change: only the firmware setting above turns the IOMMU on."
 expect_not_contains "IOMMU off: never 'the system already looks like this'" "$tmp/screen" "already looks like this"
 
+# unticking a function that goes along anyway says so
+hl debian 100x40 '/GM204\n j '
+expect_contains "untick the GPU's audio: it still goes along, and why" "$tmp/screen" \
+	"02:00.1 still goes along with 02:00.0 ([+]): untick that one to leave both"
+expect_contains "untick the GPU's audio: marked [+]" "$tmp/screen" "[+] 02:00.1 Audio"
+
 finish
