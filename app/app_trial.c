@@ -61,10 +61,15 @@ static void copy_tree(struct app *a, int base, const char *rel, const char *to, 
 		size_t len = 0;
 		struct stat st;
 		int fd = rooted_open(base, src, O_RDONLY, 0, ROOTED_FOLLOW);
-		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			log_warn(&a->log, "%s/%s: unreadable; the trial's initramfs is made without it", a->o.scan.sr.root, src);
+		} else if (S_ISDIR(st.st_mode)) {
 			copy_tree(a, base, src, dst, out, depth + 1);
-		} else if (fd >= 0 && S_ISREG(st.st_mode) && rooted_read(base, src, 1 << 20, &text, &len, ROOTED_FOLLOW) == 0) {
+		} else if (S_ISREG(st.st_mode) && rooted_read(base, src, 1 << 20, &text, &len, ROOTED_FOLLOW) == 0) {
 			plan_set_file(out, dst, NULL, 0, text, len, st.st_mode & 07777, NULL);
+		} else if (S_ISREG(st.st_mode)) {
+			log_warn(&a->log, "%s/%s: unreadable or over 1 MiB; the trial's initramfs is made without it",
+				 a->o.scan.sr.root, src);
 		}
 		if (fd >= 0)
 			close(fd);
@@ -108,7 +113,7 @@ int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out,
 	struct trial_grub_entry e;
 	char *tool_mk = NULL, *tool_reboot = NULL, *tool_sync = NULL;
 	struct strbuf sb = {0};
-	int base_fd, r = 0;
+	int base_fd, r = 0, e2;
 
 	memset(out, 0, sizeof(*out));
 	new_id(id);
@@ -167,12 +172,33 @@ int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out,
 		r = refuse(a, xstrdup("/" GRUB_CFG " does not read custom.cfg (/etc/grub.d/41_custom)"));
 		goto out;
 	}
-	text = base_bytes(a, &base->plan, "etc/default/grub");
-	if (text) {
-		struct sh_error err = {0};
-		sh_source(text, &env, (const char *const[]){"GRUB_DEFAULT", NULL}, &err);
-		sh_error_free(&err);
-		free(text);
+	{
+		/* GRUB_DEFAULT as update-grub sees it: the file, then grub.d */
+		struct strv cfgs = {0};
+		int bfd = rooted_base(root);
+		strv_push(&cfgs, "etc/default/grub");
+		if (bfd >= 0) {
+			struct strv names = {0};
+			if (rooted_list(bfd, "etc/default/grub.d", ROOTED_FOLLOW, &names) == 0)
+				for (size_t i = 0; i < names.n; i++)
+					if (strlen(names.v[i]) > 4 &&
+					    strcmp(names.v[i] + strlen(names.v[i]) - 4, ".cfg") == 0) {
+						char *c = xasprintf("etc/default/grub.d/%s", names.v[i]);
+						strv_push(&cfgs, c);
+						free(c);
+					}
+			strv_free(&names);
+			close(bfd);
+		}
+		for (size_t i = 0; i < cfgs.n; i++) {
+			struct sh_error err = {0};
+			text = base_bytes(a, &base->plan, cfgs.v[i]);
+			if (text)
+				sh_source(text, &env, (const char *const[]){"GRUB_DEFAULT", NULL}, &err);
+			sh_error_free(&err);
+			free(text);
+		}
+		strv_free(&cfgs);
 	}
 	if (trial_grub_entry(cfg, sh_env_get(&env, "GRUB_DEFAULT"), id, &base->plan.params, &e, &why) < 0) {
 		r = refuse(a, why);
@@ -224,7 +250,14 @@ int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out,
 	strbuf_putc(&sb, '\n');
 	put(out, dir, "trial.conf", sb.buf, 0644, "what the trial is, for its health check");
 	/* the entry, booted once */
-	if (rooted_read_path(root, CUSTOM_CFG, 1 << 20, &custom, NULL) < 0)
+	if ((e2 = rooted_read_path(root, CUSTOM_CFG, 1 << 20, &custom, NULL)) < 0 && e2 != -ENOENT) {
+		r = refuse(a, xasprintf("/" CUSTOM_CFG ": %s; the entries in it would be lost", strerror(-e2)));
+		custom = NULL;
+		free(dir);
+		trial_grub_entry_free(&e);
+		goto out;
+	}
+	if (e2 < 0)
 		custom = NULL;
 	strbuf_reset(&sb);
 	strbuf_printf(&sb, "### BEGIN vfioconf trial %s (managed by vfioconf: 'vfioconf trial abort' takes it out)\n%s"
@@ -319,8 +352,10 @@ int app_trial_find(struct app *a, struct app_trial *out)
 		bool undone = false;
 		if (strcmp(x->kind, "trial") != 0 || strcmp(x->state, "COMMITTED") != 0)
 			continue;
+		/* undone by id, or taken back with everything by a rollback */
 		for (size_t k = i; k < n && !undone; k++)
-			undone = strcmp(v[k].state, "COMMITTED") == 0 && strcmp(v[k].of, x->id) == 0;
+			undone = strcmp(v[k].state, "COMMITTED") == 0 &&
+				 (strcmp(v[k].of, x->id) == 0 || strcmp(v[k].kind, "rollback") == 0);
 		if (undone || !trial_id_of(x, out->id))
 			break; /* the last trial was taken back: none now */
 		snprintf(out->txid, sizeof(out->txid), "%s", x->id);

@@ -66,6 +66,8 @@ static int trial_check(struct cli *cli)
 	}
 	if (!r)
 		printf(_("Trial %s: passed: every device on its VFIO driver, the parameters in force.\n"), t.id);
+	else if (!t.running)
+		printf(_("Trial %s: nothing checked (its verdict on record stays as it is):\n"), t.id);
 	else
 		printf(_("Trial %s: FAILED:\n"), t.id);
 	for (size_t i = 0; i < problems.n; i++)
@@ -107,6 +109,7 @@ static int trial_promote(struct cli *cli)
 		return EXIT_FAIL;
 	}
 	if (app_trial_state(a, &t, &st) < 0 || app_scan(a) < 0) {
+		fprintf(stderr, _("%s: trial %s: its devices.conf under /boot/vfioconf cannot be read\n"), PACKAGE, t.id);
 		report_log(&a->log);
 		app_trial_free(&t);
 		return EXIT_FAIL;
@@ -121,15 +124,27 @@ static int trial_promote(struct cli *cli)
 		}
 	}
 	state_free(&st);
-	printf(_("Promote trial %s: take it away, then apply its selection as the default boot path.\n"), t.id);
-	r = cli_journal_cmd(cli, REPORT_UNDO, "trial promote", _("Go ahead?"), t.txid);
-	if (r == EXIT_OK) {
-		app_plan(a, sel, confirmed, false, &p);
-		report_log(&p.log);
-		cli_print_plan(&a->inv, &p);
-		r = p.refused ? EXIT_FAIL : plan_empty(&p.plan) ? EXIT_OK : report_apply(a, &p, NULL);
-		app_plan_free(&p);
+	/* the default path first: if that fails, nothing changed and the
+	 * trial is still there; then the trial goes (it touched only /boot) */
+	printf(_("Promote trial %s: apply its selection as the default boot path, then take the trial away.\n"),
+	       t.id);
+	app_plan(a, sel, confirmed, false, &p);
+	report_log(&p.log);
+	cli_print_plan(&a->inv, &p);
+	if (p.refused) {
+		r = EXIT_FAIL;
+	} else if (!cli_confirm(cli, _("Go ahead?"))) {
+		printf(_("Nothing was changed.\n"));
+		r = EXIT_FAIL;
+	} else {
+		r = plan_empty(&p.plan) ? EXIT_OK : report_apply(a, &p, NULL);
+		if (r == EXIT_OK) {
+			struct cli quiet = *cli;
+			quiet.yes = true; /* asked above */
+			r = cli_journal_cmd(&quiet, REPORT_UNDO, "trial promote", NULL, t.txid);
+		}
 	}
+	app_plan_free(&p);
 	free(sel);
 	free(confirmed);
 	app_trial_free(&t);

@@ -62,6 +62,7 @@ int cmd_apply(struct cli *cli)
 		struct plan tp;
 		if (app_trial_plan(a, &p, &tp, trial) < 0) {
 			report_log(&a->log);
+			plan_free(&tp);
 			rc = EXIT_FAIL;
 			goto out;
 		}

@@ -139,6 +139,34 @@ static char *linux_kver(const char *l, size_t len)
 	return r;
 }
 
+/* The brace depth after a line: braces in quotes and after a comment's
+ * # do not count (GRUB's script syntax, as sh's). */
+static int brace_depth(const char *l, size_t len, int depth)
+{
+	char q = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = l[i];
+		if (q) {
+			if (c == q)
+				q = 0;
+			else if (c == '\\' && q == '"' && i + 1 < len)
+				i++;
+		} else if (c == '\'' || c == '"') {
+			q = c;
+		} else if (c == '\\' && i + 1 < len) {
+			i++;
+		} else if (c == '#' && (i == 0 || l[i - 1] == ' ' || l[i - 1] == '\t')) {
+			break;
+		} else if (c == '{') {
+			depth++;
+		} else if (c == '}' && depth > 0) {
+			depth--;
+		}
+	}
+	return depth;
+}
+
 static int fail(char **why, char *m)
 {
 	*why = m;
@@ -162,13 +190,17 @@ int trial_grub_entry(const char *cfg, const char *grub_default, const char *id, 
 	if (grub_default && *grub_default && strchr(grub_default, '>'))
 		return fail(why, xasprintf("GRUB_DEFAULT=%s names an entry in a submenu; a trial copies only a "
 					   "top-level default entry", grub_default));
-	if (grub_default && *grub_default) {
-		char *e;
-		long n = strtol(grub_default, &e, 10);
-		if (*e)
-			want_id = xstrdup(grub_default), want = -1;
-		else
-			want = (int)n;
+	/* 0 (or nothing): the first entry. Another number counts entries GRUB
+	 * may skip (30_uefi-firmware's is inside an if): only an id or a title
+	 * names one for sure */
+	if (grub_default && *grub_default && strcmp(grub_default, "0") != 0) {
+		if (strspn(grub_default, "0123456789-") == strlen(grub_default))
+			return fail(why, xasprintf("GRUB_DEFAULT=%s counts menu entries, and GRUB skips some of them "
+						   "(30_uefi-firmware's on BIOS); name the entry by its id, as "
+						   "grub-set-default does, for a trial",
+						   grub_default));
+		want_id = xstrdup(grub_default);
+		want = -1;
 	}
 	/* the top-level items, numbered as GRUB numbers them (a submenu
 	 * counts); the default one's lines */
@@ -196,11 +228,13 @@ int trial_grub_entry(const char *cfg, const char *grub_default, const char *id, 
 			free(t);
 			free(eid);
 		}
-		for (size_t i = 0; i < len; i++) {
-			if (l[i] == '{')
-				depth++;
-			else if (l[i] == '}' && depth > 0)
-				depth--;
+		depth = brace_depth(l, len, depth);
+		if (start && !end && depth == 0 && l < start) {
+			/* "menuentry 'x' { ... }" on one line */
+			free(want_id);
+			free(title);
+			return fail(why, xstrdup("grub.cfg's default entry is written on one line; a trial copies an "
+						 "entry of several lines, as grub-mkconfig writes them"));
 		}
 		if (start && !end && depth == 0 && l >= start)
 			end = l; /* the closing brace's line */
@@ -239,7 +273,8 @@ int trial_grub_entry(const char *cfg, const char *grub_default, const char *id, 
 			strbuf_printf(&sb, "%s\n", line);
 			free(line);
 			have_initrd = true;
-		} else {
+		} else if (!word_is(w, wl, "savedefault")) {
+			/* (savedefault would make the trial the default once picked) */
 			strbuf_printf(&sb, "%.*s\n", (int)len, l);
 		}
 		l += len + (nl ? 1 : 0);

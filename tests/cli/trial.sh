@@ -82,9 +82,9 @@ sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=saved/' "$tmp/deb/root/etc/default/grub"
 tv deb plan --trial --select 0000:02:00.0 >"$tmp/out" 2>&1; rc=$?
 expect_eq "GRUB_DEFAULT=saved: refused, exit 1" 1 "$rc"
 expect_contains "GRUB_DEFAULT=saved: says why" "$tmp/out" "GRUB_DEFAULT=saved: the default entry is whatever booted last"
-sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=1/' "$tmp/deb/root/etc/default/grub"
+sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=gnulinux-advanced-96b7100c-6b49-4843-bf6c-6c8c78918a3a/' "$tmp/deb/root/etc/default/grub"
 tv deb plan --trial --select 0000:02:00.0 >"$tmp/out" 2>&1
-expect_contains "GRUB_DEFAULT=1 (the submenu): refused" "$tmp/out" "default entry is a submenu"
+expect_contains "GRUB_DEFAULT=<the submenu's id>: refused" "$tmp/out" "default entry is a submenu"
 sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=0/' "$tmp/deb/root/etc/default/grub"
 
 # where GRUB cannot write grubenv, the one-shot would stick: refused
@@ -238,6 +238,65 @@ expect_contains "promote: GRUB's default command line gets the parameters" "$p/r
 expect_eq "promote: the trial's files are gone" no "$([ -e "$p/root/boot/vfioconf" ] && echo yes || echo no)"
 expect_not_contains "promote: no trial entry left" "$p/root/boot/grub/custom.cfg" "vfioconf trial" 2>/dev/null
 at "$p" history --json >"$tmp/h"
-expect_eq "history: trial, its undo, then the apply" "trial undo apply" "$(jq -r '[.[].kind] | join(" ")' "$tmp/h")"
+expect_eq "history: trial, the apply, then the trial's undo" "trial apply undo" "$(jq -r '[.[].kind] | join(" ")' "$tmp/h")"
+
+# promote whose apply fails: nothing changes, the trial stays
+trial_root q; q="$tmp/q"
+at "$q" apply --trial --select 0000:02:00.0 --yes >"$tmp/out" 2>&1
+id=$(sed -n 's/^Trial boot \([0-9a-f]*\):$/\1/p' "$tmp/out")
+boot_trial "$q" "$id"
+at "$q" trial check >/dev/null 2>&1
+printf '#!/bin/sh\necho "update-initramfs: No space left on device" >&2\nexit 1\n' >"$q/root/usr/sbin/update-initramfs"
+snapshot "$q/root" "$tmp/q-before"
+at "$q" trial promote --yes >"$tmp/out" 2>&1; rc=$?
+expect_eq "promote whose apply fails: exit 1" 1 "$rc"
+snapshot "$q/root" "$tmp/q-after"
+expect_eq "promote whose apply fails: every file as before" "" "$(diff "$tmp/q-before" "$tmp/q-after")"
+at "$q" trial status >"$tmp/out" 2>&1; rc=$?
+expect_eq "promote whose apply fails: the trial is still there" 0 "$rc"
+
+# a rollback takes the trial back with everything: no trial after it
+trial_root w; w="$tmp/w"
+at "$w" apply --trial --select 0000:02:00.0 --yes >/dev/null 2>&1
+at "$w" rollback --yes >/dev/null 2>&1
+at "$w" trial status >"$tmp/out" 2>&1; rc=$?
+expect_eq "after rollback: no trial, exit 2" 2 "$rc"
+at "$w" apply --trial --select 0000:02:00.0 --yes >"$tmp/out" 2>&1; rc=$?
+expect_eq "after rollback: a new trial can be made" 0 "$rc"
+
+# grub.cfg's default entry as GRUB numbers and parses it
+mk g z170
+gv() { tv g plan --trial --select 0000:02:00.0 >"$tmp/out" 2>&1; }
+sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=-1/' "$tmp/g/root/etc/default/grub"
+gv; rc=$?
+expect_eq "GRUB_DEFAULT=-1: refused, no crash (exit 1)" 1 "$rc"
+sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=2/' "$tmp/g/root/etc/default/grub"
+gv
+expect_contains "GRUB_DEFAULT=2: a number GRUB may count otherwise: refused" "$tmp/out" "name the entry by its id"
+sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=0/' "$tmp/g/root/etc/default/grub"
+mkdir -p "$tmp/g/root/etc/default/grub.d"
+echo 'GRUB_DEFAULT=saved' >"$tmp/g/root/etc/default/grub.d/50-local.cfg"
+gv
+expect_contains "GRUB_DEFAULT=saved in a grub.d drop-in: refused too" "$tmp/out" "GRUB_DEFAULT=saved"
+rm "$tmp/g/root/etc/default/grub.d/50-local.cfg"
+sed -i "s/^GRUB_DEFAULT=.*/GRUB_DEFAULT=Memtest/" "$tmp/g/root/etc/default/grub"
+sed -i "/^### BEGIN \/etc\/grub.d\/40_custom/a menuentry 'Memtest' { linux16 /boot/memtest86+.bin }" "$tmp/g/root/boot/grub/grub.cfg"
+gv
+expect_contains "a default entry on one line: refused" "$tmp/out" "written on one line"
+sed -i "s/^GRUB_DEFAULT=.*/GRUB_DEFAULT=0/" "$tmp/g/root/etc/default/grub"
+sed -i "s/^	echo	'Loading Linux 6.1.0-18-amd64 ...'$/	echo	'Loading Linux } { 6.1.0-18-amd64 ...' # a } here\n	savedefault/" "$tmp/g/root/boot/grub/grub.cfg"
+gv; rc=$?
+expect_eq "braces in quotes and comments do not count: exit 0" 0 "$rc"
+sed -n '/^+### BEGIN vfioconf trial/,/^+### END vfioconf trial/p' "$tmp/out" | sed 's/^+//' >"$tmp/custom2.cfg"
+if command -v grub-script-check >/dev/null 2>&1; then
+	grub-script-check "$tmp/custom2.cfg"; expect_eq "braces in quotes: grub-script-check accepts the entry" 0 "$?"
+fi
+expect_not_contains "savedefault is not copied (the trial would become the default once picked)" "$tmp/custom2.cfg" "savedefault"
+
+# the unit starts the program where it is installed (sbin)
+expect_eq "the health check unit runs the installed vfioconf" 1 \
+	"$(grep -q '^sbin_PROGRAMS = vfioconf$' "$top_srcdir/Makefile.am" &&
+		grep -q '^ExecStart=%SBINDIR%/vfioconf trial check$' "$top_srcdir/etc/systemd/vfioconf-trial-check.service.in" &&
+		grep -q '^ExecStart=.*/sbin/vfioconf trial check$' "$top_builddir/etc/systemd/vfioconf-trial-check.service" && echo 1)"
 
 finish
