@@ -46,6 +46,19 @@ static char *base_bytes(struct app *a, const struct plan *p, const char *rel)
 	return t;
 }
 
+struct base_read {
+	struct app *a;
+	const struct plan *p;
+};
+
+static int read_base(void *data, const char *rel, char **text)
+{
+	struct base_read *br = data;
+
+	*text = base_bytes(br->a, br->p, rel);
+	return *text ? 0 : -ENOENT;
+}
+
 /* rel (a directory beneath the root), every regular file in it with its
  * mode, into the plan under to: the user's hooks and scripts go into the
  * trial's image as into the default one. */
@@ -174,31 +187,18 @@ int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out,
 	}
 	{
 		/* GRUB_DEFAULT as update-grub sees it: the file, then grub.d */
-		struct strv cfgs = {0};
-		int bfd = rooted_base(root);
-		strv_push(&cfgs, "etc/default/grub");
-		if (bfd >= 0) {
-			struct strv names = {0};
-			if (rooted_list(bfd, "etc/default/grub.d", ROOTED_FOLLOW, &names) == 0)
-				for (size_t i = 0; i < names.n; i++)
-					if (strlen(names.v[i]) > 4 &&
-					    strcmp(names.v[i] + strlen(names.v[i]) - 4, ".cfg") == 0) {
-						char *c = xasprintf("etc/default/grub.d/%s", names.v[i]);
-						strv_push(&cfgs, c);
-						free(c);
-					}
-			strv_free(&names);
-			close(bfd);
-		}
-		for (size_t i = 0; i < cfgs.n; i++) {
-			struct sh_error err = {0};
-			text = base_bytes(a, &base->plan, cfgs.v[i]);
-			if (text)
-				sh_source(text, &env, (const char *const[]){"GRUB_DEFAULT", NULL}, &err);
+		struct base_read br = {a, &base->plan};
+		struct sh_error err = {0};
+		char *bad = NULL;
+		if (grub_source_defaults(&a->o.scan.sr, read_base, &br, (const char *const[]){"GRUB_DEFAULT", NULL},
+					 &env, &bad, &err) < 0) {
+			r = refuse(a, xasprintf("%s:%d: cannot be read safely: %s; so GRUB's default entry cannot be "
+						"known", bad, err.line, err.why));
+			free(bad);
 			sh_error_free(&err);
-			free(text);
+			goto out;
 		}
-		strv_free(&cfgs);
+		sh_error_free(&err);
 	}
 	if (trial_grub_entry(cfg, sh_env_get(&env, "GRUB_DEFAULT"), id, &base->plan.params, &e, &why) < 0) {
 		r = refuse(a, why);

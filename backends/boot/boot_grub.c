@@ -15,9 +15,10 @@
 #include "core/cmdline.h"
 #include "core/shellvar.h"
 
-#include <unistd.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DEFAULT_GRUB "etc/default/grub"
 #define DROPIN "etc/default/grub.d/99-vfioconf.cfg"
@@ -98,7 +99,7 @@ static void check_cfg(struct plan_ctx *ctx)
 		plan_add_contains_check(ctx->plan, cfg, ctx->params->v[i]);
 }
 
-static char *effective_cmdline(struct plan_ctx *ctx, bool with_grub_d);
+static char *effective_cmdline(struct plan_ctx *ctx);
 
 /* A grub.cfg edited by hand loses its edits to the grub-mkconfig this plan
  * runs: the linux lines' parameters /etc/default/grub does not give are
@@ -107,7 +108,7 @@ static void hand_edited_cfg(struct plan_ctx *ctx)
 {
 	static const char *const own[] = {"root", "ro", "rw", "BOOT_IMAGE", "single", "recovery", "nomodeset",
 					  "dis_ucode_ldr", "$vt_handoff", "init", "rootflags", NULL};
-	char *cfg = NULL, *eff = effective_cmdline(ctx, grub_d_sourced(ctx->sr));
+	char *cfg = NULL, *eff = effective_cmdline(ctx);
 	struct cmdline known;
 	struct strbuf lost = {0};
 
@@ -179,54 +180,68 @@ static void regenerate(struct plan_ctx *ctx)
 	hand_edited_cfg(ctx);
 }
 
-/* The command line GRUB builds from the main file and, where sourced, the
- * grub.d drop-ins other than ours. NULL when a value cannot be followed. */
-static char *effective_cmdline(struct plan_ctx *ctx, bool with_grub_d)
+int grub_source_defaults(const struct sysroot *sr, grub_read_fn *read, void *data, const char *const *vars,
+			 struct sh_env *env, char **bad, struct sh_error *err)
 {
-	static const char *const vars[] = {"GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT", NULL};
-	struct sh_env env = {0};
-	struct sh_error err = {0};
-	char *text = NULL, *r = NULL, *bad = NULL;
-	bool ok = true;
+	char *text = NULL;
+	int r = 0;
 
-	if (ctx_read(ctx, DEFAULT_GRUB, &text) == 0) {
-		bad = xstrdup(DEFAULT_GRUB);
-		ok = sh_source(text, &env, vars, &err) == 0;
+	*bad = NULL;
+	if (read(data, DEFAULT_GRUB, &text) == 0) {
+		if (sh_source(text, env, vars, err) < 0) {
+			*bad = xstrdup(DEFAULT_GRUB);
+			r = -EINVAL;
+		}
 		free(text);
 	}
-	if (ok && with_grub_d) {
+	if (r == 0 && grub_d_sourced(sr)) {
 		struct strv names = {0};
-		int base = rooted_base(ctx->sr->root);
+		int base = rooted_base(sr->root);
 		if (base >= 0) {
 			rooted_list(base, "etc/default/grub.d", ROOTED_FOLLOW, &names); /* sorted, as sh's glob */
 			close(base);
 		}
-		for (size_t i = 0; i < names.n; i++) {
+		for (size_t i = 0; i < names.n && r == 0; i++) {
 			const char *nm = names.v[i];
 			size_t l = strlen(nm);
 			char *rel = xasprintf("etc/default/grub.d/%s", nm);
-			if (ok && l > 4 && strcmp(nm + l - 4, ".cfg") == 0 && strcmp(rel, DROPIN) != 0 &&
-			    ctx_read(ctx, rel, &text) == 0) {
-				ok = sh_source(text, &env, vars, &err) == 0;
-				free(text);
-				if (!ok) {
-					free(bad);
-					bad = xstrdup(rel);
+			if (l > 4 && strcmp(nm + l - 4, ".cfg") == 0 && strcmp(rel, DROPIN) != 0 &&
+			    read(data, rel, &text) == 0) {
+				if (sh_source(text, env, vars, err) < 0) {
+					*bad = xstrdup(rel);
+					r = -EINVAL;
 				}
+				free(text);
 			}
 			free(rel);
 		}
 		strv_free(&names);
 	}
-	if (ok)
+	return r;
+}
+
+static int read_planned(void *data, const char *rel, char **text)
+{
+	return ctx_read(data, rel, text);
+}
+
+/* The command line GRUB builds from the main file and, where sourced, the
+ * grub.d drop-ins other than ours. NULL when a value cannot be followed. */
+static char *effective_cmdline(struct plan_ctx *ctx)
+{
+	static const char *const vars[] = {"GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT", NULL};
+	struct sh_env env = {0};
+	struct sh_error err = {0};
+	char *r = NULL, *bad = NULL;
+
+	if (grub_source_defaults(ctx->sr, read_planned, ctx, vars, &env, &bad, &err) == 0)
 		r = xasprintf("%s %s", sh_env_get(&env, vars[0]) ? sh_env_get(&env, vars[0]) : "",
 			      sh_env_get(&env, vars[1]) ? sh_env_get(&env, vars[1]) : "");
-	else {
+	else
 		/* what GRUB's command line will be cannot be known: nothing is
 		 * planned on a guess */
 		ctx_refuse(ctx, xasprintf("%s:%d: cannot be read safely: %s; so GRUB's kernel command line cannot "
 					  "be known", bad, err.line, err.why));
-	}
 	free(bad);
 	sh_error_free(&err);
 	sh_env_free(&env);
@@ -244,7 +259,7 @@ static int grub_plan(struct plan_ctx *ctx)
 	int r;
 
 	if (grub_d_sourced(ctx->sr)) {
-		char *eff = effective_cmdline(ctx, true);
+		char *eff = effective_cmdline(ctx);
 		struct strbuf sb = {0}, why = {0};
 		struct cmdline cl;
 		size_t n = 0;

@@ -119,6 +119,16 @@ bool ctx_changed(struct plan_ctx *ctx, const char *rel);
  * state file) or any of the extra paths does. NULL-terminated. */
 bool ctx_initramfs_inputs_changed(struct plan_ctx *ctx, const char *const *extra);
 
+/* GRUB's settings as grub-mkconfig sources them: /etc/default/grub, then
+ * (where this grub-mkconfig sources them) the grub.d .cfg drop-ins other
+ * than vfioconf's, in the shell's glob order, into env for vars. read gives
+ * a root-relative file's bytes (as a plan leaves them); 0, -ENOENT when it
+ * has none. 0, or -EINVAL with *bad (owned: the file) and err (its line)
+ * for a value that cannot be followed. */
+typedef int grub_read_fn(void *data, const char *rel, char **text);
+int grub_source_defaults(const struct sysroot *sr, grub_read_fn *read, void *data, const char *const *vars,
+			 struct sh_env *env, char **bad, struct sh_error *err);
+
 /* Where a tool writes a kernel's image: PREFIX KVER SUFFIX under the root. */
 struct initramfs_name {
 	const char *prefix, *suffix;

@@ -273,6 +273,11 @@ expect_eq "GRUB_DEFAULT=-1: refused, no crash (exit 1)" 1 "$rc"
 sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=2/' "$tmp/g/root/etc/default/grub"
 gv
 expect_contains "GRUB_DEFAULT=2: a number GRUB may count otherwise: refused" "$tmp/out" "name the entry by its id"
+sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=`cat \/boot\/default`/' "$tmp/g/root/etc/default/grub"
+gv; rc=$?
+expect_eq "GRUB_DEFAULT from a command: refused (not taken for the first entry), exit 1" 1 "$rc"
+expect_contains "GRUB_DEFAULT from a command: names the file and line" "$tmp/out" "etc/default/grub:"
+expect_contains "GRUB_DEFAULT from a command: says what cannot be known" "$tmp/out" "so GRUB's default entry cannot be known"
 sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=0/' "$tmp/g/root/etc/default/grub"
 mkdir -p "$tmp/g/root/etc/default/grub.d"
 echo 'GRUB_DEFAULT=saved' >"$tmp/g/root/etc/default/grub.d/50-local.cfg"
