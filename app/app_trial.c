@@ -349,14 +349,10 @@ int app_trial_find(struct app *a, struct app_trial *out)
 		return r;
 	for (size_t i = n; i > 0 && !out->id[0]; i--) {
 		const struct tx_info *x = &v[i - 1];
-		bool undone = false;
 		if (strcmp(x->kind, "trial") != 0 || strcmp(x->state, "COMMITTED") != 0)
 			continue;
 		/* undone by id, or taken back with everything by a rollback */
-		for (size_t k = i; k < n && !undone; k++)
-			undone = strcmp(v[k].state, "COMMITTED") == 0 &&
-				 (strcmp(v[k].of, x->id) == 0 || strcmp(v[k].kind, "rollback") == 0);
-		if (undone || !trial_id_of(x, out->id))
+		if (journal_info_undone(v, n, i - 1, true) || !trial_id_of(x, out->id))
 			break; /* the last trial was taken back: none now */
 		snprintf(out->txid, sizeof(out->txid), "%s", x->id);
 		snprintf(out->created, sizeof(out->created), "%s", x->created);

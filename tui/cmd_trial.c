@@ -19,61 +19,48 @@ static int none(void)
 	return 2;
 }
 
-static int trial_status(struct cli *cli)
+static int trial_status(struct cli *cli, const struct app_trial *t)
 {
-	struct app_trial t;
 	char sid[16];
-	int r = app_trial_find(cli->app, &t);
 
-	if (r == -ENOENT)
-		return none();
-	if (r < 0) {
-		report_log(&cli->app->log);
-		return EXIT_FAIL;
-	}
-	journal_short_id(t.txid, sid);
-	printf(_("Trial %s (transaction %s, %s): kernel %s, with %s\n"), t.id, sid, t.created,
-	       t.kernel ? t.kernel : "?", t.params && *t.params ? t.params : _("no added parameter"));
-	if (t.running)
+	(void)cli;
+	journal_short_id(t->txid, sid);
+	printf(_("Trial %s (transaction %s, %s): kernel %s, with %s\n"), t->id, sid, t->created,
+	       t->kernel ? t->kernel : "?", t->params && *t->params ? t->params : _("no added parameter"));
+	if (t->running)
 		printf(_("This boot is the trial.\n"));
-	else if (t.pending)
+	else if (t->pending)
 		printf(_("Not booted yet: GRUB boots it once, at the next boot.\n"));
-	else if (!t.result)
+	else if (!t->result)
 		printf(_("Booted, or its one-shot used up, without a health check on record: GRUB's next boot is the "
 			 "default entry.\n"));
-	if (t.result)
-		printf(_("Health check:\n%s"), t.result);
+	if (t->result)
+		printf(_("Health check:\n%s"), t->result);
 	else
 		printf(_("Health check: not run yet.\n"));
 	printf(_("'vfioconf trial promote' makes it the default; 'vfioconf trial abort' takes it away.\n"));
-	app_trial_free(&t);
 	return EXIT_OK;
 }
 
 /* Run by vfioconf-trial-check.service at the trial's boot. */
-static int trial_check(struct cli *cli)
+static int trial_check(struct cli *cli, const struct app_trial *t)
 {
-	struct app_trial t;
 	struct strv problems = {0};
-	int r = app_trial_find(cli->app, &t);
+	int r = app_trial_check(cli->app, t, &problems);
 
-	if (r == -ENOENT)
-		return none();
-	if (r < 0 || (r = app_trial_check(cli->app, &t, &problems)) < 0) {
+	if (r < 0) {
 		report_log(&cli->app->log);
-		app_trial_free(&t);
 		return EXIT_FAIL;
 	}
 	if (!r)
-		printf(_("Trial %s: passed: every device on its VFIO driver, the parameters in force.\n"), t.id);
-	else if (!t.running)
-		printf(_("Trial %s: nothing checked (its verdict on record stays as it is):\n"), t.id);
+		printf(_("Trial %s: passed: every device on its VFIO driver, the parameters in force.\n"), t->id);
+	else if (!t->running)
+		printf(_("Trial %s: nothing checked (its verdict on record stays as it is):\n"), t->id);
 	else
-		printf(_("Trial %s: FAILED:\n"), t.id);
+		printf(_("Trial %s: FAILED:\n"), t->id);
 	for (size_t i = 0; i < problems.n; i++)
 		printf("  %s\n", problems.v[i]);
 	strv_free(&problems);
-	app_trial_free(&t);
 	return r ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -84,10 +71,9 @@ static bool passed(const struct app_trial *t)
 
 /* The trial taken away, then its selection applied as an ordinary
  * transaction: the default boot path changes only now. */
-static int trial_promote(struct cli *cli)
+static int trial_promote(struct cli *cli, const struct app_trial *t)
 {
 	struct app *a = cli->app;
-	struct app_trial t;
 	struct state st;
 	struct app_plan p;
 	bool *sel, *confirmed;
@@ -95,23 +81,15 @@ static int trial_promote(struct cli *cli)
 
 	if (cli_need_root("trial promote") < 0)
 		return EXIT_FAIL;
-	if ((r = app_trial_find(a, &t)) == -ENOENT)
-		return none();
-	if (r < 0) {
-		report_log(&a->log);
-		return EXIT_FAIL;
-	}
-	if (!passed(&t) && !a->o.force) {
+	if (!passed(t) && !a->o.force) {
 		fprintf(stderr, _("%s: trial %s has no passed health check on record (see 'vfioconf trial status'); "
 				  "--force promotes it anyway\n"),
-			PACKAGE, t.id);
-		app_trial_free(&t);
+			PACKAGE, t->id);
 		return EXIT_FAIL;
 	}
-	if (app_trial_state(a, &t, &st) < 0 || app_scan(a) < 0) {
-		fprintf(stderr, _("%s: trial %s: its devices.conf under /boot/vfioconf cannot be read\n"), PACKAGE, t.id);
+	if (app_trial_state(a, t, &st) < 0 || app_scan(a) < 0) {
+		fprintf(stderr, _("%s: trial %s: its devices.conf under /boot/vfioconf cannot be read\n"), PACKAGE, t->id);
 		report_log(&a->log);
-		app_trial_free(&t);
 		return EXIT_FAIL;
 	}
 	sel = xcalloc(a->inv.n_devices + 1, sizeof(bool));
@@ -127,7 +105,7 @@ static int trial_promote(struct cli *cli)
 	/* the default path first: if that fails, nothing changed and the
 	 * trial is still there; then the trial goes (it touched only /boot) */
 	printf(_("Promote trial %s: apply its selection as the default boot path, then take the trial away.\n"),
-	       t.id);
+	       t->id);
 	app_plan(a, sel, confirmed, false, &p);
 	report_log(&p.log);
 	cli_print_plan(&a->inv, &p);
@@ -141,48 +119,49 @@ static int trial_promote(struct cli *cli)
 		if (r == EXIT_OK) {
 			struct cli quiet = *cli;
 			quiet.yes = true; /* asked above */
-			r = cli_journal_cmd(&quiet, REPORT_UNDO, "trial promote", NULL, t.txid);
+			r = cli_journal_cmd(&quiet, REPORT_UNDO, "trial promote", NULL, t->txid);
 		}
 	}
 	app_plan_free(&p);
 	free(sel);
 	free(confirmed);
-	app_trial_free(&t);
 	return r;
 }
 
-static int trial_abort(struct cli *cli)
+static int trial_abort(struct cli *cli, const struct app_trial *t)
 {
-	struct app_trial t;
-	int r = app_trial_find(cli->app, &t);
-
-	if (r == -ENOENT)
-		return none();
-	if (r < 0) {
-		report_log(&cli->app->log);
-		return EXIT_FAIL;
-	}
-	printf(_("Abort trial %s: its entry, its initramfs and its one-shot go; nothing else changes.\n"), t.id);
-	r = cli_journal_cmd(cli, REPORT_UNDO, "trial abort", _("Take the trial away?"), t.txid);
-	app_trial_free(&t);
-	return r;
+	printf(_("Abort trial %s: its entry, its initramfs and its one-shot go; nothing else changes.\n"), t->id);
+	return cli_journal_cmd(cli, REPORT_UNDO, "trial abort", _("Take the trial away?"), t->txid);
 }
 
 int cmd_trial(struct cli *cli)
 {
 	static const struct {
 		const char *name;
-		int (*run)(struct cli *cli);
+		int (*run)(struct cli *cli, const struct app_trial *t);
 	} sub[] = {{"status", trial_status}, {"check", trial_check}, {"promote", trial_promote}, {"abort", trial_abort}};
 	const char *what = cli->argc ? cli->argv[0] : "status";
+	struct app_trial t;
+	int r;
 
 	if (cli->argc > 1) {
 		fprintf(stderr, _("%s: trial takes one of status, check, promote, abort\n"), PACKAGE);
 		return EXIT_USAGE;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
-		if (strcmp(what, sub[i].name) == 0)
-			return sub[i].run(cli);
+	for (size_t i = 0; i < ARRAY_SIZE(sub); i++) {
+		if (strcmp(what, sub[i].name) != 0)
+			continue;
+		/* every one of them is about the trial there is, if any */
+		if ((r = app_trial_find(cli->app, &t)) == -ENOENT)
+			return none();
+		if (r < 0) {
+			report_log(&cli->app->log);
+			return EXIT_FAIL;
+		}
+		r = sub[i].run(cli, &t);
+		app_trial_free(&t);
+		return r;
+	}
 	fprintf(stderr, _("%s: trial %s: unknown; one of status, check, promote, abort\n"), PACKAGE, what);
 	return EXIT_USAGE;
 }

@@ -51,15 +51,9 @@ static int do_undo(struct tui *t)
  * transaction no later one undid. -1 when there is none. */
 static long last_undoable(const struct tx_info *v, size_t n)
 {
-	for (size_t i = n; i > 0; i--) {
-		bool undone = false;
-		if (strcmp(v[i - 1].state, "COMMITTED") != 0)
-			continue;
-		for (size_t k = i; k < n && !undone; k++)
-			undone = strcmp(v[k].state, "COMMITTED") == 0 && strcmp(v[k].of, v[i - 1].id) == 0;
-		if (!undone)
+	for (size_t i = n; i > 0; i--)
+		if (strcmp(v[i - 1].state, "COMMITTED") == 0 && !journal_info_undone(v, n, i - 1, false))
 			return (long)(i - 1);
-	}
 	return -1;
 }
 

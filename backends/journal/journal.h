@@ -95,6 +95,10 @@ bool journal_id_matches(const char *id, const char *q);
  * reading the history, also without root. */
 int journal_list_at(const char *root, struct log *log, struct tx_info **v, size_t *n);
 void journal_list_free(struct tx_info *v, size_t n);
+/* v[i] (of a list, oldest first) was undone by a later committed
+ * transaction; with rollback_counts, also when a later rollback took
+ * everything back. */
+bool journal_info_undone(const struct tx_info *v, size_t n, size_t i, bool rollback_counts);
 
 /* What vfioconf's committed transactions added, for a plan that is about
  * to take out what devices.conf's [added] says vfioconf added: that file

@@ -155,3 +155,12 @@ bool journal_evidence_added(struct journal_evidence *ev, const char *path, const
 	}
 	return false;
 }
+
+bool journal_info_undone(const struct tx_info *v, size_t n, size_t i, bool rollback_counts)
+{
+	for (size_t k = i + 1; k < n; k++)
+		if (strcmp(v[k].state, "COMMITTED") == 0 &&
+		    (strcmp(v[k].of, v[i].id) == 0 || (rollback_counts && strcmp(v[k].kind, "rollback") == 0)))
+			return true;
+	return false;
+}
