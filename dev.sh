@@ -10,6 +10,10 @@
 #   ./dev.sh check-vm  the same, plus QEMU and debootstrap, then make check-vm:
 #                    Debian 12 guests boot what vfioconf wrote (needs root and
 #                    the Debian mirror the first time; about 10 minutes)
+#   ./dev.sh deb     install what is missing, build the Debian package of the
+#                    checkout (committed or not) in a clean copy and lint it
+#                    (lintian errors fail); prints its path,
+#                    BUILDDIR/deb/vfioconf_VERSION_ARCH.deb
 #
 # Options for both: --builddir DIR (default ./build), and for check
 # --sanitize (AddressSanitizer + UBSan) and --werror. Packages come from
@@ -33,12 +37,15 @@ done
 
 # Build: compiler, autotools, gettext. Libraries: the -dev packages
 # configure asks pkg-config for. Tests: the oracles and tools they drive.
-PACKAGES="gcc make autoconf automake autopoint gettext pkg-config
+PACKAGES="gcc make autoconf automake autopoint gettext pkg-config python3-jsonschema
+	ansible-core ansible-lint yamllint python3-voluptuous pycodestyle pylint libvirt-clients
 	libncurses-dev libpci-dev libkmod-dev libinih-dev libcmocka-dev
 	pciutils pci.ids kmod jq tmux groff-base bash-completion patch clang busybox-static time bc
 	grub-common"
 
 VM_PACKAGES="qemu-system-x86 debootstrap e2fsprogs"
+# the package (debian/): debhelper brings dpkg-dev and dh-autoreconf
+DEB_PACKAGES="debhelper lintian"
 
 install_missing() {
 	missing=""
@@ -67,6 +74,25 @@ build() {
 		printf '%s' "$configure_flags" >.dev-flags
 	fi
 	make -j"$(nproc)" -s
+}
+
+# The checkout's files as git sees them (modified or new ones too, ignored
+# ones such as build/ and configure not), copied to BUILDDIR/deb/vfioconf and
+# built there with dpkg-buildpackage; the .deb lands in BUILDDIR/deb. Then
+# lintian: an error fails, warnings are shown.
+deb() {
+	out="$builddir/deb"
+	rm -rf "$out"
+	mkdir -p "$out/vfioconf"
+	cd "$srcdir"
+	git ls-files -z --cached --others --exclude-standard |
+		xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
+		tar --null -T - -cf - | tar -xf - -C "$out/vfioconf"
+	(cd "$out/vfioconf" && DEB_BUILD_OPTIONS="noautodbgsym ${DEB_BUILD_OPTIONS:-}" \
+		dpkg-buildpackage -us -uc -b) >"$out/build.log" 2>&1 ||
+		{ tail -30 "$out/build.log"; echo "dev.sh: dpkg-buildpackage failed: $out/build.log" >&2; exit 1; }
+	lintian --fail-on error "$out"/vfioconf_*.changes >&2
+	ls "$out"/vfioconf_*_"$(dpkg --print-architecture)".deb
 }
 
 case $cmd in
@@ -101,13 +127,18 @@ check)
 	make -j"$(nproc)" check
 	;;
 check-vm)
-	PACKAGES="$PACKAGES $VM_PACKAGES"
+	PACKAGES="$PACKAGES $VM_PACKAGES $DEB_PACKAGES"
 	install_missing
 	build
 	make check-vm
 	;;
+deb)
+	PACKAGES="$PACKAGES $DEB_PACKAGES"
+	install_missing
+	deb
+	;;
 *)
-	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac

@@ -9,6 +9,7 @@
 #include "core/analysis.h"
 #include "core/cmdline.h"
 #include "core/param_review.h"
+#include "core/match.h"
 #include "core/selection.h"
 
 #include <errno.h>
@@ -231,28 +232,77 @@ static void select_by_hand(struct app *a, bool *sel)
 			sel[i] = true;
 }
 
+/* --match: every spec parsed (the first bad one is the error), the
+ * devices any of them names ticked in named, how many in *count. A spec
+ * that names nothing is an error unless a count is expected (--expect 0
+ * is how a playbook says "none here"). */
+static int select_matches(const struct inventory *inv, const struct strv *specs, bool expecting, bool *named,
+			  size_t *count, struct app_select_error *err)
+{
+	*count = 0;
+	for (size_t s = 0; specs && s < specs->n; s++) {
+		struct match m;
+		size_t hits = 0;
+		if (match_parse(specs->v[s], &m, err->msg, sizeof(err->msg)) < 0)
+			return select_error(err, SELECT_BAD_MATCH, specs->v[s], NULL);
+		for (size_t i = 0; i < inv->n_devices; i++)
+			if (match_device(&m, &inv->devices[i])) {
+				hits++;
+				*count += !named[i];
+				named[i] = true;
+			}
+		match_free(&m);
+		if (!hits && !expecting)
+			return select_error(err, SELECT_NO_MATCH, specs->v[s], NULL);
+	}
+	return 0;
+}
+
 int app_select(struct app *a, const struct app_select *args, bool *sel, bool *confirmed,
 	       struct app_select_error *err)
 {
 	const struct inventory *inv = &a->inv;
-	bool any = args->select || (args->groups && args->groups->n);
-	int r;
+	bool named_any = args->select || (args->groups && args->groups->n) || (args->matches && args->matches->n);
+	size_t n = inv->n_devices ? inv->n_devices : 1, count = 0;
+	bool *named = xcalloc(n, sizeof(bool));
+	int r = 0;
 
 	memset(err, 0, sizeof(*err));
-	if (args->select && (r = select_addresses(inv, args->select, sel, err)) < 0)
-		return r;
+	if (args->mode != APP_SELECT_SET && !named_any) {
+		r = select_error(err, SELECT_NOTHING_NAMED, NULL, NULL);
+		goto out;
+	}
+	if (args->select && (r = select_addresses(inv, args->select, named, err)) < 0)
+		goto out;
 	for (size_t g = 0; args->groups && g < args->groups->n; g++) {
 		unsigned long id;
 		const struct iommu_group *grp;
 		if (str_to_ulong(args->groups->v[g], 10, 1u << 30, &id) < 0 ||
-		    !(grp = inventory_group(inv, (int)id)))
-			return select_error(err, SELECT_NO_GROUP, args->groups->v[g], NULL);
+		    !(grp = inventory_group(inv, (int)id))) {
+			r = select_error(err, SELECT_NO_GROUP, args->groups->v[g], NULL);
+			goto out;
+		}
 		for (size_t k = 0; k < grp->n_members; k++)
 			if (!(inv->devices[grp->members[k]].flags & DEV_BRIDGE))
-				sel[grp->members[k]] = true;
+				named[grp->members[k]] = true;
 	}
-	if (!any) {
-		/* re-plan what is configured now, by vfioconf or by hand */
+	if (args->matches && args->matches->n) {
+		/* --expect counts the devices the specs name, before the
+		 * functions that come along with them */
+		bool *matched = xcalloc(n, sizeof(bool));
+		r = select_matches(inv, args->matches, args->expect >= 0, matched, &count, err);
+		if (r == 0 && args->expect >= 0 && count != (size_t)args->expect) {
+			r = select_error(err, SELECT_EXPECT, NULL, NULL);
+			err->count = count;
+		}
+		for (size_t i = 0; i < inv->n_devices; i++)
+			named[i] = named[i] || matched[i];
+		free(matched);
+		if (r < 0)
+			goto out;
+	}
+	if (!named_any || args->mode != APP_SELECT_SET) {
+		/* start from what is configured now, by vfioconf or by hand */
 		struct strv missing = {0};
 		if (app_state(a) == 0)
 			selection_from_state(inv, &a->state, sel, confirmed, &missing);
@@ -262,7 +312,20 @@ int app_select(struct app *a, const struct app_select *args, bool *sel, bool *co
 		strv_free(&missing);
 		select_by_hand(a, sel);
 	}
-	return args->take_from_host ? confirm_taken(inv, args->take_from_host, sel, confirmed, err) : 0;
+	for (size_t i = 0; i < inv->n_devices; i++) {
+		if (!named[i])
+			continue;
+		if (args->mode == APP_SELECT_REMOVE)
+			/* with the other functions of its card, as the screen unticks */
+			selection_tick(inv, sel, confirmed, i, false);
+		else
+			sel[i] = true;
+	}
+	if (args->take_from_host)
+		r = confirm_taken(inv, args->take_from_host, sel, confirmed, err);
+out:
+	free(named);
+	return r;
 }
 
 void app_select_state(struct app *a, bool *sel, bool *confirmed)

@@ -92,9 +92,17 @@ void app_backends_free(struct app_backends *b);
 /* ---- selections ---- */
 
 /* What the command-line flags ask for. */
+enum app_select_mode {
+	APP_SELECT_SET,     /* the devices named are the whole selection */
+	APP_SELECT_ADD,     /* --add: added to what is configured now */
+	APP_SELECT_REMOVE,  /* --remove: taken out of it, with their cards' functions */
+};
 struct app_select {
 	const char *select;          /* "ADDR,ADDR", "none", or NULL */
 	const struct strv *groups;   /* IOMMU group numbers, or NULL */
+	const struct strv *matches;  /* --match specs (core/match.h), or NULL */
+	long expect;                 /* --expect: how many devices the specs name; -1: any but 0 */
+	enum app_select_mode mode;
 	const char *take_from_host;  /* host-critical addresses typed in full, or NULL */
 };
 
@@ -105,6 +113,10 @@ struct app_select_error {
 		SELECT_NOT_ADDRESS,  /* --select: arg is not a PCI address */
 		SELECT_NO_DEVICE,    /* --select: no such device */
 		SELECT_NO_GROUP,     /* --group: no such group */
+		SELECT_BAD_MATCH,    /* --match: arg does not parse; msg says why */
+		SELECT_NO_MATCH,     /* --match: arg names no device here (no --expect) */
+		SELECT_EXPECT,       /* --expect: the specs name count devices */
+		SELECT_NOTHING_NAMED,/* --add/--remove without a device named */
 		TAKE_NO_DEVICE,      /* --take-from-host: no such device */
 		TAKE_NOT_FULL,       /* --take-from-host: not typed in full (full holds it) */
 		TAKE_NOT_CRITICAL,   /* --take-from-host: the host does not need it */
@@ -112,11 +124,15 @@ struct app_select_error {
 	} kind;
 	char arg[64];
 	char full[PCI_ADDR_STRLEN];
+	char msg[160];
+	size_t count;
 };
 
 /* sel and confirmed: one bool per device (zeroed by the caller). Without
- * --select and --group, what devices.conf names (devices it names that
- * are gone are warned about in a->log). 0, or -EINVAL with *err filled. */
+ * a device named, and with --add or --remove, the selection starts from
+ * what devices.conf names (devices it names that are gone are warned
+ * about in a->log) and what a hand-made setup binds. 0, or -EINVAL with
+ * *err filled. */
 int app_select(struct app *a, const struct app_select *args, bool *sel, bool *confirmed,
 	       struct app_select_error *err);
 /* The selection devices.conf records (for the screen's first ticks). */

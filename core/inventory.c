@@ -213,6 +213,7 @@ static void device_free(struct device *d)
 	free(d->modalias);
 	free(d->vfio_variant);
 	free(d->reset_method);
+	free(d->slot);
 	strv_free(&d->modules);
 	strv_free(&d->reasons);
 	strv_free(&d->same_id);

@@ -64,6 +64,7 @@ struct device {
 	char *driver;         /* NULL when no driver is bound */
 	char *modalias;
 	char *reset_method;   /* NULL when the kernel does not say */
+	char *slot;           /* its physical slot's name (/sys/bus/pci/slots), or NULL */
 	int boot_vga;         /* 1, 0, or -1 when the attribute is absent */
 	int group;            /* IOMMU group, -1 when none */
 	int group_link;       /* what the device's iommu_group link says: -1 none, -2 unreadable */

@@ -271,47 +271,53 @@ void plan_render_json(const struct plan *p, struct strbuf *out)
 
 	json_init(&j, out, true);
 	json_obj_begin(&j);
-	json_kbool(&j, "empty", plan_empty(p));
-	json_kstrv(&j, "backends", &p->backends);
-	json_key(&j, "files");
-	json_arr_begin(&j);
+	plan_json_members(p, &j);
+	json_obj_end(&j);
+	strbuf_putc(out, '\n');
+}
+
+void plan_json_members(const struct plan *p, struct json *j)
+{
+	json_kbool(j, "empty", plan_empty(p));
+	json_kstrv(j, "outcome", &p->outcome);
+	json_kstrv(j, "backends", &p->backends);
+	json_key(j, "files");
+	json_arr_begin(j);
 	for (size_t i = 0; i < p->n_files; i++) {
 		const struct plan_file *f = &p->files[i];
 		struct strbuf d = {0};
 		if (same(f->old, f->old_len, f->new, f->new_len))
 			continue;
 		diff_unified(&d, f->path, f->old, f->old_len, f->new, f->new_len, 3);
-		json_obj_begin(&j);
-		json_kstr(&j, "path", f->path);
-		json_kstr(&j, "action", !f->old ? "create" : !f->new ? "remove" : "modify");
-		json_kstr(&j, "old", f->old);
-		json_kstr(&j, "new", f->new);
-		json_kstr(&j, "diff", strbuf_str(&d));
-		json_kstrv(&j, "reasons", &f->reasons);
-		json_obj_end(&j);
+		json_obj_begin(j);
+		json_kstr(j, "path", f->path);
+		json_kstr(j, "action", !f->old ? "create" : !f->new ? "remove" : "modify");
+		json_kstr(j, "old", f->old);
+		json_kstr(j, "new", f->new);
+		json_kstr(j, "diff", strbuf_str(&d));
+		json_kstrv(j, "reasons", &f->reasons);
+		json_obj_end(j);
 		strbuf_free(&d);
 	}
-	json_arr_end(&j);
-	json_key(&j, "commands");
-	json_arr_begin(&j);
+	json_arr_end(j);
+	json_key(j, "commands");
+	json_arr_begin(j);
 	for (size_t i = 0; i < p->n_cmds; i++) {
-		json_obj_begin(&j);
-		json_kstrv(&j, "argv", &p->cmds[i].argv);
-		json_kstr(&j, "reason", p->cmds[i].reason);
-		json_obj_end(&j);
+		json_obj_begin(j);
+		json_kstrv(j, "argv", &p->cmds[i].argv);
+		json_kstr(j, "reason", p->cmds[i].reason);
+		json_obj_end(j);
 	}
-	json_arr_end(&j);
-	json_key(&j, "checks");
-	json_arr_begin(&j);
+	json_arr_end(j);
+	json_key(j, "checks");
+	json_arr_begin(j);
 	for (size_t i = 0; i < p->n_checks; i++) {
 		char *d = plan_check_describe(&p->checks[i]);
-		json_str(&j, d);
+		json_str(j, d);
 		free(d);
 	}
-	json_arr_end(&j);
-	json_kstrv(&j, "refusals", &p->refusals);
-	json_kstrv(&j, "warnings", &p->warnings);
-	json_kstrv(&j, "notes", &p->notes);
-	json_obj_end(&j);
-	strbuf_putc(out, '\n');
+	json_arr_end(j);
+	json_kstrv(j, "refusals", &p->refusals);
+	json_kstrv(j, "warnings", &p->warnings);
+	json_kstrv(j, "notes", &p->notes);
 }

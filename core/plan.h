@@ -106,5 +106,10 @@ void plan_render_text(const struct plan *p, struct strbuf *out);
 /* Only the diffs, for patch -p0. */
 void plan_render_diff(const struct plan *p, struct strbuf *out);
 void plan_render_json(const struct plan *p, struct strbuf *out);
+/* The same members into an object the caller has begun (the CLI's
+ * schema envelope): empty, outcome, backends, files (with diffs),
+ * commands, checks, refusals, warnings, notes. */
+struct json;
+void plan_json_members(const struct plan *p, struct json *j);
 
 #endif

@@ -99,6 +99,7 @@ static void json_device(struct json *j, const struct inventory *inv, const struc
 	else
 		json_null(j);
 	json_kstr(j, "reset_method", d->reset_method);
+	json_kstr(j, "slot", d->slot);
 	json_kbool(j, "bridge", d->flags & DEV_BRIDGE);
 	if (d->has_parent) {
 		pci_addr_format(&d->parent, buf);
@@ -139,8 +140,7 @@ static void print_json(const struct inventory *inv, const struct eff_config *eff
 	struct strbuf out = {0};
 	struct json j;
 
-	json_init(&j, &out, true);
-	json_obj_begin(&j);
+	cli_json_begin(&j, &out, "list");
 	json_key(&j, "iommu");
 	json_obj_begin(&j);
 	json_kbool(&j, "enabled", inventory_iommu_enabled(inv));
@@ -362,10 +362,8 @@ static int print_backends(struct cli *cli)
 	struct json j;
 
 	app_backends_survey(cli->app, &all);
-	if (cli->json) {
-		json_init(&j, &out, true);
-		json_obj_begin(&j);
-	}
+	if (cli->json)
+		cli_json_begin(&j, &out, "backends");
 	for (int k = 0; k < 2; k++) {
 		const struct backend_report *v = k ? all.initrd : all.boot;
 		size_t n = k ? all.n_initrd : all.n_boot;

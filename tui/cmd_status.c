@@ -1,6 +1,6 @@
 /* cmd_status.c - `vfioconf status`: after the reboot, is every configured
  * device on vfio-pci and every kernel parameter in the running command
- * line? Exit 0 all good, 1 something off, 2 nothing configured.
+ * line? Exit 0 all good, 1 something off, 4 nothing configured.
  */
 #include "config.h"
 
@@ -17,8 +17,8 @@ static void status_json(const struct status_report *r)
 	struct strbuf out = {0};
 	struct json js;
 
-	json_init(&js, &out, true);
-	json_obj_begin(&js);
+	cli_json_begin(&js, &out, "status");
+	json_kbool(&js, "configured", true);
 	json_kbool(&js, "iommu", r->iommu);
 	json_key(&js, "devices");
 	json_arr_begin(&js);
@@ -46,9 +46,32 @@ static void status_json(const struct status_report *r)
 	json_arr_end(&js);
 	json_kstrv(&js, "warnings", &r->review);
 	json_kbool(&js, "ok", r->bad == 0);
-	json_obj_end(&js);
-	strbuf_putc(&out, '\n');
-	fputs(out.buf, stdout);
+	cli_json_end(&js, &out);
+	strbuf_free(&out);
+}
+
+/* Nothing configured: the same words as the text, and the IOMMU's state,
+ * which is the first thing a fleet wants to know of a fresh host. */
+static void status_none_json(struct app *a, const char *text)
+{
+	struct strbuf out = {0};
+	struct json js;
+
+	cli_json_begin(&js, &out, "status");
+	json_kbool(&js, "configured", false);
+	json_kbool(&js, "iommu", a->scanned && inventory_iommu_enabled(&a->inv));
+	json_key(&js, "devices");
+	json_arr_begin(&js);
+	json_arr_end(&js);
+	json_key(&js, "parameters");
+	json_arr_begin(&js);
+	json_arr_end(&js);
+	json_key(&js, "warnings");
+	json_arr_begin(&js);
+	json_arr_end(&js);
+	json_kbool(&js, "ok", true);
+	json_kstr(&js, "text", text);
+	cli_json_end(&js, &out);
 	strbuf_free(&out);
 }
 
@@ -62,9 +85,12 @@ int cmd_status(struct cli *cli)
 
 	if (e == -ENOENT) {
 		report_status_none(a, &sb);
-		fputs(sb.buf, stdout);
+		if (cli->json)
+			status_none_json(a, sb.buf);
+		else
+			fputs(sb.buf, stdout);
 		strbuf_free(&sb);
-		return 2;
+		return EXIT_NOTHING;
 	}
 	report_log(&a->log);
 	if (e < 0)

@@ -16,7 +16,7 @@
 static int none(void)
 {
 	printf(_("No trial boot: 'vfioconf apply --trial' makes one.\n"));
-	return 2;
+	return EXIT_NOTHING;
 }
 
 static int trial_status(struct cli *cli, const struct app_trial *t)
@@ -115,7 +115,7 @@ static int trial_promote(struct cli *cli, const struct app_trial *t)
 		printf(_("Nothing was changed.\n"));
 		r = EXIT_FAIL;
 	} else {
-		r = plan_empty(&p.plan) ? EXIT_OK : report_apply(a, &p, NULL);
+		r = plan_empty(&p.plan) ? EXIT_OK : report_apply(a, &p, NULL, NULL);
 		if (r == EXIT_OK) {
 			struct cli quiet = *cli;
 			quiet.yes = true; /* asked above */

@@ -39,31 +39,64 @@ bool cli_confirm(const struct cli *cli, const char *question)
 	return buf[0] == 'y' || buf[0] == 'Y';
 }
 
+/* apply --json: what a script reads once the work is done. */
+static void apply_json(struct cli *cli, const struct app_plan *p, const char *trial, const char *result,
+		       const char *txid)
+{
+	struct strbuf out = {0};
+	struct json j;
+
+	cli_json_begin(&j, &out, "apply");
+	json_kstr(&j, "result", result);
+	json_kstr(&j, "transaction", txid);
+	/* every file vfioconf writes is read at boot: the initramfs,
+	 * modprobe.d, the kernel command line */
+	json_kbool(&j, "reboot_required", strcmp(result, "applied") == 0);
+	json_key(&j, "plan");
+	json_obj_begin(&j);
+	cli_plan_json_members(&j, cli, p, trial[0] ? trial : NULL);
+	json_obj_end(&j);
+	cli_json_messages(&j, &cli->app->log, &p->log);
+	cli_json_end(&j, &out);
+	strbuf_free(&out);
+}
+
 int cmd_apply(struct cli *cli)
 {
 	struct app *a = cli->app;
 	struct app_plan p;
 	char trial[16] = "";
+	char *txid = NULL;
+	const char *result = "failed";
+	int saved_stdout = -1;
 	int rc;
 
 	if (cli_need_root("apply") < 0)
 		return EXIT_FAIL;
-	rc = cli_build_plan(cli, &p);
-	if (rc == EXIT_USAGE) {
-		app_plan_free(&p);
-		return rc;
+	if (cli->json) {
+		/* the text, and what the commands print, go to stderr; stdout
+		 * carries the one JSON object at the end */
+		fflush(stdout);
+		saved_stdout = dup(1);
+		if (saved_stdout < 0 || dup2(2, 1) < 0) {
+			fprintf(stderr, "%s: %s\n", PACKAGE, strerror(errno));
+			return EXIT_FAIL;
+		}
 	}
+	rc = cli_build_plan(cli, &p);
+	if (rc == EXIT_USAGE || (rc == EXIT_FAIL && !a->scanned))
+		goto out;
 	report_log(&a->log);
-	log_free(&a->log);
 	report_log(&p.log);
-	log_free(&p.log);
 	if (cli->trial && rc == EXIT_OK) {
 		/* the same selection, as a trial: the plan shown is the trial's */
 		struct plan tp;
+		log_free(&a->log);
 		if (app_trial_plan(a, &p, &tp, trial) < 0) {
 			report_log(&a->log);
 			plan_free(&tp);
-			rc = EXIT_FAIL;
+			rc = EXIT_REFUSED;
+			result = "refused";
 			goto out;
 		}
 		plan_free(&p.plan);
@@ -73,17 +106,31 @@ int cmd_apply(struct cli *cli)
 	cli_print_plan(&a->inv, &p);
 	if (rc != EXIT_OK) {
 		fprintf(stderr, _("%s: not applied: something above was refused; change the selection\n"), PACKAGE);
+		result = "refused";
 		goto out;
 	}
-	if (plan_empty(&p.plan))
+	if (plan_empty(&p.plan)) {
+		rc = EXIT_NOTHING;
+		result = "unchanged";
 		goto out;
+	}
 	if (!cli_confirm(cli, cli->trial ? _("Apply this trial?") : _("Apply these changes?"))) {
 		printf(_("Nothing was changed.\n"));
 		rc = EXIT_FAIL;
+		result = "declined";
 		goto out;
 	}
-	rc = report_apply(a, &p, cli->trial ? trial : NULL);
+	rc = report_apply(a, &p, cli->trial ? trial : NULL, &txid);
+	result = rc == EXIT_OK ? "applied" : "failed";
 out:
+	if (saved_stdout >= 0) {
+		fflush(stdout);
+		dup2(saved_stdout, 1);
+		close(saved_stdout);
+		if (rc != EXIT_USAGE && a->scanned)
+			apply_json(cli, &p, trial, result, txid);
+	}
+	free(txid);
 	app_plan_free(&p);
 	return rc;
 }
@@ -179,7 +226,8 @@ static void history_json(const struct tx_info *v, size_t n)
 	struct strbuf out = {0};
 	struct json js;
 
-	json_init(&js, &out, true);
+	cli_json_begin(&js, &out, "history");
+	json_key(&js, "transactions");
 	json_arr_begin(&js);
 	for (size_t i = 0; i < n; i++) {
 		json_obj_begin(&js);
@@ -194,8 +242,7 @@ static void history_json(const struct tx_info *v, size_t n)
 		json_obj_end(&js);
 	}
 	json_arr_end(&js);
-	strbuf_putc(&out, '\n');
-	fputs(out.buf, stdout);
+	cli_json_end(&js, &out);
 	strbuf_free(&out);
 }
 

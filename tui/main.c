@@ -21,6 +21,7 @@ static const struct cli_command cli_commands[] = {
 	{"plan", cmd_plan, N_("show the diffs and commands a selection needs; writes nothing")},
 	{"apply", cmd_apply, N_("apply a selection as one transaction (same options as plan)")},
 	{"status", cmd_status, N_("after the reboot: are the devices on vfio-pci, as configured?")},
+	{"export", cmd_export, N_("the configured devices as libvirt <hostdev> XML or Proxmox VE mapping lines")},
 	{"history", cmd_history, N_("list vfioconf's transactions")},
 	{"undo", cmd_undo, N_("take back one transaction (default: the last) as a new one")},
 	{"rollback", cmd_rollback, N_("take back every change vfioconf made")},
@@ -56,6 +57,10 @@ enum {
 	OPT_FORCE,
 	OPT_TAKE_FROM_HOST,
 	OPT_TRIAL,
+	OPT_MATCH,
+	OPT_EXPECT,
+	OPT_ADD,
+	OPT_REMOVE,
 };
 
 static const struct option long_opts[] = {
@@ -80,6 +85,10 @@ static const struct option long_opts[] = {
 	{"force", no_argument, NULL, OPT_FORCE},
 	{"take-from-host", required_argument, NULL, OPT_TAKE_FROM_HOST},
 	{"trial", no_argument, NULL, OPT_TRIAL},
+	{"match", required_argument, NULL, OPT_MATCH},
+	{"expect", required_argument, NULL, OPT_EXPECT},
+	{"add", no_argument, NULL, OPT_ADD},
+	{"remove", no_argument, NULL, OPT_REMOVE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -106,6 +115,13 @@ static void usage(FILE *f)
 		"      --select ADDR[,ADDR...]  the devices that go to vfio-pci (all of them;\n"
 		"                     repeated, they add up; 'none' takes everything out)\n"
 		"      --group N      every device of IOMMU group N (repeatable)\n"
+		"      --match SPEC   the devices SPEC names, for scripts that serve many\n"
+		"                     hosts: vendor=10de,device=2204[,subsystem=1458:3ffc]\n"
+		"                     [,class=0300][,boot-vga=no][,slot=NAME] (repeatable)\n"
+		"      --expect N     the --match specs name N devices here, or the plan\n"
+		"                     is refused and lists what they name\n"
+		"      --add, --remove  the devices named are added to, or taken out of,\n"
+		"                     what is configured now (not the whole selection)\n"
 		"      --enable-iommu turn the IOMMU on even with no device selected\n"
 		"      --diff         print only the unified diff (for patch -p0 -d ROOT)\n"
 		"      --trial        (plan, apply) a trial boot: the default boot entry, /etc\n"
@@ -117,6 +133,7 @@ static void usage(FILE *f)
 	"                     chipset functions: the full address, typed out, is the\n"
 	"                     confirmation\n"
 		"Without --select or --group, plan re-plans what is configured now.\n"
+		"\nexport libvirt|proxmox takes the same selection options as plan.\n"
 		"\napply, undo, rollback options:\n"
 		"      --yes          do not ask (needed without a terminal)\n"
 		"      --no-regenerate  write the files, but run no initramfs/boot loader command\n"
@@ -124,7 +141,9 @@ static void usage(FILE *f)
 		"undo takes a transaction id from 'vfioconf history' (default: the last one).\n"), f);
 	fputs(_("\nWithout a command, on a terminal, vfioconf opens its interactive screen;\n"
 		"otherwise 'list' is run. 'vfioconf list --json' is meant for scripts.\n"
-		"Exit status: 0 success, 1 failure, 2 bad usage.\n"
+		"Exit status: 0 success (plan: changes to make), 1 failure, 2 bad usage,\n"
+		"3 refused, 4 nothing to do (or nothing configured). --json: one object,\n"
+		"\"schema\": 1, described by vfioconf.schema.json (see vfioconf(8)).\n"
 		"See vfioconf(8) for more.\n"), f);
 }
 
@@ -146,7 +165,8 @@ int main(int argc, char **argv)
 	int nselect = 0;
 	struct app app;
 	struct app_opts ao = {.regenerate = true, .progress = report_progress};
-	struct cli cli = {.app = &app};
+	struct cli cli = {.app = &app, .expect = -1};
+	int nmode = 0; /* 1 --add, 2 --remove */
 	const struct cli_command *cmd = NULL;
 	int c;
 
@@ -226,6 +246,27 @@ int main(int argc, char **argv)
 		case OPT_TRIAL:
 			cli.trial = true;
 			break;
+		case OPT_MATCH:
+			strv_push(&cli.matches, optarg);
+			break;
+		case OPT_EXPECT: {
+			unsigned long n;
+			if (str_to_ulong(optarg, 10, 1u << 20, &n) < 0) {
+				fprintf(stderr, _("%s: --expect '%s': a number of devices (0 or more)\n"), PACKAGE,
+					optarg);
+				return EXIT_USAGE;
+			}
+			cli.expect = (long)n;
+			break;
+		}
+		case OPT_ADD:
+			cli.mode = APP_SELECT_ADD;
+			nmode |= 1;
+			break;
+		case OPT_REMOVE:
+			cli.mode = APP_SELECT_REMOVE;
+			nmode |= 2;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -267,6 +308,19 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	cli.select = selects.len ? selects.buf : NULL;
+	if (nmode == 3) {
+		fprintf(stderr, _("%s: --add and --remove: one or the other\n"), PACKAGE);
+		return EXIT_USAGE;
+	}
+	if (cli.mode != APP_SELECT_SET && cli.select && strcmp(cli.select, "none") == 0) {
+		fprintf(stderr, _("%s: --select none takes everything out: it goes without --add or --remove\n"),
+			PACKAGE);
+		return EXIT_USAGE;
+	}
+	if (cli.expect >= 0 && !cli.matches.n) {
+		fprintf(stderr, _("%s: --expect counts what --match names: give --match too\n"), PACKAGE);
+		return EXIT_USAGE;
+	}
 	if (check_dir("--root", ao.scan.sr.root) < 0 || check_dir("--sysfs", ao.scan.sr.sysfs) < 0 ||
 	    check_dir("--procfs", ao.scan.sr.procfs) < 0)
 		return EXIT_FAIL;
@@ -274,6 +328,7 @@ int main(int argc, char **argv)
 	rc = cmd->run(&cli);
 	app_free(&app);
 	strv_free(&cli.groups);
+	strv_free(&cli.matches);
 	strbuf_free(&selects);
 	return rc;
 }

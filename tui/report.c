@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 char *report_iommu_off(const struct host_facts *h)
 {
@@ -172,7 +175,7 @@ static int open_journal(struct app *a)
 	return r;
 }
 
-int report_apply(struct app *a, const struct app_plan *p, const char *trial)
+int report_apply(struct app *a, const struct app_plan *p, const char *trial, char **txid_out)
 {
 	char *txid = NULL;
 	double t0;
@@ -205,7 +208,10 @@ int report_apply(struct app *a, const struct app_plan *p, const char *trial)
 			print_next_boot(&a->inv, &p->want, &p->plan, a->o.regenerate);
 		}
 	}
-	free(txid);
+	if (txid_out && r >= 0)
+		*txid_out = txid;
+	else
+		free(txid);
 	app_journal_close(a);
 	return r < 0 ? EXIT_FAIL : EXIT_OK;
 }
@@ -226,7 +232,7 @@ int report_journal_cmd(struct app *a, enum report_tx kind, const char *what, con
 	unverified = app_unverified(a);
 	app_journal_close(a);
 	if (r == -ENODATA)
-		return EXIT_OK;
+		return EXIT_NOTHING;
 	if (r < 0) {
 		if (unverified)
 			fprintf(stderr, _("%s: %s failed, and not every file could be put back: the files named "
@@ -249,4 +255,56 @@ int report_journal_cmd(struct app *a, enum report_tx kind, const char *what, con
 	}
 	free(new_txid);
 	return EXIT_OK;
+}
+
+/* Is root the running system's own "/"? */
+static bool root_is_slash(const char *root)
+{
+	struct stat r, s;
+
+	return stat(root, &r) == 0 && stat("/", &s) == 0 && r.st_dev == s.st_dev && r.st_ino == s.st_ino;
+}
+
+/* ROOT/etc/hostname's text (a regular file, not followed out of the root
+ * by a symlink), or NULL. */
+static char *read_etc_hostname(const char *root)
+{
+	char *path = xasprintf("%s/etc/hostname", root);
+	char *text = xcalloc(1, 512);
+	struct stat st;
+	ssize_t n = -1;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		n = read(fd, text, 511);
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	if (n < 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* Proxmox names a node by uname's nodename without its domain
+ * (PVE::INotify::nodename). On this host that is gethostname's; for
+ * another --root, the name that system boots with, its /etc/hostname
+ * (which Proxmox keeps equal to the node's name). The running host's
+ * name would be wrong there: a rescue system's, say. NULL: neither gives
+ * a usable name. */
+const char *report_export_node(const struct app *a, char node[EXPORT_NODE_MAX])
+{
+	const char *root = a->o.scan.sr.root;
+	char host[256] = "";
+	char *text;
+	int r = -1;
+
+	if (root_is_slash(root) && gethostname(host, sizeof(host) - 1) == 0)
+		r = export_node_name(host, node);
+	if (r < 0 && (text = read_etc_hostname(root))) {
+		r = export_node_name(text, node);
+		free(text);
+	}
+	return r < 0 ? NULL : node;
 }

@@ -6,11 +6,15 @@
 #define VFIOCONF_REPORT_H
 
 #include "app/app.h"
+#include "core/export.h"
 
+/* Exit status, for scripts (vfioconf(8), EXIT STATUS): */
 enum {
-	EXIT_OK = 0,
-	EXIT_FAIL = 1,
-	EXIT_USAGE = 2,
+	EXIT_OK = 0,      /* done; plan: there are changes to make */
+	EXIT_FAIL = 1,    /* an error, or (status) not in force */
+	EXIT_USAGE = 2,   /* bad usage */
+	EXIT_REFUSED = 3, /* plan, apply: something was refused, nothing applied */
+	EXIT_NOTHING = 4, /* nothing to do, nothing configured, no trial */
 };
 
 /* With the IOMMU off: what to do, for this host's vendor, in one
@@ -36,13 +40,19 @@ void report_progress(void *data, const char *text);
 
 /* Applies a plan through the journal, printing progress and what happens
  * at the next boot; the caller has asked. trial: the trial's id when the
- * plan is a trial (app_trial_plan), else NULL. EXIT_OK or EXIT_FAIL. */
-int report_apply(struct app *a, const struct app_plan *p, const char *trial);
+ * plan is a trial (app_trial_plan), else NULL. EXIT_OK (*txid_out, when
+ * not NULL, gets the transaction's id; caller frees) or EXIT_FAIL. */
+int report_apply(struct app *a, const struct app_plan *p, const char *trial, char **txid_out);
 
 enum report_tx { REPORT_UNDO, REPORT_ROLLBACK };
 /* Undo (of txid, NULL: the last one) or rollback through the journal,
  * with progress and the outcome; the caller has asked. what names the
  * command in messages. EXIT_OK or EXIT_FAIL. */
 int report_journal_cmd(struct app *a, enum report_tx kind, const char *what, const char *txid);
+
+/* The Proxmox node name of the system under --root (for export): the
+ * running host's name when the root is its own /, else that root's
+ * /etc/hostname. NULL when neither gives a usable name. */
+const char *report_export_node(const struct app *a, char node[EXPORT_NODE_MAX]);
 
 #endif

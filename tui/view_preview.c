@@ -105,7 +105,7 @@ void preview_open(struct tui *t)
 
 static int do_apply(struct tui *t)
 {
-	return report_apply(t->app, &t->plan, NULL);
+	return report_apply(t->app, &t->plan, NULL, NULL);
 }
 
 static void apply_preview(struct tui *t)

@@ -10,7 +10,36 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* In force: the devices as the VM's configuration, as 'vfioconf export'
+ * prints it, ready to paste (a reboot has proved the binding). */
+static void status_handoff(struct tui *t, const struct status_report *r, struct strbuf *sb)
+{
+	const struct inventory *inv = t->inv;
+	size_t n = inv->n_devices ? inv->n_devices : 1;
+	bool *go = xcalloc(n, sizeof(bool));
+	const char **drv = xcalloc(n, sizeof(char *));
+	char nodebuf[EXPORT_NODE_MAX];
+	bool any = false;
+
+	for (size_t i = 0; i < r->n_dev; i++) {
+		const struct device *d = r->dev[i].d;
+		if (!d || !r->dev[i].on_vfio)
+			continue;
+		go[d - inv->devices] = any = true;
+		drv[d - inv->devices] = r->dev[i].sd->driver[0] ? r->dev[i].sd->driver : NULL;
+	}
+	if (any) {
+		strbuf_puts(sb, _("\nFor the VM: libvirt ('vfioconf export libvirt'):\n\n"));
+		export_libvirt(inv, go, drv, sb);
+		strbuf_puts(sb, _("\nProxmox VE ('vfioconf export proxmox'):\n\n"));
+		export_proxmox(inv, go, drv, report_export_node(t->app, nodebuf), sb);
+	}
+	free(go);
+	free(drv);
+}
 
 void status_open(struct tui *t)
 {
@@ -26,6 +55,8 @@ void status_open(struct tui *t)
 			strbuf_printf(&sb, "%s\n", t->app->log.e[i].msg);
 	} else {
 		report_status_text(&sb, &r, &t->inv->host);
+		if (!r.bad)
+			status_handoff(t, &r, &sb);
 		status_report_free(&r);
 	}
 	if (t->dirty)

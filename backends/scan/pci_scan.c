@@ -284,27 +284,36 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The names in dir but . and .., sorted into names. 0 or -errno. */
+static int list_sorted(const char *dir, struct strv *names)
+{
+	struct dirent *e;
+	DIR *dd = opendir(dir);
+
+	if (!dd)
+		return -errno;
+	while ((e = readdir(dd)))
+		if (e->d_name[0] != '.')
+			strv_push(names, e->d_name);
+	closedir(dd);
+	if (names->n > 1)
+		qsort(names->v, names->n, sizeof(char *), cmp_name);
+	return 0;
+}
+
 int pci_scan(const struct sysroot *sr, struct inventory *inv, struct log *log)
 {
 	char *bus = path_join(sr->sysfs, "bus/pci");
 	char *devdir = path_join(bus, "devices");
 	struct pci_access *pacc;
 	struct strv names = {0};
-	struct dirent *e;
-	DIR *dd;
-	int r = 0;
+	int r;
 
-	dd = opendir(devdir);
-	if (!dd) {
-		r = -errno == -ENOENT ? -ENOTDIR : -errno;
+	r = list_sorted(devdir, &names);
+	if (r < 0) {
+		r = r == -ENOENT ? -ENOTDIR : r;
 		goto out;
 	}
-	while ((e = readdir(dd)))
-		if (e->d_name[0] != '.')
-			strv_push(&names, e->d_name);
-	closedir(dd);
-	if (names.n > 1)
-		qsort(names.v, names.n, sizeof(char *), cmp_name);
 
 	pacc = pci_alloc();
 	pacc->error = on_pci_error;
@@ -422,4 +431,32 @@ links:
 				 sr->sysfs, d->addr_str, d->group_link, gdir, d->group);
 	}
 	free(gdir);
+}
+
+void pci_scan_slots(const struct sysroot *sr, struct inventory *inv)
+{
+	char *sdir = path_join(sr->sysfs, "bus/pci/slots");
+	struct strv names = {0};
+
+	/* sorted: the same answer whatever order readdir gives */
+	if (list_sorted(sdir, &names) < 0)
+		goto out;
+	for (size_t i = 0; i < names.n; i++) {
+		char *dir = path_join(sdir, names.v[i]), *addr = NULL;
+		unsigned dom, bus, dev;
+		char end;
+
+		if (read_attr(dir, "address", &addr) == 0 &&
+		    sscanf(addr, "%x:%x:%x%c", &dom, &bus, &dev, &end) == 3)
+			for (size_t k = 0; k < inv->n_devices; k++) {
+				struct device *d = &inv->devices[k];
+				if (!d->slot && d->addr.domain == dom && d->addr.bus == bus && d->addr.dev == dev)
+					d->slot = xstrdup(names.v[i]);
+			}
+		free(addr);
+		free(dir);
+	}
+out:
+	strv_free(&names);
+	free(sdir);
 }

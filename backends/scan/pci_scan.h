@@ -19,5 +19,9 @@ int pci_scan(const struct sysroot *sr, struct inventory *inv, struct log *log);
 /* After inventory_finish(): reads SYSFS/kernel/iommu_groups and checks it
  * against each device's iommu_group link. */
 void pci_scan_groups(const struct sysroot *sr, struct inventory *inv, struct log *log);
+/* After inventory_finish(): each device's physical slot name from
+ * SYSFS/bus/pci/slots/NAME/address ("DDDD:BB:SS", every function of that
+ * slot). No slots directory (most desktops): no names. */
+void pci_scan_slots(const struct sysroot *sr, struct inventory *inv);
 
 #endif

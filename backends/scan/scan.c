@@ -29,6 +29,7 @@ int scan_system(const struct scan_opts *opts, struct inventory *inv, struct log 
 	inventory_finish(inv);
 	pci_scan_groups(sr, inv, log);
 	inventory_finish(inv);
+	pci_scan_slots(sr, inv);
 
 	kmod_facts_open(sr, inv, log, &kf);
 	for (size_t i = 0; i < inv->n_devices; i++) {

@@ -132,7 +132,7 @@ w="$tmp/g"; regen_stack "$w" endeavour
 mkdir -p "$w/root/etc/dracut.conf.d"
 printf 'uefi="yes"\nkernel_cmdline="root=UUID=2c9ae9d4-3b1a-4f1e-9d2a-7b4c5d6e7f80 rw"\n' >"$w/root/etc/dracut.conf.d/uki.conf"
 at "$w" plan --select $usb >"$tmp/plan" 2>&1; rc=$?
-expect_eq "dracut uefi=yes: refused" 1 "$rc"
+expect_eq "dracut uefi=yes: refused" 3 "$rc"
 expect_contains "dracut uefi=yes: names file and line, and where the command line comes from" "$tmp/plan" \
 	"etc/dracut.conf.d/uki.conf:1: dracut builds unified kernel images (uefi=yes) whose kernel command line is kernel_cmdline= at etc/dracut.conf.d/uki.conf:2"
 
@@ -141,7 +141,7 @@ w="$tmp/h"; regen_stack "$w" debian
 printf 'GRUB_CMDLINE_LINUX_DEFAULT="quiet $(cat /etc/extra-args)"\n' >>"$w/root/etc/default/grub"
 mkdir -p "$w/root/etc/default/grub.d"
 at "$w" plan --select $usb >"$tmp/plan" 2>&1; rc=$?
-expect_eq "unparseable /etc/default/grub on the grub.d path: refused" 1 "$rc"
+expect_eq "unparseable /etc/default/grub on the grub.d path: refused" 3 "$rc"
 expect_contains "unparseable /etc/default/grub: names file and line" "$tmp/plan" "etc/default/grub:$(wc -l <"$w/root/etc/default/grub"): cannot be"
 
 # 9. a grub.cfg edited by hand loses its parameters to update-grub

@@ -51,7 +51,7 @@ if [ -f /usr/share/bash-completion/bash_completion ] && command -v bash >/dev/nu
 	regen_stack "$tmp/c" debian
 	"$VFIOCONF" --root "$tmp/c/root" --sysfs "$tmp/c/sys" --procfs "$tmp/c/proc" apply --select 0000:02:00.0 --yes \
 		>/dev/null 2>&1
-	sid=$("$VFIOCONF" --root "$tmp/c/root" history --json | jq -r '.[0].short_id')
+	sid=$("$VFIOCONF" --root "$tmp/c/root" history --json | jq -r '.transactions[0].short_id')
 	expect_eq "completion: undo offers the transactions' short IDs" "$sid " \
 		"$(comp "$VFIOCONF" --root "$tmp/c/root" undo "$(echo "$sid" | cut -c1-2)")"
 else

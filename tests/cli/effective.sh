@@ -245,7 +245,7 @@ w="$tmp/r"; regen_stack "$w" endeavour
 mkdir -p "$w/root/etc/dracut.conf.d"
 cp "$corpus/dracut/invented-uki-kernel-cmdline.conf" "$w/root/etc/dracut.conf.d/50-uki.conf"
 at "$w" plan --select $usb >"$tmp/out" 2>&1; rc=$?
-expect_eq "dracut/invented-uki-kernel-cmdline.conf: refused" 1 "$rc"
+expect_eq "dracut/invented-uki-kernel-cmdline.conf: refused" 3 "$rc"
 expect_contains "dracut/invented-uki-kernel-cmdline.conf: names file and line" "$tmp/out" \
 	"etc/dracut.conf.d/50-uki.conf:1: dracut builds unified kernel images (uefi=yes)"
 at "$w" list --json >"$tmp/j" 2>/dev/null
@@ -258,7 +258,7 @@ w="$tmp/d"; regen_stack "$w" debian
 mkdir -p "$w/root/etc/driverctl.d"
 printf 'xhci_hcd\n' >"$w/root/etc/driverctl.d/pci-$usb"
 at "$w" plan --select $usb >"$tmp/out" 2>&1; rc=$?
-expect_eq "driverctl override on the selected device: refused" 1 "$rc"
+expect_eq "driverctl override on the selected device: refused" 3 "$rc"
 expect_contains "driverctl: says how to clear it" "$tmp/out" "driverctl unset-override $usb"
 n=$((n + 1))
 

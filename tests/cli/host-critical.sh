@@ -74,7 +74,7 @@ expect_eq "rescue: installed root's mounts under ROOT are found" '["/=0000:00:17
 # Forcing one: only with its full address typed out (--take-from-host), and
 # then with a warning that says what the host loses and how to come back.
 vf z170 plan --select 0000:00:01.0,0000:00:1f.6 >"$tmp/o" 2>&1
-expect_eq "the SSH NIC alone is refused (exit 1)" 1 $?
+expect_eq "the SSH NIC alone is refused (exit 3)" 3 $?
 expect_contains "the refusal says why" "$tmp/o" "0000:00:1f.6 (Ethernet Connection (2) I219-V) stays with the host: carries this SSH session"
 vf z170 plan --select 0000:00:1f.6 --take-from-host 0000:00:1f.6 >"$tmp/o" 2>&1
 expect_eq "typed out: planned (exit 0)" 0 $?
@@ -98,9 +98,9 @@ dv apply --select 0000:00:1f.6 --take-from-host 0000:00:1f.6 --yes --no-regenera
 expect_eq "apply with the confirmation: exit 0" 0 $?
 expect_contains "devices.conf records it" "$d/root/etc/vfioconf/devices.conf" "taken-from-host = yes"
 dv plan >"$tmp/o" 2>&1
-expect_eq "re-plan from devices.conf: exit 0" 0 $?
+expect_eq "re-plan from devices.conf: nothing to do, exit 4" 4 $?
 expect_contains "re-plan from devices.conf: nothing to do" "$tmp/o" "Nothing to do"
 dv plan --select 0000:00:1f.6 >"$tmp/o" 2>&1
-expect_eq "a new --select must confirm again (exit 1)" 1 $?
+expect_eq "a new --select must confirm again (refused, exit 3)" 3 $?
 
 finish

@@ -26,8 +26,8 @@ expect_contains "apply: grub.cfg checked for the parameters" "$a/root/boot/grub/
 expect_contains "apply: modprobe file written" "$a/root/etc/modprobe.d/vfioconf.conf" "options vfio-pci ids=10de:0fbb,10de:13c2"
 expect_eq "journal directory is 0700" 700 "$(stat -c %a "$a/root/var/lib/vfioconf")"
 at "$a" history --json >"$tmp/h"
-expect_eq "history: one committed apply" "apply COMMITTED" "$(jq -r '.[0] | "\(.kind) \(.state)"' "$tmp/h")"
-expect_eq "history: its argv" '["/usr/sbin/update-initramfs -u -k all","/usr/sbin/update-grub"]' "$(jq -c '.[0].commands' "$tmp/h")"
+expect_eq "history: one committed apply" "apply COMMITTED" "$(jq -r '.transactions[0] | "\(.kind) \(.state)"' "$tmp/h")"
+expect_eq "history: its argv" '["/usr/sbin/update-initramfs -u -k all","/usr/sbin/update-grub"]' "$(jq -c '.transactions[0].commands' "$tmp/h")"
 at "$a" plan >"$tmp/out" 2>&1
 expect_contains "after apply: planning again changes nothing" "$tmp/out" "Nothing to do"
 at "$a" undo --yes >"$tmp/out" 2>&1; rc=$?
@@ -36,8 +36,8 @@ snapshot "$a/root" "$tmp/after"
 expect_eq "undo: every file as before (content, mode, owner)" "" \
 	"$(diff "$tmp/before" "$tmp/after" | grep '^[<>]' | grep -v 'initrd.img\|grub.cfg')"
 expect_eq "undo: the initramfs regenerated again" "image -u -k all" "$(head -1 "$a/root/boot/initrd.img-6.1.0-18-amd64")"
-expect_eq "history: apply, then undo of it" "apply undo" "$(at "$a" history --json | jq -r '[.[].kind] | join(" ")')"
-expect_eq "undo names what it undid" "$(at "$a" history --json | jq -r '.[0].id')" "$(at "$a" history --json | jq -r '.[1].of')"
+expect_eq "history: apply, then undo of it" "apply undo" "$(at "$a" history --json | jq -r '[.transactions[].kind] | join(" ")')"
+expect_eq "undo names what it undid" "$(at "$a" history --json | jq -r '.transactions[0].id')" "$(at "$a" history --json | jq -r '.transactions[1].of')"
 
 # --- apply twice, rollback takes both back
 setup b arch; b="$tmp/b"
@@ -51,7 +51,7 @@ snapshot "$b/root" "$tmp/after"
 expect_eq "rollback: every file as before vfioconf" "" \
 	"$(diff "$tmp/before" "$tmp/after" | grep '^[<>]' | grep -v 'initrd.img\|grub.cfg')"
 at "$b" rollback --yes >"$tmp/out" 2>&1; rc=$?
-expect_eq "rollback again: nothing to do, exit 0" 0 "$rc"
+expect_eq "rollback again: nothing to do, exit 4" 4 "$rc"
 expect_contains "rollback again: says so" "$tmp/out" "nothing to roll back"
 
 # --- drift: a hand edit since apply stops undo; --force keeps the copy
@@ -84,7 +84,7 @@ for how in fail delete hang; do
 	expect_eq "$how: apply exits 1" 1 "$rc"
 	snapshot "$t/root" "$tmp/after"
 	expect_eq "$how: every file as before, the initramfs included" "" "$(diff "$tmp/before" "$tmp/after")"
-	expect_eq "$how: history says rolled back" ROLLED_BACK "$(at "$t" history --json | jq -r '.[0].state')"
+	expect_eq "$how: history says rolled back" ROLLED_BACK "$(at "$t" history --json | jq -r '.transactions[0].state')"
 	case $how in
 	fail) expect_contains "fail: says which command failed" "$tmp/err" "/usr/sbin/update-initramfs -u -k all failed; everything is rolled back" ;;
 	delete) expect_contains "delete: says the output is gone" "$tmp/err" "boot/initrd.img-6.1.0-18-amd64: is gone after the commands ran" ;;
@@ -153,7 +153,7 @@ expect_contains "lock held: says another vfioconf is at work" "$tmp/err" "anothe
 # --- status: 2 when nothing configured; 1 before the reboot; 0 when it took
 setup s debian; s="$tmp/s"
 at "$s" status >"$tmp/out" 2>&1; rc=$?
-expect_eq "status, nothing configured: exit 2" 2 "$rc"
+expect_eq "status, nothing configured: exit 4" 4 "$rc"
 at "$s" apply --select 0000:06:00.0 --yes >/dev/null 2>&1
 at "$s" status >"$tmp/out" 2>&1; rc=$?
 expect_eq "status before reboot: exit 1" 1 "$rc"
@@ -174,9 +174,9 @@ u="$tmp/order"
 regen_stack "$u" debian
 ut() { "$VFIOCONF" --root "$u/root" --sysfs "$u/sys" --procfs "$u/proc" "$@"; }
 ut apply --select 0000:02:00.0 --yes >/dev/null 2>&1
-first=$(ut history --json | jq -r '.[0].short_id')
+first=$(ut history --json | jq -r '.transactions[0].short_id')
 ut apply --select 0000:02:00.0,0000:06:00.0 --yes >/dev/null 2>&1
-second=$(ut history --json | jq -r '.[1].short_id')
+second=$(ut history --json | jq -r '.transactions[1].short_id')
 snapshot "$u/root" "$tmp/order.before"
 ut undo "$first" --yes >"$tmp/o" 2>&1; rc=$?
 expect_eq "undo of the older one while a later one changed its files: exit 1" 1 "$rc"
@@ -192,10 +192,10 @@ expect_eq "undo of an undone transaction: exit 1" 1 "$rc"
 expect_contains "... says it was undone already, and by which" "$tmp/o" "it was undone already, by"
 ut undo "$first" --yes >/dev/null 2>&1 || not_ok "then the older one undoes"
 ut rollback --yes >"$tmp/o" 2>&1; rc=$?
-expect_eq "rollback after every change was undone: exit 0" 0 "$rc"
+expect_eq "rollback after every change was undone: nothing to do, exit 4" 4 "$rc"
 expect_not_contains "... without blaming the user" "$tmp/o" "by hand"
 ut apply --select 0000:06:00.0 --yes >/dev/null 2>&1
-third=$(ut history --json | jq -r '.[-1].short_id')
+third=$(ut history --json | jq -r '.transactions[-1].short_id')
 ut rollback --yes >/dev/null 2>&1 || not_ok "rollback"
 ut undo "$third" --yes >"$tmp/o" 2>&1; rc=$?
 expect_eq "undo after a rollback took it back: exit 1" 1 "$rc"

@@ -46,12 +46,12 @@ expect_contains "group 13: both functions bound" "$tmp/j" "options vfio-pci ids=
 
 # --- refusals: exit 1, reason, nothing of the refused device in the plan
 at "$d" plan --select 0000:00:17.0,0000:06:00.0 >"$tmp/o" 2>/dev/null; rc=$?
-expect_eq "root disk: exit 1" 1 "$rc"
+expect_eq "root disk: refused, exit 3" 3 "$rc"
 expect_contains "root disk: reason" "$tmp/o" "0000:00:17.0 (Q170/Q150/B150/H170/H110/Z170/CM236 Chipset SATA Controller [AHCI Mode]) stays with the host: holds / (/dev/sda2)"
 expect_contains "root disk: the rest is still planned" "$tmp/o" "options vfio-pci ids=1b73:1100"
 expect_not_contains "root disk: not bound" "$tmp/o" "8086:a102"
 at "$d" plan --select 0000:00:1f.6 >"$tmp/o" 2>/dev/null; rc=$?
-expect_eq "SSH NIC: exit 1" 1 "$rc"
+expect_eq "SSH NIC: refused, exit 3" 3 "$rc"
 expect_contains "SSH NIC: reason" "$tmp/o" "carries this SSH session (eno1, 192.168.1.10)"
 at "$d" plan --select 0000:01:00.0 >"$tmp/o" 2>/dev/null; rc=$?
 expect_contains "boot GPU: refused" "$tmp/o" "stays with the host: boot VGA"
@@ -59,7 +59,7 @@ at "$d" plan --select 0000:00:1c.0 >"$tmp/o" 2>/dev/null
 expect_contains "bridge: refused" "$tmp/o" "is a bridge: bridges stay with the host"
 copy amd-biggroup
 at "$tmp/amd-biggroup" plan --select 0000:04:00.0 >"$tmp/o" 2>/dev/null; rc=$?
-expect_eq "group holding /home: exit 1" 1 "$rc"
+expect_eq "group holding /home: refused, exit 3" 3 "$rc"
 expect_contains "group holding /home: reason" "$tmp/o" "IOMMU group 10 also holds 0000:02:00.1 (400 Series Chipset SATA Controller), which stays with the host: holds /home"
 
 # --- a group member that must go along is a warning
@@ -81,7 +81,7 @@ copy arch; a="$tmp/arch"
 sed -i 's/^GRUB_CMDLINE_LINUX_DEFAULT=.*/GRUB_CMDLINE_LINUX_DEFAULT="loglevel=3 $(cat \/etc\//' "$a/root/etc/default/grub"
 sed -i 's/cat \/etc\/$/cat \/etc\/cmdline.extra) quiet"/' "$a/root/etc/default/grub"
 at "$a" plan --select 0000:02:00.0 >"$tmp/o" 2>"$tmp/e"; rc=$?
-expect_eq "command substitution: exit 1" 1 "$rc"
+expect_eq "command substitution: refused, exit 3" 3 "$rc"
 expect_contains "command substitution: file:line and why" "$tmp/o" "etc/default/grub:6: cannot be edited safely: command substitution \$(...)"
 expect_not_contains "command substitution: grub untouched" "$tmp/o" "+++ etc/default/grub"
 

@@ -17,7 +17,7 @@ bound() { # FILE: the addresses under "Bind N devices", sorted, one line
 
 # --- an Intel chipset's 00:1f.x: LPC, PMC, HD audio and SMBus in one group
 plan "$tmp/o" z170 plan --select 0000:00:1f.3
-expect_eq "onboard audio beside the chipset: refused, exit 1" 1 "$rc"
+expect_eq "onboard audio beside the chipset: refused, exit 3" 3 "$rc"
 expect_contains "chipset group: names the LPC bridge and its driver" "$tmp/o" "0000:00:1f.0 (ISA bridge (LPC), driver none)"
 expect_contains "chipset group: names the memory controller (PMC)" "$tmp/o" "0000:00:1f.2 (memory controller, driver none)"
 expect_contains "chipset group: names SMBus and its driver" "$tmp/o" "0000:00:1f.4 (SMBus controller, driver i801_smbus)"
@@ -35,10 +35,10 @@ expect_contains "confirmed: says the host loses SMBus, by name and driver" "$tmp
 expect_contains "confirmed: warns about the whole group" "$tmp/o" "is taken from the host with IOMMU group 10, as you confirmed; the group also holds the chipset's 0000:00:1f.0"
 
 plan "$tmp/o" z170 plan --select 0000:00:1f.4
-expect_eq "SMBus itself: refused" 1 "$rc"
+expect_eq "SMBus itself: refused" 3 "$rc"
 expect_contains "SMBus itself: the reason" "$tmp/o" "0000:00:1f.4 (100 Series/C230 Series Chipset Family SMBus) is a platform function (SMBus controller)"
 plan "$tmp/o" z170 plan --select 0000:00:1f.4 --take-from-host 0000:00:1f.4
-expect_eq "SMBus itself: no confirmation takes it" 1 "$rc"
+expect_eq "SMBus itself: no confirmation takes it" 3 "$rc"
 expect_contains "SMBus itself: confirmed or not, the reason" "$tmp/o" "is a platform function (SMBus controller)"
 plan "$tmp/o" z170 plan --select 0000:00:00.0
 expect_contains "host bridge: refused" "$tmp/o" "is a platform function (host bridge)"
@@ -72,7 +72,7 @@ expect_eq "1308 host bridges: every one a platform function" 1308 \
 	"$(jq '[.groups[].devices[] | select(.platform == "host bridge")] | length' "$tmp/fj")"
 all=$(jq -r '[.groups[].devices[].address] | join(",")' "$tmp/fj")
 fv plan --select "$all" >"$tmp/o" 2>&1; rc=$?
-expect_eq "all 1308 selected: refused" 1 "$rc"
+expect_eq "all 1308 selected: refused" 3 "$rc"
 expect_eq "all 1308 selected: each refused by name" 1308 "$(grep -c 'is a platform function (host bridge)' "$tmp/o")"
 expect_eq "all 1308 selected: none bound" "" "$(bound "$tmp/o")"
 
@@ -101,12 +101,12 @@ expect_eq "json: vfs and physfn" "0000:06:00.2 0000:06:00.3 0000:06:00.0" \
 
 # --- a boot VGA with no driver and no module is still the host's
 plan "$tmp/o" apu plan --select 0000:04:00.0
-expect_eq "beside a driverless boot VGA: refused" 1 "$rc"
+expect_eq "beside a driverless boot VGA: refused" 3 "$rc"
 expect_contains "beside a driverless boot VGA: the reason" "$tmp/o" "IOMMU group 3 also holds 0000:03:00.0 (ASPEED Graphics Family), which stays with the host: boot VGA"
 
 # --- a refused GPU brings nothing along
 plan "$tmp/o" z170 plan --select 0000:01:00.0
-expect_eq "boot GPU: refused" 1 "$rc"
+expect_eq "boot GPU: refused" 3 "$rc"
 expect_eq "boot GPU: its audio is not bound either" "" "$(bound "$tmp/o")"
 expect_not_contains "boot GPU: no note that its audio comes along" "$tmp/o" "added: another function of 0000:01:00.0's card"
 expect_not_contains "boot GPU: its audio not refused as if it went along" "$tmp/o" "0000:01:00.1 (Fiji HDMI/DP Audio [Radeon R9 Nano / FURY/FURY X]) cannot go"

@@ -98,12 +98,16 @@ expect_contains "after the reboot: in force, on the message line" "$tmp/screen" 
 hld "$a" 100x30 's'
 expect_contains "s after the reboot: on vfio-pci" "$tmp/screen" "0000:02:00.0 [10de:13c2]  on vfio-pci"
 expect_contains "s after the reboot: everything as configured" "$tmp/screen" "Everything is as configured."
+hld "$a" 100x120 's'
+expect_contains "s in force: the hand-off to libvirt" "$tmp/screen" "<hostdev mode='subsystem' type='pci' managed='yes'>"
+expect_contains "s in force: the GPU's address in it" "$tmp/screen" "<address domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>"
+expect_contains "s in force: the Proxmox mapping" "$tmp/screen" "pvesh create /cluster/mapping/pci"
 hl debian 100x30 's'
 expect_contains "s with nothing configured: says so" "$tmp/screen" "vfioconf has configured nothing here"
 hl debian 100x30 '/970\n s'
 expect_contains "s with unapplied ticks: they do not count" "$tmp/screen" "Ticks on the screen that are not applied yet do not count here."
-full=$(at history --json | jq -r '.[0].id')
-short=$(at history --json | jq -r '.[0].short_id')
+full=$(at history --json | jq -r '.transactions[0].id')
+short=$(at history --json | jq -r '.transactions[0].short_id')
 expect_eq "history --json: the short ID is 8 hex digits of the ID's end" "${full##*-}" "$short$(echo "${full##*-}" | cut -c9-)"
 at history >"$tmp/h"
 expect_contains "history: the short ID first" "$tmp/h" "$short  apply"
@@ -111,7 +115,7 @@ at undo "$(echo "$short" | cut -c1-3)" --yes >"$tmp/o" 2>&1; rc=$?
 expect_eq "undo with 3 characters: not enough, exit 1" 1 "$rc"
 at undo "$(echo "$short" | cut -c1-5)" --yes >"$tmp/o" 2>&1; rc=$?
 expect_eq "undo with 5 characters of the short ID: done" 0 "$rc"
-expect_eq "history: the undo is of that transaction" "$short" "$(at history --json | jq -r '.[-1].of' | sed 's/.*-//' | cut -c1-8)"
+expect_eq "history: the undo is of that transaction" "$short" "$(at history --json | jq -r '.transactions[-1].of' | sed 's/.*-//' | cut -c1-8)"
 at history >"$tmp/h"
 expect_contains "history: the undo names it by its short ID" "$tmp/h" "(of $short)"
 

@@ -80,7 +80,7 @@ tv deb plan --trial --select 0000:02:00.0 >"$tmp/out" 2>&1
 expect_contains "GRUB_DEFAULT=<id>: that entry" "$tmp/out" "(once): Debian GNU/Linux' --id vfioconf-trial"
 sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=saved/' "$tmp/deb/root/etc/default/grub"
 tv deb plan --trial --select 0000:02:00.0 >"$tmp/out" 2>&1; rc=$?
-expect_eq "GRUB_DEFAULT=saved: refused, exit 1" 1 "$rc"
+expect_eq "GRUB_DEFAULT=saved: refused, exit 3" 3 "$rc"
 expect_contains "GRUB_DEFAULT=saved: says why" "$tmp/out" "GRUB_DEFAULT=saved: the default entry is whatever booted last"
 sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=gnulinux-advanced-96b7100c-6b49-4843-bf6c-6c8c78918a3a/' "$tmp/deb/root/etc/default/grub"
 tv deb plan --trial --select 0000:02:00.0 >"$tmp/out" 2>&1
@@ -91,7 +91,7 @@ sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=0/' "$tmp/deb/root/etc/default/grub"
 mk btr z170
 sed -i 's/ - ext4 / - btrfs /' "$tmp/btr/proc/self/mountinfo"
 tv btr plan --trial --select 0000:02:00.0 >"$tmp/out" 2>&1; rc=$?
-expect_eq "/ on btrfs: refused, exit 1" 1 "$rc"
+expect_eq "/ on btrfs: refused, exit 3" 3 "$rc"
 expect_contains "btrfs: says why" "$tmp/out" "/ is on btrfs, where GRUB cannot write grubenv: a one-shot boot would stay the default"
 expect_contains "btrfs: says what to do instead" "$tmp/out" "'vfioconf apply' without --trial changes the default boot path"
 mk lvm z170
@@ -114,7 +114,7 @@ tv nocustom plan --trial --select 0000:02:00.0 >"$tmp/out" 2>&1
 expect_contains "no 41_custom in grub.cfg: refused" "$tmp/out" "does not read custom.cfg (/etc/grub.d/41_custom)"
 # another boot loader: said plainly
 tv deb plan --trial --select 0000:02:00.0 --bootloader kernel-cmdline >"$tmp/out" 2>&1; rc=$?
-expect_eq "kernel-cmdline (systemd-boot): no trial yet, exit 1" 1 "$rc"
+expect_eq "kernel-cmdline (systemd-boot): no trial yet, refused, exit 3" 3 "$rc"
 expect_contains "kernel-cmdline: says which boot loaders can" "$tmp/out" "a trial boot needs GRUB with update-grub"
 tv deb plan --trial >"$tmp/out" 2>&1
 expect_contains "nothing selected: nothing to try" "$tmp/out" "nothing is selected to try"
@@ -175,7 +175,7 @@ snapshot "$t/root" "$tmp/t-after"
 expect_eq "apply --trial: nothing under /etc changes, nor the default initramfs" "" \
 	"$(diff "$tmp/t-before" "$tmp/t-after" | grep '^[<>]' | grep -v -e ' ./boot/vfioconf/' -e ' ./boot/grub/custom.cfg' -e ' ./boot/grub/grubenv')"
 at "$t" history --json >"$tmp/h"
-expect_eq "history: a trial transaction" trial "$(jq -r '.[-1].kind' "$tmp/h")"
+expect_eq "history: a trial transaction" trial "$(jq -r '.transactions[-1].kind' "$tmp/h")"
 at "$t" trial status >"$tmp/out" 2>&1; rc=$?
 expect_eq "trial status: exit 0" 0 "$rc"
 expect_contains "trial status: not booted yet" "$tmp/out" "Not booted yet: GRUB boots it once, at the next boot."
@@ -214,7 +214,7 @@ expect_eq "trial abort: every file as before the trial (grubenv, custom.cfg, /bo
 	"$(diff "$tmp/t-before" "$tmp/t-aborted")"
 expect_eq "trial abort: no /boot/vfioconf left" no "$([ -e "$t/root/boot/vfioconf" ] && echo yes || echo no)"
 at "$t" trial status >"$tmp/out" 2>&1; rc=$?
-expect_eq "trial status after abort: none, exit 2" 2 "$rc"
+expect_eq "trial status after abort: none, exit 4" 4 "$rc"
 
 # abort before it booted: the one-shot goes too
 trial_root u; u="$tmp/u"
@@ -238,7 +238,7 @@ expect_contains "promote: GRUB's default command line gets the parameters" "$p/r
 expect_eq "promote: the trial's files are gone" no "$([ -e "$p/root/boot/vfioconf" ] && echo yes || echo no)"
 expect_not_contains "promote: no trial entry left" "$p/root/boot/grub/custom.cfg" "vfioconf trial" 2>/dev/null
 at "$p" history --json >"$tmp/h"
-expect_eq "history: trial, the apply, then the trial's undo" "trial apply undo" "$(jq -r '[.[].kind] | join(" ")' "$tmp/h")"
+expect_eq "history: trial, the apply, then the trial's undo" "trial apply undo" "$(jq -r '[.transactions[].kind] | join(" ")' "$tmp/h")"
 
 # promote whose apply fails: nothing changes, the trial stays
 trial_root q; q="$tmp/q"
@@ -260,7 +260,7 @@ trial_root w; w="$tmp/w"
 at "$w" apply --trial --select 0000:02:00.0 --yes >/dev/null 2>&1
 at "$w" rollback --yes >/dev/null 2>&1
 at "$w" trial status >"$tmp/out" 2>&1; rc=$?
-expect_eq "after rollback: no trial, exit 2" 2 "$rc"
+expect_eq "after rollback: no trial, exit 4" 4 "$rc"
 at "$w" apply --trial --select 0000:02:00.0 --yes >"$tmp/out" 2>&1; rc=$?
 expect_eq "after rollback: a new trial can be made" 0 "$rc"
 
@@ -269,13 +269,13 @@ mk g z170
 gv() { tv g plan --trial --select 0000:02:00.0 >"$tmp/out" 2>&1; }
 sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=-1/' "$tmp/g/root/etc/default/grub"
 gv; rc=$?
-expect_eq "GRUB_DEFAULT=-1: refused, no crash (exit 1)" 1 "$rc"
+expect_eq "GRUB_DEFAULT=-1: refused, no crash (exit 3)" 3 "$rc"
 sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=2/' "$tmp/g/root/etc/default/grub"
 gv
 expect_contains "GRUB_DEFAULT=2: a number GRUB may count otherwise: refused" "$tmp/out" "name the entry by its id"
 sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=`cat \/boot\/default`/' "$tmp/g/root/etc/default/grub"
 gv; rc=$?
-expect_eq "GRUB_DEFAULT from a command: refused (not taken for the first entry), exit 1" 1 "$rc"
+expect_eq "GRUB_DEFAULT from a command: refused (not taken for the first entry), exit 3" 3 "$rc"
 expect_contains "GRUB_DEFAULT from a command: names the file and line" "$tmp/out" "etc/default/grub:"
 expect_contains "GRUB_DEFAULT from a command: says what cannot be known" "$tmp/out" "so GRUB's default entry cannot be known"
 sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=0/' "$tmp/g/root/etc/default/grub"

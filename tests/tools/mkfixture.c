@@ -425,6 +425,14 @@ static void parse_line(char *line, FILE *in)
 		free(cl);
 	} else if (strcmp(kw, "route") == 0) {
 		parse_route(line);
+	} else if (strcmp(kw, "slot") == 0) {
+		/* slot NAME BB:SS: a physical slot, as pciehp or acpiphp names it */
+		char *name = tok(&line), *addr = tok(&line);
+		if (!name || !addr)
+			die("slot NAME BB:SS");
+		char *f = xasprintf("sys/bus/pci/slots/%s/address", name);
+		writef(f, "0000:%s\n", addr);
+		free(f);
 	} else if (strcmp(kw, "ssh") == 0) {
 		writef("ssh_connection", "%s\n", rest(line));
 	} else if (strcmp(kw, "irq_remap") == 0) {
