@@ -8,8 +8,10 @@
 #   ./dev.sh check   install what is missing, build, and run the whole test
 #                    suite (make check)
 #   ./dev.sh check-vm  the same, plus QEMU and debootstrap, then make check-vm:
-#                    Debian 12 guests boot what vfioconf wrote (needs root and
-#                    the Debian mirror the first time; about 10 minutes)
+#                    Debian 12 guests with the package installed (./dev.sh deb,
+#                    or VFIOCONF_VM_DEB=FILE) boot what vfioconf wrote, and a
+#                    trial boot through GRUB (needs root and the Debian mirror
+#                    the first time; about 30 minutes)
 #   ./dev.sh deb     install what is missing, build the Debian package of the
 #                    checkout (committed or not) in a clean copy and lint it
 #                    (lintian errors fail); prints its path,
@@ -43,7 +45,7 @@ PACKAGES="gcc make autoconf automake autopoint gettext pkg-config python3-jsonsc
 	pciutils pci.ids kmod jq tmux groff-base bash-completion patch clang busybox-static time bc
 	grub-common"
 
-VM_PACKAGES="qemu-system-x86 debootstrap e2fsprogs"
+VM_PACKAGES="qemu-system-x86 debootstrap e2fsprogs fdisk"
 # the package (debian/): debhelper brings dpkg-dev and dh-autoreconf
 DEB_PACKAGES="debhelper lintian"
 

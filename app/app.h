@@ -35,6 +35,7 @@ struct app_opts {
 	bool regenerate;         /* run the plan's commands when applying */
 	bool force;              /* overwrite files changed by hand, keeping a copy */
 	int timeout;             /* per command, seconds (0: VFIOCONF_CMD_TIMEOUT or 900) */
+	bool promote_on_success; /* apply --trial: its health check promotes it when it passes */
 	journal_progress_fn *progress;
 	void *progress_data;
 };
@@ -187,7 +188,7 @@ const char *app_bind_helper(const struct app *a);
 /* ---- trial boot (app_trial.c; backends/boot/trial.h) ---- */
 
 /* The trial for a plan that is not refused: its files under
- * boot/vfioconf/ID/ and its GRUB entry, the commands that build its
+ * boot/vfioconf/ID/ and its boot entry (GRUB, systemd-boot), the commands that build its
  * initramfs and boot it once; the default entry, /etc and the default
  * initramfs are left alone. id gets the trial's id. -ENOTSUP (the reason
  * in a->log) where no trial can be made or would be safe. */
@@ -200,8 +201,11 @@ struct app_trial {
 	char created[32];
 	char *kernel;         /* its trial.conf's */
 	char *params;
-	bool pending;         /* grubenv's next_entry: the next boot is the trial */
+	char *loader;         /* its trial.conf's: "grub", "systemd-boot" */
+	const char *loader_shown; /* "GRUB", "systemd-boot" (static) */
+	bool pending;         /* its one-shot is set: the next boot is the trial */
 	bool running;         /* this boot is the trial (vfioconf.trial=ID) */
+	bool promote_on_success; /* trial.conf's "promote = on-success" */
 	char *result;         /* its health check's record, or NULL: not checked yet */
 };
 /* 0, or -ENOENT when there is none (another -errno: the journal). */

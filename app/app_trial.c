@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "app/app.h"
+#include "app/app_trial.h"
 #include "backends/boot/trial.h"
 #include "backends/sys/atomic.h"
 #include "backends/sys/rooted.h"
@@ -19,12 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define GRUB_CFG "boot/grub/grub.cfg"
-#define CUSTOM_CFG "boot/grub/custom.cfg"
 #define IT_CONF "etc/initramfs-tools"
 #define IT_MODULES "etc/initramfs-tools/modules"
 
-static int refuse(struct app *a, char *why)
+int trial_refuse(struct app *a, char *why)
 {
 	log_error(&a->log, "no trial boot here: %s; 'vfioconf apply' without --trial changes the default boot path",
 		  why);
@@ -32,9 +31,7 @@ static int refuse(struct app *a, char *why)
 	return -ENOTSUP;
 }
 
-/* The base plan's bytes for path (its edit, else the disk), owned; NULL
- * when it has none. */
-static char *base_bytes(struct app *a, const struct plan *p, const char *rel)
+char *trial_base_bytes(struct app *a, const struct plan *p, const char *rel)
 {
 	const char *cur;
 	char *t = NULL;
@@ -44,19 +41,6 @@ static char *base_bytes(struct app *a, const struct plan *p, const char *rel)
 	if (rooted_read_path(a->o.scan.sr.root, rel, 1 << 20, &t, NULL) < 0)
 		return NULL;
 	return t;
-}
-
-struct base_read {
-	struct app *a;
-	const struct plan *p;
-};
-
-static int read_base(void *data, const char *rel, char **text)
-{
-	struct base_read *br = data;
-
-	*text = base_bytes(br->a, br->p, rel);
-	return *text ? 0 : -ENOENT;
 }
 
 /* rel (a directory beneath the root), every regular file in it with its
@@ -117,111 +101,45 @@ static void new_id(char id[16])
 	snprintf(id, 16, "%02x%02x%02x%02x", b[0], b[1], b[2], b[3]);
 }
 
-int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out, char id[16])
+/* Can the trial carry this file of the base plan: what every trial's
+ * image holds, or what sets the command line the loader's entry copies. */
+static bool carried(const struct trial_loader *l, const char *path)
 {
-	const char *boot = NULL, *initrd = NULL;
-	const char *root = a->o.scan.sr.root;
-	char *cfg = NULL, *custom = NULL, *why = NULL, *text, *dir, *hook, *img;
-	struct sh_env env = {0};
-	struct trial_grub_entry e;
-	char *tool_mk = NULL, *tool_reboot = NULL, *tool_sync = NULL;
-	struct strbuf sb = {0};
-	int base_fd, r = 0, e2;
+	static const char *const common[] = {MODPROBE_PATH, "etc/vfioconf/", "etc/initramfs-tools/", NULL};
 
-	memset(out, 0, sizeof(*out));
-	new_id(id);
-	app_backends_chosen(a, &boot, &initrd);
-	if (!boot || strcmp(boot, "grub") != 0)
-		return refuse(a, xasprintf("the boot loader is %s; a trial boot needs GRUB with update-grub (Debian, "
-					   "Ubuntu, Proxmox on GRUB) for now",
-					   boot ? boot : "not found"));
-	if (!initrd || strcmp(initrd, "initramfs-tools") != 0)
-		return refuse(a, xasprintf("the initramfs system is %s; a trial boot needs initramfs-tools for now",
-					   initrd ? initrd : "not found"));
-	if (!base->want.n_dev)
-		return refuse(a, xstrdup("nothing is selected to try"));
-	{
-		struct app_trial t;
-		if (app_trial_find(a, &t) == 0) {
-			r = refuse(a, xasprintf("trial %s is there already; 'vfioconf trial promote' or 'vfioconf trial "
-						"abort' first", t.id));
-			app_trial_free(&t);
-			return r;
-		}
-	}
-	if (base->plan.refusals.n || base->refused)
-		return refuse(a, xstrdup("the plan refuses something"));
-	for (size_t i = 0; i < base->plan.n_files; i++)
-		if (!str_starts_with(base->plan.files[i].path, "etc/modprobe.d/vfioconf.conf") &&
-		    !str_starts_with(base->plan.files[i].path, "etc/vfioconf/") &&
-		    !str_starts_with(base->plan.files[i].path, "etc/default/grub") &&
-		    !str_starts_with(base->plan.files[i].path, "etc/initramfs-tools/"))
-			return refuse(a, xasprintf("the plan changes %s, which a trial cannot carry: it changes only "
-						   "/boot (a hand-made setting the plan takes over, or an SR-IOV VF's udev "
-						   "rule)",
-						   base->plan.files[i].path));
-	if (!trial_grubenv_writable(&a->inv.host, &why))
-		return refuse(a, why);
-	{
-		const char *const mk[] = {"usr/sbin/mkinitramfs", "sbin/mkinitramfs", NULL};
-		const char *const gr[] = {"usr/sbin/grub-reboot", "sbin/grub-reboot", NULL};
-		const char *const sy[] = {"usr/libexec/vfioconf/vfioconf-trial-sync",
-					  "usr/lib/vfioconf/vfioconf-trial-sync",
-					  "usr/local/libexec/vfioconf/vfioconf-trial-sync", NULL};
-		tool_mk = root_find(&a->o.scan.sr, mk);
-		tool_reboot = root_find(&a->o.scan.sr, gr);
-		tool_sync = root_find(&a->o.scan.sr, sy);
-	}
-	if (!tool_mk || !tool_reboot || !tool_sync) {
-		r = refuse(a, xasprintf("%s is missing under the root",
-					!tool_mk ? "mkinitramfs" : !tool_reboot ? "grub-reboot" : "vfioconf-trial-sync"));
-		goto out;
-	}
-	if (rooted_read_path(root, GRUB_CFG, 4 << 20, &cfg, NULL) < 0) {
-		r = refuse(a, xstrdup("/" GRUB_CFG " cannot be read"));
-		goto out;
-	}
-	if (!strstr(cfg, "custom.cfg")) {
-		r = refuse(a, xstrdup("/" GRUB_CFG " does not read custom.cfg (/etc/grub.d/41_custom)"));
-		goto out;
-	}
-	{
-		/* GRUB_DEFAULT as update-grub sees it: the file, then grub.d */
-		struct base_read br = {a, &base->plan};
-		struct sh_error err = {0};
-		char *bad = NULL;
-		if (grub_source_defaults(&a->o.scan.sr, read_base, &br, (const char *const[]){"GRUB_DEFAULT", NULL},
-					 &env, &bad, &err) < 0) {
-			r = refuse(a, xasprintf("%s:%d: cannot be read safely: %s; so GRUB's default entry cannot be "
-						"known", bad, err.line, err.why));
-			free(bad);
-			sh_error_free(&err);
-			goto out;
-		}
-		sh_error_free(&err);
-	}
-	if (trial_grub_entry(cfg, sh_env_get(&env, "GRUB_DEFAULT"), id, &base->plan.params, &e, &why) < 0) {
-		r = refuse(a, why);
-		goto out;
-	}
+	for (const char *const *c = common; *c; c++)
+		if (str_starts_with(path, *c))
+			return true;
+	for (const char *const *c = l->carries; c && *c; c++)
+		if (str_starts_with(path, *c))
+			return true;
+	return false;
+}
 
-	dir = xasprintf("%s/%s", TRIAL_DIR, id);
-	/* what the trial's image holds instead of /etc's */
-	text = base_bytes(a, &base->plan, STATE_PATH);
-	put(out, dir, "devices.conf", text, 0644, "the devices the trial binds (its own devices.conf)");
+/* What the trial's image holds instead of /etc's: its devices.conf and
+ * modprobe.d file, /etc/initramfs-tools with the plan's modules list,
+ * and a hook that puts the first two into the image. */
+static void plan_image(struct trial_ctx *t, struct plan *out)
+{
+	struct app *a = t->a;
+	const struct app_plan *base = t->base;
+	int base_fd = rooted_base(a->o.scan.sr.root);
+	char *text, *hook;
+
+	text = trial_base_bytes(a, &base->plan, STATE_PATH);
+	put(out, t->dir, "devices.conf", text, 0644, "the devices the trial binds (its own devices.conf)");
 	free(text);
-	text = base_bytes(a, &base->plan, MODPROBE_PATH);
-	put(out, dir, "modprobe.conf", text, 0644, "the trial's modprobe.d file (the plan's " MODPROBE_PATH ")");
+	text = trial_base_bytes(a, &base->plan, MODPROBE_PATH);
+	put(out, t->dir, "modprobe.conf", text, 0644, "the trial's modprobe.d file (the plan's " MODPROBE_PATH ")");
 	free(text);
-	base_fd = rooted_base(root);
 	if (base_fd >= 0) {
-		char *to = xasprintf("%s/initramfs-tools", dir);
+		char *to = xasprintf("%s/initramfs-tools", t->dir);
 		copy_tree(a, base_fd, IT_CONF, to, out, 0);
 		free(to);
 		close(base_fd);
 	}
-	text = base_bytes(a, &base->plan, IT_MODULES);
-	put(out, dir, "initramfs-tools/modules", text, 0644, "the plan's modules for the initramfs");
+	text = trial_base_bytes(a, &base->plan, IT_MODULES);
+	put(out, t->dir, "initramfs-tools/modules", text, 0644, "the plan's modules for the initramfs");
 	free(text);
 	/* the hook puts the trial's files where the image's modprobe and
 	 * vfioconf-bind look; it replaces the hook of the default image */
@@ -236,66 +154,100 @@ int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out,
 			 "mkdir -p \"$DESTDIR/etc/modprobe.d\" \"$DESTDIR/etc/vfioconf\"\n"
 			 "cp /%s/modprobe.conf \"$DESTDIR/etc/modprobe.d/vfioconf.conf\"\n"
 			 "cp /%s/devices.conf \"$DESTDIR/etc/vfioconf/devices.conf\"\n",
-			 id, base->want.any_override ? "copy_exec " : "",
-			 base->want.any_override ? app_bind_helper(a) : "", base->want.any_override ? "\n" : "", dir,
-			 dir);
-	put(out, dir, "initramfs-tools/hooks/vfioconf", hook, 0755, "puts the trial's files into its initramfs");
+			 t->id, base->want.any_override ? "copy_exec " : "",
+			 base->want.any_override ? app_bind_helper(a) : "", base->want.any_override ? "\n" : "", t->dir,
+			 t->dir);
+	put(out, t->dir, "initramfs-tools/hooks/vfioconf", hook, 0755, "puts the trial's files into its initramfs");
 	free(hook);
-	text = xasprintf("# vfioconf trial %s\nid = %s\nkernel = %s\nentry = %s\nparams =", id, id, e.kver, e.title);
-	strbuf_reset(&sb);
+}
+
+int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out, char id[16])
+{
+	const char *boot = NULL, *initrd = NULL;
+	const struct trial_loader *l = NULL;
+	struct trial_ctx t = {.a = a, .base = base, .id = id};
+	char *text, *dir = NULL, *tool_mk = NULL, *tool_sync = NULL;
+	struct strbuf sb = {0};
+	int r = 0;
+
+	memset(out, 0, sizeof(*out));
+	new_id(id);
+	app_backends_chosen(a, &boot, &initrd);
+	for (size_t i = 0; boot && trial_loaders[i] && !l; i++)
+		if (trial_loaders[i]->detect(boot))
+			l = trial_loaders[i];
+	if (!l)
+		return trial_refuse(a, xasprintf("the boot loader is %s; a trial boot needs GRUB with update-grub (Debian, "
+						 "Ubuntu, Proxmox on GRUB) or systemd-boot with loader entries for now",
+						 boot ? boot : "not found"));
+	if (!initrd || strcmp(initrd, "initramfs-tools") != 0)
+		return trial_refuse(a, xasprintf("the initramfs system is %s; a trial boot needs initramfs-tools for now",
+						 initrd ? initrd : "not found"));
+	if (!base->want.n_dev)
+		return trial_refuse(a, xstrdup("nothing is selected to try"));
+	{
+		struct app_trial old;
+		if (app_trial_find(a, &old) == 0) {
+			r = trial_refuse(a, xasprintf("trial %s is there already; 'vfioconf trial promote' or 'vfioconf "
+						      "trial abort' first", old.id));
+			app_trial_free(&old);
+			return r;
+		}
+	}
+	if (base->plan.refusals.n || base->refused)
+		return trial_refuse(a, xstrdup("the plan refuses something"));
+	for (size_t i = 0; i < base->plan.n_files; i++)
+		if (!carried(l, base->plan.files[i].path))
+			return trial_refuse(a, xasprintf("the plan changes %s, which a trial cannot carry: it changes "
+							 "only /boot (a hand-made setting the plan takes over, or an "
+							 "SR-IOV VF's udev rule)",
+							 base->plan.files[i].path));
+	{
+		const char *const mk[] = {"usr/sbin/mkinitramfs", "sbin/mkinitramfs", NULL};
+		const char *const sy[] = {"usr/libexec/vfioconf/vfioconf-trial-sync",
+					  "usr/lib/vfioconf/vfioconf-trial-sync",
+					  "usr/local/libexec/vfioconf/vfioconf-trial-sync", NULL};
+		tool_mk = root_find(&a->o.scan.sr, mk);
+		tool_sync = root_find(&a->o.scan.sr, sy);
+	}
+	if (!tool_mk || !tool_sync) {
+		r = trial_refuse(a, xasprintf("%s is missing under the root", !tool_mk ? "mkinitramfs" : "vfioconf-trial-sync"));
+		goto out;
+	}
+	dir = xasprintf("%s/%s", TRIAL_DIR, id);
+	t.dir = dir;
+	t.tool_sync = tool_sync;
+	if ((r = l->prepare(&t)) < 0)
+		goto out;
+	plan_image(&t, out);
+	text = xasprintf("# vfioconf trial %s\nid = %s\nloader = %s\nkernel = %s\nentry = %s\nparams =", id, id,
+			 l->name, t.kver, t.title);
 	strbuf_puts(&sb, text);
 	free(text);
 	for (size_t i = 0; i < base->plan.params.n; i++)
 		strbuf_printf(&sb, " %s", base->plan.params.v[i]);
 	strbuf_putc(&sb, '\n');
+	/* an unattended host: the health check at the trial's boot promotes it */
+	if (a->o.promote_on_success)
+		strbuf_puts(&sb, "promote = on-success\n");
 	put(out, dir, "trial.conf", sb.buf, 0644, "what the trial is, for its health check");
-	/* the entry, booted once */
-	if ((e2 = rooted_read_path(root, CUSTOM_CFG, 1 << 20, &custom, NULL)) < 0 && e2 != -ENOENT) {
-		r = refuse(a, xasprintf("/" CUSTOM_CFG ": %s; the entries in it would be lost", strerror(-e2)));
-		custom = NULL;
-		free(dir);
-		trial_grub_entry_free(&e);
-		goto out;
-	}
-	if (e2 < 0)
-		custom = NULL;
-	strbuf_reset(&sb);
-	strbuf_printf(&sb, "### BEGIN vfioconf trial %s (managed by vfioconf: 'vfioconf trial abort' takes it out)\n%s"
-			   "### END vfioconf trial\n",
-		      id, e.text);
-	text = trial_custom_cfg(custom, sb.buf);
-	plan_set_file(out, CUSTOM_CFG, custom, custom ? strlen(custom) : 0, text, strlen(text), 0644,
-		      "the trial's GRUB entry (41_custom reads this file at boot); the default entry is not changed");
-	free(text);
-	img = xasprintf("/%s/initrd.img-%s", dir, e.kver);
-	/* one command that makes the image and the one-shot match the files:
-	 * run again by an undo, with the files gone, it takes both away */
-	plan_add_cmd(out, (const char *[]){tool_sync, id, e.kver, NULL},
-		     "build the trial's initramfs (mkinitramfs -d, its own configuration) and boot its entry once, "
-		     "at the next boot only (grub-reboot)");
-	plan_add_artifact(out, img + 1);
-	plan_add_artifact(out, "boot/grub/grubenv");
-	strv_push(&out->vanish, img + 1);
-	plan_add_lists_check(out, "lsinitramfs", img + 1, "vfio-pci", (const char *const[]){"vfio-pci.ko", "vfio_pci.ko", NULL});
-	plan_add_contains_check(out, "boot/grub/grubenv", "next_entry=" TRIAL_GRUB_ID);
+	l->plan(&t, out);
 	strv_push(&out->params, TRIAL_PARAM);
 	for (size_t i = 0; i < base->plan.outcome.n; i++)
 		strv_push(&out->outcome, base->plan.outcome.v[i]);
 	text = xasprintf("the trial boots once, kernel %s as in the entry '%s'; if it fails or panics, the next boot "
 			 "is the default entry, unchanged",
-			 e.kver, e.title);
+			 t.kver, t.title);
 	strv_push(&out->notes, text);
 	free(text);
-	free(img);
-	free(dir);
-	trial_grub_entry_free(&e);
 out:
+	if (l && l->done)
+		l->done(&t);
+	free(t.kver);
+	free(t.title);
 	strbuf_free(&sb);
-	sh_env_free(&env);
-	free(cfg);
-	free(custom);
+	free(dir);
 	free(tool_mk);
-	free(tool_reboot);
 	free(tool_sync);
 	return r;
 }
@@ -364,13 +316,21 @@ int app_trial_find(struct app *a, struct app_trial *out)
 	if (rooted_read_path(a->o.scan.sr.root, p, 1 << 16, &text, NULL) == 0) {
 		out->kernel = conf_get(text, "kernel");
 		out->params = conf_get(text, "params");
+		out->loader = conf_get(text, "loader");
+		char *pr = conf_get(text, "promote");
+		out->promote_on_success = pr && strcmp(pr, "on-success") == 0;
+		free(pr);
 	}
 	free(text);
 	free(p);
-	text = NULL;
-	if (rooted_read_path(a->o.scan.sr.root, "boot/grub/grubenv", 1 << 16, &text, NULL) == 0)
-		out->pending = strstr(text, "\nnext_entry=" TRIAL_GRUB_ID "\n") != NULL;
-	free(text);
+	{
+		/* trials made before "loader =" was written were GRUB's */
+		const struct trial_loader *l = trial_loader_by_name(out->loader ? out->loader : "grub");
+		if (!out->loader)
+			out->loader = xstrdup("grub");
+		out->loader_shown = l ? l->shown : out->loader;
+		out->pending = l && l->pending(a, out->id);
+	}
 	p = xasprintf("var/lib/vfioconf/trials/%s", out->id);
 	if (rooted_read_path(a->o.scan.sr.root, p, 1 << 16, &out->result, NULL) < 0)
 		out->result = NULL;
@@ -390,6 +350,7 @@ void app_trial_free(struct app_trial *t)
 {
 	free(t->kernel);
 	free(t->params);
+	free(t->loader);
 	free(t->result);
 	memset(t, 0, sizeof(*t));
 }

@@ -28,8 +28,15 @@
 
 #include <stdbool.h>
 
+#include "core/i18n.h"
 #include "core/inventory.h"
 #include "core/state.h"
+
+/* What to do when a driverctl override decides a device against the
+ * selection (%s: its PCI address). One wording for the plan's refusal
+ * (backends/boot/outcome.c) and the screen's message line, which
+ * translates it: N_() marks it for the catalog, core stays untranslated. */
+#define EFFECTIVE_DRIVERCTL_REMEDY N_("a driverctl override holds it: run 'driverctl unset-override %s' first")
 
 enum eff_kind {
 	EFF_OPTIONS,   /* modprobe.d: options MODULE VALUE */

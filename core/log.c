@@ -33,6 +33,14 @@ size_t log_count(const struct log *log, enum log_level level)
 	return c;
 }
 
+void log_truncate(struct log *log, size_t n)
+{
+	for (size_t i = n; i < log->n; i++)
+		free(log->e[i].msg);
+	if (n < log->n)
+		log->n = n;
+}
+
 void log_free(struct log *log)
 {
 	for (size_t i = 0; i < log->n; i++)

@@ -33,5 +33,8 @@ void log_add(struct log *log, enum log_level level, const char *fmt, ...)
 #define log_info(log, ...) log_add((log), LOG_INFO, __VA_ARGS__)
 size_t log_count(const struct log *log, enum log_level level);
 void log_free(struct log *log);
+/* Drops the entries after the first n (what a step that only asked
+ * something logged). */
+void log_truncate(struct log *log, size_t n);
 
 #endif

@@ -27,13 +27,15 @@ static int trial_status(struct cli *cli, const struct app_trial *t)
 	journal_short_id(t->txid, sid);
 	printf(_("Trial %s (transaction %s, %s): kernel %s, with %s\n"), t->id, sid, t->created,
 	       t->kernel ? t->kernel : "?", t->params && *t->params ? t->params : _("no added parameter"));
+	if (t->promote_on_success)
+		printf(_("Made with --promote-on-success: its health check promotes it when it passes.\n"));
 	if (t->running)
 		printf(_("This boot is the trial.\n"));
 	else if (t->pending)
-		printf(_("Not booted yet: GRUB boots it once, at the next boot.\n"));
+		printf(_("Not booted yet: %s boots it once, at the next boot.\n"), t->loader_shown);
 	else if (!t->result)
-		printf(_("Booted, or its one-shot used up, without a health check on record: GRUB's next boot is the "
-			 "default entry.\n"));
+		printf(_("Booted, or its one-shot used up, without a health check on record: %s's next boot is the "
+			 "default entry.\n"), t->loader_shown);
 	if (t->result)
 		printf(_("Health check:\n%s"), t->result);
 	else
@@ -42,7 +44,11 @@ static int trial_status(struct cli *cli, const struct app_trial *t)
 	return EXIT_OK;
 }
 
-/* Run by vfioconf-trial-check.service at the trial's boot. */
+static int promote(struct cli *cli, const struct app_trial *t);
+
+/* Run by vfioconf-trial-check.service at the trial's boot. A trial made
+ * with --promote-on-success is promoted here when it passes; if that
+ * fails, the check still passed (the trial stays, to promote by hand). */
 static int trial_check(struct cli *cli, const struct app_trial *t)
 {
 	struct strv problems = {0};
@@ -61,6 +67,15 @@ static int trial_check(struct cli *cli, const struct app_trial *t)
 	for (size_t i = 0; i < problems.n; i++)
 		printf("  %s\n", problems.v[i]);
 	strv_free(&problems);
+	if (!r && t->running && t->promote_on_success) {
+		struct cli quiet = *cli;
+		quiet.yes = true; /* asked when the trial was made */
+		printf(_("Trial %s: made with --promote-on-success: promoting it.\n"), t->id);
+		if (promote(&quiet, t) != EXIT_OK)
+			printf(_("Trial %s: promoting it failed (see above); it stays, its check passed: "
+				 "'vfioconf trial promote' tries again.\n"),
+			       t->id);
+	}
 	return r ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -69,9 +84,22 @@ static bool passed(const struct app_trial *t)
 	return t->result && strstr(t->result, "result = passed\n") == t->result;
 }
 
-/* The trial taken away, then its selection applied as an ordinary
- * transaction: the default boot path changes only now. */
 static int trial_promote(struct cli *cli, const struct app_trial *t)
+{
+	if (cli_need_root("trial promote") < 0)
+		return EXIT_FAIL;
+	if (!passed(t) && !cli->app->o.force) {
+		fprintf(stderr, _("%s: trial %s has no passed health check on record (see 'vfioconf trial status'); "
+				  "--force promotes it anyway\n"),
+			PACKAGE, t->id);
+		return EXIT_FAIL;
+	}
+	return promote(cli, t);
+}
+
+/* Its selection applied as an ordinary transaction (the default boot
+ * path changes only now), then the trial taken away. */
+static int promote(struct cli *cli, const struct app_trial *t)
 {
 	struct app *a = cli->app;
 	struct state st;
@@ -79,14 +107,6 @@ static int trial_promote(struct cli *cli, const struct app_trial *t)
 	bool *sel, *confirmed;
 	int r;
 
-	if (cli_need_root("trial promote") < 0)
-		return EXIT_FAIL;
-	if (!passed(t) && !a->o.force) {
-		fprintf(stderr, _("%s: trial %s has no passed health check on record (see 'vfioconf trial status'); "
-				  "--force promotes it anyway\n"),
-			PACKAGE, t->id);
-		return EXIT_FAIL;
-	}
 	if (app_trial_state(a, t, &st) < 0 || app_scan(a) < 0) {
 		fprintf(stderr, _("%s: trial %s: its devices.conf under /boot/vfioconf cannot be read\n"), PACKAGE, t->id);
 		report_log(&a->log);

@@ -57,6 +57,7 @@ enum {
 	OPT_FORCE,
 	OPT_TAKE_FROM_HOST,
 	OPT_TRIAL,
+	OPT_PROMOTE_ON_SUCCESS,
 	OPT_MATCH,
 	OPT_EXPECT,
 	OPT_ADD,
@@ -85,6 +86,7 @@ static const struct option long_opts[] = {
 	{"force", no_argument, NULL, OPT_FORCE},
 	{"take-from-host", required_argument, NULL, OPT_TAKE_FROM_HOST},
 	{"trial", no_argument, NULL, OPT_TRIAL},
+	{"promote-on-success", no_argument, NULL, OPT_PROMOTE_ON_SUCCESS},
 	{"match", required_argument, NULL, OPT_MATCH},
 	{"expect", required_argument, NULL, OPT_EXPECT},
 	{"add", no_argument, NULL, OPT_ADD},
@@ -126,8 +128,12 @@ static void usage(FILE *f)
 		"      --diff         print only the unified diff (for patch -p0 -d ROOT)\n"
 		"      --trial        (plan, apply) a trial boot: the default boot entry, /etc\n"
 		"                     and the default initramfs untouched, the plan's boot\n"
-		"                     path as a GRUB entry booted once; 'vfioconf trial'\n"
-		"                     then says how it went, promotes or aborts it\n"
+		"                     path as a GRUB or systemd-boot entry booted once;\n"
+		"                     'vfioconf trial' then says how it went, promotes\n"
+		"                     or aborts it\n"
+		"      --promote-on-success  (with --trial) for an unattended host: the\n"
+		"                     health check at the trial's boot promotes it when it\n"
+		"                     passes\n"
 	"      --take-from-host ADDR[,ADDR...]  hand over selected devices the host\n"
 	"                     needs (root disk, SSH NIC, boot GPU) or whose group holds\n"
 	"                     chipset functions: the full address, typed out, is the\n"
@@ -206,7 +212,8 @@ int main(int argc, char **argv)
 			if (!optarg[strspn(optarg, ", ")]) {
 				fprintf(stderr, _("%s: --select '%s' names no device ('none' takes everything out)\n"),
 					PACKAGE, optarg);
-				return EXIT_USAGE;
+				rc = EXIT_USAGE;
+				goto out;
 			}
 			if (selects.len)
 				strbuf_putc(&selects, ',');
@@ -246,6 +253,9 @@ int main(int argc, char **argv)
 		case OPT_TRIAL:
 			cli.trial = true;
 			break;
+		case OPT_PROMOTE_ON_SUCCESS:
+			ao.promote_on_success = true;
+			break;
 		case OPT_MATCH:
 			strv_push(&cli.matches, optarg);
 			break;
@@ -254,7 +264,8 @@ int main(int argc, char **argv)
 			if (str_to_ulong(optarg, 10, 1u << 20, &n) < 0) {
 				fprintf(stderr, _("%s: --expect '%s': a number of devices (0 or more)\n"), PACKAGE,
 					optarg);
-				return EXIT_USAGE;
+				rc = EXIT_USAGE;
+				goto out;
 			}
 			cli.expect = (long)n;
 			break;
@@ -269,20 +280,25 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return EXIT_OK;
+			rc = EXIT_OK;
+			goto out;
 		case 'V':
 			printf("%s %s\n", PACKAGE, PACKAGE_VERSION);
-			return EXIT_OK;
+			rc = EXIT_OK;
+			goto out;
 		case OPT_LIST_KEYS:
 			tui_print_keys(stdout);
-			return EXIT_OK;
+			rc = EXIT_OK;
+			goto out;
 		case OPT_LIST_COMMANDS:
 			for (size_t i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++)
 				puts(cli_commands[i].name);
-			return EXIT_OK;
+			rc = EXIT_OK;
+			goto out;
 		default:
 			fprintf(stderr, _("Try '%s --help' for more information.\n"), PACKAGE);
-			return EXIT_USAGE;
+			rc = EXIT_USAGE;
+			goto out;
 		}
 	}
 	if (optind < argc) {
@@ -292,7 +308,8 @@ int main(int argc, char **argv)
 		if (!cmd) {
 			fprintf(stderr, _("%s: unknown command '%s'\n"), PACKAGE, argv[optind]);
 			fprintf(stderr, _("Try '%s --help' for more information.\n"), PACKAGE);
-			return EXIT_USAGE;
+			rc = EXIT_USAGE;
+			goto out;
 		}
 		optind++;
 	} else if ((isatty(0) && isatty(1)) || getenv("VFIOCONF_HEADLESS")) {
@@ -302,31 +319,37 @@ int main(int argc, char **argv)
 	}
 	cli.argc = argc - optind;
 	cli.argv = argv + optind;
+	rc = EXIT_USAGE;
 	if (nselect > 1 && strstr(selects.buf, "none")) {
 		fprintf(stderr, _("%s: --select none takes everything out: it goes alone\n"), PACKAGE);
-		strbuf_free(&selects);
-		return EXIT_USAGE;
+		goto out;
 	}
 	cli.select = selects.len ? selects.buf : NULL;
 	if (nmode == 3) {
 		fprintf(stderr, _("%s: --add and --remove: one or the other\n"), PACKAGE);
-		return EXIT_USAGE;
+		goto out;
 	}
 	if (cli.mode != APP_SELECT_SET && cli.select && strcmp(cli.select, "none") == 0) {
 		fprintf(stderr, _("%s: --select none takes everything out: it goes without --add or --remove\n"),
 			PACKAGE);
-		return EXIT_USAGE;
+		goto out;
+	}
+	if (ao.promote_on_success && (!cli.trial || (strcmp(cmd->name, "apply") && strcmp(cmd->name, "plan")))) {
+		fprintf(stderr, _("%s: --promote-on-success goes with apply --trial (or plan --trial)\n"), PACKAGE);
+		goto out;
 	}
 	if (cli.expect >= 0 && !cli.matches.n) {
 		fprintf(stderr, _("%s: --expect counts what --match names: give --match too\n"), PACKAGE);
-		return EXIT_USAGE;
+		goto out;
 	}
+	rc = EXIT_FAIL;
 	if (check_dir("--root", ao.scan.sr.root) < 0 || check_dir("--sysfs", ao.scan.sr.sysfs) < 0 ||
 	    check_dir("--procfs", ao.scan.sr.procfs) < 0)
-		return EXIT_FAIL;
+		goto out;
 	app_init(&app, &ao);
 	rc = cmd->run(&cli);
 	app_free(&app);
+out:
 	strv_free(&cli.groups);
 	strv_free(&cli.matches);
 	strbuf_free(&selects);

@@ -198,7 +198,7 @@ int report_apply(struct app *a, const struct app_plan *p, const char *trial, cha
 		char sid[16];
 		journal_short_id(txid, sid);
 		if (trial) {
-			printf(_("Done: trial %s, transaction %s. Reboot: GRUB boots the trial entry once; the boot "
+			printf(_("Done: trial %s, transaction %s. Reboot: the boot loader boots the trial entry once; the boot "
 				 "after it is the default entry again, as it is now.\n"
 				 "Then 'vfioconf trial status' says how the trial went; 'vfioconf trial promote' makes "
 				 "it the default, 'vfioconf trial abort' takes it away.\n"),

@@ -8,6 +8,11 @@
  * VFIOCONF_HEADLESS_STATS=1 it also reports on stderr the time from the
  * start of main() to the first frame, and for each key the bytes its frame
  * wrote and the time from the frame before.
+ *
+ * A resize, headless: Ctrl-R, then the new COLSxLINES and Enter, among the
+ * keys (printf 'p\02260x24\n'): the screen takes the new size and the
+ * program gets KEY_RESIZE, as from a terminal's SIGWINCH. A size that does
+ * not parse is ignored. Only the main loop's keys (term_key) take it.
  */
 #include "config.h"
 
@@ -26,6 +31,15 @@
 
 struct timespec term_started;
 
+/* "COLSxLINES" within the bounds a headless screen takes. */
+static bool parse_size(const char *s, unsigned *ncols, unsigned *nlines)
+{
+	char extra;
+
+	return sscanf(s, "%ux%u%c", ncols, nlines, &extra) == 2 && *ncols >= 20 && *nlines >= 5 && *ncols <= 1000 &&
+	       *nlines <= 1000;
+}
+
 static long since_start_us(void)
 {
 	struct timespec now;
@@ -39,7 +53,6 @@ int term_open(struct term_screen *tm)
 	const char *hl = getenv("VFIOCONF_HEADLESS"), *type;
 	unsigned ncols, nlines;
 	int err = 0;
-	char extra;
 	char num[16];
 
 	memset(tm, 0, sizeof(*tm));
@@ -47,8 +60,7 @@ int term_open(struct term_screen *tm)
 		initscr();
 		return 0;
 	}
-	if (sscanf(hl, "%ux%u%c", &ncols, &nlines, &extra) != 2 || ncols < 20 || nlines < 5 || ncols > 1000 ||
-	    nlines > 1000) {
+	if (!parse_size(hl, &ncols, &nlines)) {
 		fprintf(stderr, _("%s: VFIOCONF_HEADLESS='%s': expected COLSxLINES, like 80x24\n"), PACKAGE, hl);
 		return -EINVAL;
 	}
@@ -83,6 +95,30 @@ int term_open(struct term_screen *tm)
 	tm->headless = true;
 	tm->stats = getenv("VFIOCONF_HEADLESS_STATS") && *getenv("VFIOCONF_HEADLESS_STATS") == '1';
 	return 0;
+}
+
+int term_key(struct term_screen *tm)
+{
+	for (;;) {
+		int c = getch();
+		char size[24];
+		size_t n = 0;
+		unsigned ncols, nlines;
+
+		if (!tm->headless || c != TERM_RESIZE_KEY)
+			return c;
+		/* the size up to Enter (or the end of input) */
+		while ((c = getch()) != ERR && c != '\n' && c != '\r')
+			if (n + 1 < sizeof(size))
+				size[n++] = (char)c;
+		size[n] = '\0';
+		/* resize_term, not resizeterm: that one queues a KEY_RESIZE of
+		 * its own, and the views would be drawn twice */
+		if (parse_size(size, &ncols, &nlines) && resize_term((int)nlines, (int)ncols) == OK)
+			return KEY_RESIZE;
+		if (c == ERR)
+			return ERR;
+	}
 }
 
 /* Bytes ncurses wrote since the last call; the scratch file starts over. */

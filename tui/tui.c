@@ -45,6 +45,7 @@ static const struct binding {
 	{'+', ACT_OPEN_ALL, "+", N_("open every group")},
 	{'-', ACT_CLOSE_ALL, "-", N_("close every group")},
 	{'f', ACT_FILTER, "f", N_("filter the groups: all, usable, usable with a GPU")},
+	{'t', ACT_TRIAL, "t", N_("in the preview: try it once first, a trial boot (asks first)")},
 	{'a', ACT_APPLY, "a", N_("in the preview: apply it as one transaction (asks first)")},
 	{'b', ACT_BOOKS, "b", N_("in the preview: show or fold devices.conf (bookkeeping)")},
 	{'s', ACT_STATUS, "s", N_("status: is what was applied in force (after the reboot)?")},
@@ -380,7 +381,7 @@ int tui_run(struct app *a)
 		t.view->draw(&t);
 		refresh();
 		term_frame(&t.term, ch);
-		ch = getch();
+		ch = term_key(&t.term);
 		if (ch == KEY_RESIZE)
 			continue; /* ncurses has the new size: draw again */
 		if (ch == ERR)
@@ -392,9 +393,10 @@ int tui_run(struct app *a)
 	curses_on = 0;
 	r = EXIT_OK;
 out:
-	strv_free(&t.text);
+	text_free(&t);
 	if (t.have_plan)
 		app_plan_free(&t.plan);
+	preview_trial_free(&t);
 	free(t.rows);
 	free(t.ticked);
 	free(t.confirmed);

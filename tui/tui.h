@@ -27,7 +27,7 @@ enum action {
 	ACT_OPEN, ACT_CLOSE, ACT_TOGGLE, ACT_TICK, ACT_GROUP,
 	ACT_DETAILS, ACT_PREVIEW, ACT_SEARCH, ACT_HELP, ACT_BACK, ACT_QUIT,
 	ACT_APPLY, ACT_HISTORY, ACT_UNDO,
-	ACT_NEXT, ACT_OPEN_ALL, ACT_CLOSE_ALL, ACT_FILTER, ACT_BOOKS, ACT_STATUS,
+	ACT_NEXT, ACT_OPEN_ALL, ACT_CLOSE_ALL, ACT_FILTER, ACT_BOOKS, ACT_STATUS, ACT_TRIAL,
 };
 
 /* One row of the tree: a group, or a device under it. */
@@ -56,14 +56,25 @@ struct tui {
 	enum { FILTER_ALL, FILTER_USABLE, FILTER_GPU } filter; /* f cycles */
 	bool show_books;       /* the preview shows devices.conf's diff (b) */
 	const struct view *view;
-	/* text views: lines and scroll */
+	/* text views: the text as the view made it, its lines on screen (for
+	 * text_cols columns; text_from: the text's line each came from), and
+	 * the first one shown */
+	char *text_src;
 	struct strv text;
+	size_t *text_from;
+	int text_cols;
 	size_t text_top;
 	char title[128];
 	int dirty;             /* ticks changed since start or the last apply */
 	/* the plan the preview showed: what 'a' applies */
 	struct app_plan plan;
 	bool have_plan;
+	/* the same selection as a trial boot (app_trial_plan): what 't'
+	 * applies; or trial_why, why none can be made here (owned) */
+	struct plan trial;
+	bool have_trial;
+	char trial_id[16];
+	char *trial_why;
 	struct term_screen term;
 };
 
@@ -119,12 +130,15 @@ void tui_keys_help(struct strbuf *sb);
 /* Screen columns of s[0..n): UTF-8 continuation bytes take none. */
 size_t tui_columns(const char *s, size_t n);
 
-/* Shows text (lines) in view v under title. */
+/* Shows text (lines) in view v under title, wrapped at the width of the
+ * moment (again after a resize). */
 void text_open(struct tui *t, const struct view *v, const char *title, const char *text);
+void text_free(struct tui *t);
 void text_draw(struct tui *t);
 /* Scrolling, back to the tree, help, history, quit. */
 bool text_act(struct tui *t, enum action a);
-/* "LABEL message", word-wrapped at the screen width with the rest indented. */
+/* "LABEL message", word-wrapped at the screen width with the rest indented
+ * (when drawn: a resize wraps it again). */
 void text_put_wrapped(struct strbuf *sb, const char *label, const char *msg);
 
 /* ---- the views' entry points ---- */
@@ -134,11 +148,16 @@ void tree_build_rows(struct tui *t);
  * happened. */
 void tree_tick(struct tui *t, const struct row *r);
 void tree_tick_group(struct tui *t, const struct row *r);
+/* The ticked device that brings device di along (core/selection.c's rule,
+ * the plan's: a card's functions from any group, a slot's in its group),
+ * or -1: the tree marks it [+]. */
+long tree_brought_by(const struct tui *t, size_t di);
 /* Ticks what devices.conf names: the screen starts from what is set up. */
 void tree_ticks_from_state(struct tui *t);
 void help_open(struct tui *t);
 void details_open(struct tui *t, size_t dev);
 void preview_open(struct tui *t);
+void preview_trial_free(struct tui *t);
 void history_open(struct tui *t);
 void status_open(struct tui *t);
 /* One line on the message line when vfioconf configured something here:

@@ -11,10 +11,11 @@ void help_open(struct tui *t)
 	strbuf_puts(&sb, _("Keys\n\n"));
 	tui_keys_help(&sb);
 	strbuf_puts(&sb, _("\nMarks: [x] ticked for vfio-pci; [+] goes along with a ticked function of its\n"
-			   "slot or group (a GPU's audio, USB, UCSI; the other functions of a slot);\n"
-			   "[ ] not ticked; - structure that stays with the host (a bridge, a function\n"
-			   "of the chipset). A group's arrow: open or closed (Enter, Right, Left); a\n"
-			   "check mark (* without UTF-8) after it: something in it is ticked.\n"
+			   "slot (a GPU's audio, USB, UCSI, even from another group; the slot's other\n"
+			   "functions in its group, not a PF's VFs); [ ] not ticked; - structure that\n"
+			   "stays with the host (a bridge, a function of the chipset). A group's arrow:\n"
+			   "open or closed (Enter, Right, Left); a check mark (* without UTF-8) after\n"
+			   "it: something in it is ticked or goes along.\n"
 			   "A group says what it can do: ready (it can go to a VM), ready, with its ...\n"
 			   "(the functions that go along), shared (its devices go to a VM together),\n"
 			   "HOST (it holds a device the host cannot lose: its root disk, the NIC of\n"

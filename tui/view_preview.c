@@ -1,5 +1,6 @@
 /* view_preview.c - the plan for the ticks: what binds, what is refused or
- * warned, every diff and command; 'a' applies it through the app. */
+ * warned, every diff and command; 't' tries it once (a trial boot, offered
+ * first where the boot loader can), 'a' applies it through the app. */
 #include "config.h"
 
 #include "core/i18n.h"
@@ -36,6 +37,33 @@ static void render_folded(const struct tui *t, const struct plan *plan, struct s
 	}
 	free(head);
 	strbuf_free(&all);
+}
+
+void preview_trial_free(struct tui *t)
+{
+	if (t->have_trial)
+		plan_free(&t->trial);
+	t->have_trial = false;
+	free(t->trial_why);
+	t->trial_why = NULL;
+}
+
+/* The trial of a plan that can be applied, or why there is none. */
+static void preview_trial(struct tui *t, const struct app_plan *p)
+{
+	struct app *a = t->app;
+	size_t n0 = a->log.n; /* what app_trial_plan logs is the reason, and only that */
+
+	preview_trial_free(t);
+	if (t->readonly || plan_empty(&p->plan) || p->plan.refusals.n || !inventory_iommu_enabled(t->inv))
+		return;
+	if (app_trial_plan(a, p, &t->trial, t->trial_id) == 0) {
+		t->have_trial = true;
+	} else {
+		plan_free(&t->trial);
+		t->trial_why = xstrdup(a->log.n > n0 ? a->log.e[a->log.n - 1].msg : _("no trial boot here"));
+	}
+	log_truncate(&a->log, n0);
 }
 
 void preview_open(struct tui *t)
@@ -91,10 +119,18 @@ void preview_open(struct tui *t)
 		strbuf_puts(&sb, _("Nothing to do: the system already looks like this.\n"));
 	else
 		render_folded(t, plan, &sb);
-	if (!plan_empty(plan))
+	preview_trial(t, &p);
+	if (t->have_trial)
+		strbuf_puts(&sb, _("\nPress t to try it once first: the plan's boot path as a boot entry of its own, "
+				   "booted once, the default entry untouched until you promote it ('vfioconf trial'). "
+				   "Or press a to apply it as one transaction.\n"));
+	else if (!plan_empty(plan))
 		strbuf_puts(&sb, t->readonly ? _("\nRead-only (not root): run vfioconf as root to apply this.\n")
-				 : plan->refusals.n ? _("\nSomething is refused: change the ticks before applying.\n")
-						    : _("\nPress a to apply this as one transaction.\n"));
+				 : plan->refusals.n
+				     ? _("\nSomething is refused: do what its Refused: line says, or change the ticks.\n")
+				     : _("\nPress a to apply this as one transaction.\n"));
+	if (t->trial_why)
+		text_put_wrapped(&sb, _("Try once:"), t->trial_why);
 	text_open(t, &preview_view, _("Preview: what would change (nothing is written)"), sb.buf);
 	strbuf_free(&sb);
 	if (t->have_plan)
@@ -108,22 +144,60 @@ static int do_apply(struct tui *t)
 	return report_apply(t->app, &t->plan, NULL, NULL);
 }
 
+static int do_trial(struct tui *t)
+{
+	struct app_plan p = t->plan; /* the trial's plan, the rest as shown */
+
+	p.plan = t->trial;
+	return report_apply(t->app, &p, t->trial_id, NULL);
+}
+
+/* Can the preview's plan be applied? Says why not on the message line. */
+static bool can_apply(struct tui *t)
+{
+	const char *why = !t->have_plan || plan_empty(&t->plan.plan) ? _("nothing to apply")
+			  : t->readonly ? _("read-only (not root): run vfioconf as root to apply")
+			  : t->plan.plan.refusals.n
+			      ? _("something is refused: do what the preview's Refused: line says, or change the ticks")
+			      : NULL;
+
+	if (why)
+		snprintf(t->status, sizeof(t->status), "%s", why);
+	return !why;
+}
+
+static void try_preview(struct tui *t)
+{
+	int r;
+
+	if (!can_apply(t))
+		return;
+	if (!t->have_trial) {
+		snprintf(t->status, sizeof(t->status), "%s", t->trial_why ? t->trial_why : _("no trial boot here"));
+		return;
+	}
+	r = tui_ask_outside(t, _("Try this once now, as a trial boot? (y/n)"), do_trial);
+	if (r < 0)
+		return;
+	t->layout_cols = 0;
+	if (r == EXIT_OK) {
+		t->dirty = 0;
+		snprintf(t->status, sizeof(t->status),
+			 _("Trial %s made. Reboot: it boots once; then s and 'vfioconf trial status' say how it went."),
+			 t->trial_id);
+	} else {
+		snprintf(t->status, sizeof(t->status), "%s", _("Not applied: everything was rolled back (the reason was shown)."));
+	}
+	preview_trial_free(t);
+	t->view = &tree_view;
+}
+
 static void apply_preview(struct tui *t)
 {
 	int r;
 
-	if (!t->have_plan || plan_empty(&t->plan.plan)) {
-		snprintf(t->status, sizeof(t->status), "%s", _("nothing to apply"));
+	if (!can_apply(t))
 		return;
-	}
-	if (t->readonly) {
-		snprintf(t->status, sizeof(t->status), "%s", _("read-only (not root): run vfioconf as root to apply"));
-		return;
-	}
-	if (t->plan.plan.refusals.n) {
-		snprintf(t->status, sizeof(t->status), "%s", _("something is refused: change the ticks first"));
-		return;
-	}
 	r = tui_ask_outside(t, _("Apply these changes now? (y/n)"), do_apply);
 	if (r < 0)
 		return;
@@ -141,6 +215,10 @@ static bool preview_act(struct tui *t, enum action a)
 {
 	if (a == ACT_APPLY) {
 		apply_preview(t);
+		return true;
+	}
+	if (a == ACT_TRIAL) {
+		try_preview(t);
 		return true;
 	}
 	if (a == ACT_BOOKS) {

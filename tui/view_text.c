@@ -1,5 +1,9 @@
-/* view_text.c - what every text view (help, details, preview, history)
- * shares: the lines, scrolling, colours for diff lines, wrapping. */
+/* view_text.c - what every text view (help, details, preview, history,
+ * status) shares: the lines, scrolling, colours for diff lines, wrapping.
+ *
+ * A view hands over its text once (text_open); the lines on screen are
+ * made from it for the terminal's width, and made again when the width
+ * changes (a resize), so nothing is cut or left narrow. */
 #include "config.h"
 
 #include "core/i18n.h"
@@ -22,7 +26,7 @@ size_t tui_columns(const char *s, size_t n)
 /* A line wider than the screen goes on over the next lines, each marked
  * (after a diff line's own +, - or blank, so it keeps its colour): nothing
  * is cut, the GRUB line keeps its closing quote. */
-static void push_wrapped(struct tui *t, const char *s)
+static void push_wrapped(struct tui *t, const char *s, size_t src)
 {
 	size_t width = COLS > 20 ? (size_t)COLS - 1 : 79;
 	const char *mark = t->utf8 ? "\u21aa" : ">";
@@ -50,6 +54,8 @@ static void push_wrapped(struct tui *t, const char *s)
 			char *line = first ? xstrndup(s, cut) : xasprintf("%s%s%.*s", lead, mark, (int)cut, s);
 			strv_push(&t->text, line);
 			free(line);
+			t->text_from = xrealloc(t->text_from, t->text.n * sizeof(*t->text_from));
+			t->text_from[t->text.n - 1] = src;
 		}
 		if (!s[cut])
 			return;
@@ -58,23 +64,95 @@ static void push_wrapped(struct tui *t, const char *s)
 	}
 }
 
-void text_open(struct tui *t, const struct view *v, const char *title, const char *text)
+/* text_put_wrapped's paragraphs wait in the text as "\vLABEL\vMESSAGE"
+ * and are broken into lines only here, for the width of the moment. */
+#define PARA '\v'
+
+/* LABEL MESSAGE word-wrapped at width, the lines after the first indented:
+ * a label's refusal or warning reads as one block. */
+static void para_wrap(struct strbuf *sb, const char *label, size_t llen, const char *msg, size_t width)
 {
+	size_t col = tui_columns(label, llen);
+
+	strbuf_add(sb, label, llen);
+	for (const char *w = msg; *w;) {
+		size_t n = strcspn(w, " "), c = tui_columns(w, n);
+		if (n) {
+			if (col + 1 + c > width && col > 2) {
+				strbuf_puts(sb, "\n ");
+				col = 1;
+			}
+			strbuf_putc(sb, ' ');
+			strbuf_add(sb, w, n);
+			col += 1 + c;
+		}
+		w += n;
+		w += strspn(w, " ");
+	}
+}
+
+/* The lines for COLS from t->text_src; the line at the top stays the one
+ * that was there (a resize keeps the place in a long preview). */
+static void text_layout(struct tui *t)
+{
+	size_t width = COLS > 20 ? (size_t)COLS - 1 : 79, src = 0;
+	size_t top_src = t->text_from && t->text_top < t->text.n ? t->text_from[t->text_top] : 0;
+
 	strv_free(&t->text);
-	for (const char *l = text; *l;) {
+	free(t->text_from);
+	t->text_from = NULL;
+	for (const char *l = t->text_src; l && *l; src++) {
 		const char *nl = strchr(l, '\n');
 		size_t len = nl ? (size_t)(nl - l) : strlen(l);
 		char *s = xstrndup(l, len);
 		for (char *c = s; *c; c++)
 			if (*c == '\t')
 				*c = ' ';
-		push_wrapped(t, s);
+		if (s[0] == PARA && strchr(s + 1, PARA)) {
+			struct strbuf sb = {0};
+			const char *msg = strchr(s + 1, PARA);
+			para_wrap(&sb, s + 1, (size_t)(msg - s - 1), msg + 1, width);
+			for (const char *p = sb.buf ? sb.buf : ""; ; p = strchr(p, '\n') + 1) {
+				char *line = xstrndup(p, strcspn(p, "\n"));
+				push_wrapped(t, line, src);
+				free(line);
+				if (!strchr(p, '\n'))
+					break;
+			}
+			strbuf_free(&sb);
+		} else {
+			push_wrapped(t, s, src);
+		}
 		free(s);
 		l += len + (nl ? 1 : 0);
 	}
+	t->text_cols = COLS;
 	t->text_top = 0;
+	for (size_t i = 0; i < t->text.n; i++)
+		if (t->text_from[i] == top_src) {
+			t->text_top = i;
+			break;
+		}
+}
+
+void text_open(struct tui *t, const struct view *v, const char *title, const char *text)
+{
+	free(t->text_src);
+	t->text_src = xstrdup(text);
+	free(t->text_from);
+	t->text_from = NULL; /* from the top */
+	text_layout(t);
 	snprintf(t->title, sizeof(t->title), " %s", title);
 	t->view = v;
+}
+
+void text_free(struct tui *t)
+{
+	strv_free(&t->text);
+	free(t->text_src);
+	free(t->text_from);
+	t->text_src = NULL;
+	t->text_from = NULL;
 }
 
 void text_draw(struct tui *t)
@@ -84,6 +162,8 @@ void text_draw(struct tui *t)
 
 	if (body < 1)
 		body = 1;
+	if (t->text_cols != COLS) /* resized since the lines were made */
+		text_layout(t);
 	erase();
 	tui_draw_header(t);
 	tui_attr(t, PAIR_HEAD, true);
@@ -133,26 +213,8 @@ bool text_act(struct tui *t, enum action a)
 	return true;
 }
 
-/* A refusal or warning, word-wrapped with its label hanging, before the
- * text view's own wrapping of what is still too long. */
 void text_put_wrapped(struct strbuf *sb, const char *label, const char *msg)
 {
-	size_t width = COLS > 20 ? (size_t)COLS - 1 : 79, col = tui_columns(label, strlen(label));
-
-	strbuf_puts(sb, label);
-	for (const char *w = msg; *w;) {
-		size_t n = strcspn(w, " "), c = tui_columns(w, n);
-		if (n) {
-			if (col + 1 + c > width && col > 2) {
-				strbuf_puts(sb, "\n ");
-				col = 1;
-			}
-			strbuf_putc(sb, ' ');
-			strbuf_add(sb, w, n);
-			col += 1 + c;
-		}
-		w += n;
-		w += strspn(w, " ");
-	}
-	strbuf_putc(sb, '\n');
+	/* the breaks come at drawing, for the width then (text_layout) */
+	strbuf_printf(sb, "%c%s%c%s\n", PARA, label, PARA, msg);
 }

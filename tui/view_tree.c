@@ -90,21 +90,19 @@ static const char *short_flags(const struct device *d, char *buf, size_t n)
 	return buf;
 }
 
-/* [x] ticked, [+] goes along with a ticked function of its slot, " - "
- * structure (a bridge, the chipset's functions), [ ] free. */
+/* [x] ticked, [+] goes along with a ticked function (as the plan takes it:
+ * a card's audio from another group too), " - " structure (a bridge, the
+ * chipset's functions), [ ] free. */
 static const char *tick_mark(const struct tui *t, size_t di)
 {
-	const struct inventory *inv = t->inv;
-	const struct device *d = &inv->devices[di];
-	const struct iommu_group *g = d->group >= 0 ? inventory_group(inv, d->group) : NULL;
+	const struct device *d = &t->inv->devices[di];
 
 	if (d->flags & DEV_BRIDGE)
 		return " - ";
 	if (t->ticked[di])
 		return "[x]";
-	for (size_t k = 0; g && k < g->n_members; k++)
-		if (t->ticked[g->members[k]] && selection_companion(inv, g->members[k], di) != COMPANION_NONE)
-			return "[+]";
+	if (tree_brought_by(t, di) >= 0)
+		return "[+]";
 	return d->flags & DEV_PLATFORM ? " - " : "[ ]";
 }
 
@@ -178,18 +176,21 @@ static const char *group_verdict(const struct tui *t, const struct iommu_group *
 		return _("  shared: its devices go to a VM together");
 	if (s->endpoints == 1)
 		return _("  ready");
-	/* one slot, several functions: say which come along with the first */
-	for (size_t k = 0, first = 1; k < g->n_members; k++) {
+	/* one slot, several functions: say which come along with the first,
+	 * by the rule the marks and the plan follow (a PF's VFs do not) */
+	for (size_t k = 0, first = (size_t)-1; k < g->n_members; k++) {
 		const struct device *d = &t->inv->devices[g->members[k]];
 		if (d->flags & DEV_BRIDGE)
 			continue;
-		if (first) {
-			first = 0;
-			continue;
-		}
-		strbuf_printf(&with, "%s%s", with.len ? ", " : "", *analysis_class_short(d) ? analysis_class_short(d) : "?");
+		if (first == (size_t)-1)
+			first = g->members[k];
+		else if (selection_companion(t->inv, first, g->members[k]) != COMPANION_NONE)
+			strbuf_printf(&with, "%s%s", with.len ? ", " : "",
+				      *analysis_class_short(d) ? analysis_class_short(d) : "?");
 	}
-	snprintf(buf, n, _("  ready, with its %s"), with.buf ? with.buf : "");
+	if (!with.len) /* nothing comes along, yet the group goes to one VM */
+		return _("  shared: its devices go to a VM together");
+	snprintf(buf, n, _("  ready, with its %s"), with.buf);
 	strbuf_free(&with);
 	return buf;
 }
@@ -246,8 +247,9 @@ static void row_text(const struct tui *t, const struct row *r, char *buf, size_t
 		}
 		g = &inv->groups[r->group];
 		analysis_group_summary(inv, g, &s);
+		/* a function another group's pick brings along counts too */
 		for (size_t k = 0; k < g->n_members; k++)
-			ticked += t->ticked[g->members[k]];
+			ticked += t->ticked[g->members[k]] || tree_brought_by(t, g->members[k]) >= 0;
 		snprintf(buf, n, "%s %s %-3d %zu %s%s%s", mark, _("Group"), g->id, g->n_members,
 			 g->n_members == 1 ? _("device") : _("devices"), group_verdict(t, g, &s, verdict, sizeof(verdict)),
 			 ticked ? (t->utf8 ? "  \u2713" : "  *") : "");
@@ -338,34 +340,77 @@ static void open_all(struct tui *t, bool open)
 		}
 }
 
-/* From the row after the cursor, the next device that matches t->search. */
+/* Does device row r match t->search: what the row shows, the names and
+ * the driver it cuts, the flags? */
+static bool row_matches(const struct tui *t, const struct row *r)
+{
+	const struct device *d = &t->inv->devices[r->dev];
+	char buf[512], drv[96];
+
+	row_text(t, r, buf, sizeof(buf));
+	driver_text(t, d, drv, sizeof(drv));
+	return strcasestr(buf, t->search) || strcasestr(drv, t->search) || selection_matches(d, t->search) ||
+	       strcasestr(short_flags(d, buf, sizeof(buf)), t->search);
+}
+
+/* The row of device dev, or of group g when dev is (size_t)-1 or not
+ * shown; t->nrows when neither is. */
+static size_t row_of(const struct tui *t, int g, size_t dev)
+{
+	size_t at = t->nrows;
+
+	for (size_t i = 0; i < t->nrows; i++) {
+		if (dev != (size_t)-1 && !t->rows[i].is_group && t->rows[i].dev == dev)
+			return i;
+		if (t->rows[i].is_group && t->rows[i].group == g && at == t->nrows)
+			at = i;
+	}
+	return at;
+}
+
+/* From the device after the cursor, the next one that matches t->search,
+ * in closed groups too: only the match's group is opened. Without a match
+ * the tree stays as it was (opening every group to look would leave a
+ * first-timer with hundreds of rows and nothing found). */
 static void search_next(struct tui *t)
 {
+	size_t ngroups = t->inv->n_groups + 1, from, found = (size_t)-1;
+	bool *was = xmalloc(ngroups * sizeof(bool));
+	const struct row *r = t->nrows ? &t->rows[t->cur] : NULL;
+	int g = r ? r->group : 0;
+	size_t dev = r && !r->is_group ? r->dev : (size_t)-1;
+
 	if (!t->search[0]) {
 		snprintf(t->status, sizeof(t->status), "%s", _("no search yet: / searches"));
+		free(was);
 		return;
 	}
-	/* open every group so the match can be shown */
-	open_all(t, true);
+	/* the rows as they would be with every group open, to look in */
+	memcpy(was, t->open, ngroups * sizeof(bool));
+	for (size_t k = 0; k < ngroups; k++)
+		t->open[k] = true;
+	tree_build_rows(t);
 	tree_layout(t);
-	for (size_t k = 1; k <= t->nrows; k++) {
-		size_t i = (t->cur + k) % t->nrows;
-		char buf[512];
-		if (t->rows[i].is_group)
-			continue;
-		/* what the row shows, and the names it cuts */
-		row_text(t, &t->rows[i], buf, sizeof(buf));
-		char drv[96];
-		driver_text(t, &t->inv->devices[t->rows[i].dev], drv, sizeof(drv));
-		if (strcasestr(buf, t->search) || strcasestr(drv, t->search) ||
-		    selection_matches(&t->inv->devices[t->rows[i].dev], t->search) ||
-		    strcasestr(short_flags(&t->inv->devices[t->rows[i].dev], buf, sizeof(buf)), t->search)) {
-			t->cur = i;
-			t->status[0] = '\0';
-			return;
+	from = row_of(t, g, dev);
+	for (size_t k = 1; t->nrows && k <= t->nrows; k++) {
+		size_t i = (from + k) % t->nrows;
+		if (!t->rows[i].is_group && row_matches(t, &t->rows[i])) {
+			found = t->rows[i].dev;
+			g = t->rows[i].group;
+			break;
 		}
 	}
-	snprintf(t->status, sizeof(t->status), _("not found: %s"), t->search);
+	memcpy(t->open, was, ngroups * sizeof(bool));
+	free(was);
+	if (found == (size_t)-1) {
+		tree_build_rows(t); /* the same rows as before: the cursor stays */
+		snprintf(t->status, sizeof(t->status), _("not found: %s"), t->search);
+		return;
+	}
+	t->open[g < 0 ? t->inv->n_groups : (size_t)g] = true;
+	tree_build_rows(t);
+	t->cur = row_of(t, g, found);
+	t->status[0] = '\0';
 }
 
 static void search(struct tui *t)

@@ -14,6 +14,58 @@
 #include <stdlib.h>
 #include <string.h>
 
+long tree_brought_by(const struct tui *t, size_t di)
+{
+	const struct inventory *inv = t->inv;
+	const struct pci_addr *a = &inv->devices[di].addr;
+	size_t lo = di, hi = di + 1;
+
+	/* companions share a slot, and the devices are sorted by address:
+	 * di's neighbours are all there is to ask */
+	while (lo > 0 && pci_addr_same_slot(&inv->devices[lo - 1].addr, a))
+		lo--;
+	while (hi < inv->n_devices && pci_addr_same_slot(&inv->devices[hi].addr, a))
+		hi++;
+	for (size_t k = lo; k < hi; k++)
+		if (t->ticked[k] && selection_companion(inv, k, di) != COMPANION_NONE)
+			return (long)k;
+	return -1;
+}
+
+/* Which devices go to vfio-pci as the ticks stand, one bool each. */
+static bool *going(const struct tui *t)
+{
+	bool *g = xcalloc(t->inv->n_devices + 1, sizeof(bool));
+
+	for (size_t i = 0; i < t->inv->n_devices; i++)
+		g[i] = t->ticked[i] || tree_brought_by(t, i) >= 0;
+	return g;
+}
+
+/* A driverctl override decides a device's driver whatever the ticks say,
+ * and the plan refuses until it is gone: of the devices whose going
+ * changed, the first it holds the other way is said at once, with the
+ * remedy in the plan's own words. */
+static void say_driverctl(struct tui *t, const bool *before, const bool *after)
+{
+	const struct eff_device *e = app_effective(t->app);
+	char remedy[160];
+
+	for (size_t i = 0; e && i < t->inv->n_devices; i++) {
+		if (before[i] == after[i] || e[i].how != EFF_BY_DRIVERCTL || !e[i].why ||
+		    driver_is_vfio(e[i].driver) == after[i])
+			continue;
+		snprintf(remedy, sizeof(remedy), _(EFFECTIVE_DRIVERCTL_REMEDY), e[i].why->value);
+		if (after[i])
+			snprintf(t->status, sizeof(t->status), _("%s ticked, but the plan refuses it (%s)"),
+				 tui_addr(t, &t->inv->devices[i]), remedy);
+		else
+			snprintf(t->status, sizeof(t->status), _("%s unticked, but it stays on %s (%s)"),
+				 tui_addr(t, &t->inv->devices[i]), e[i].driver, remedy);
+		return;
+	}
+}
+
 /* Why d cannot be ticked, in words. */
 static const char *block_reason(const struct device *d)
 {
@@ -35,6 +87,7 @@ static void confirm_typed(struct tui *t, size_t di, const char *prompt)
 {
 	const struct device *d = &t->inv->devices[di];
 	char typed[32] = "";
+	bool *before, *after;
 
 	tui_read_line(t, LINES - 1, prompt, typed, sizeof(typed));
 	if (strcmp(typed, d->addr_str) != 0) {
@@ -42,10 +95,15 @@ static void confirm_typed(struct tui *t, size_t di, const char *prompt)
 			 d->addr_str);
 		return;
 	}
+	before = going(t);
 	selection_tick(t->inv, t->ticked, t->confirmed, di, true);
 	t->confirmed[di] = true;
 	t->dirty = 1;
 	snprintf(t->status, sizeof(t->status), _("%s ticked on your word: p shows what the host loses"), d->addr_str);
+	after = going(t);
+	say_driverctl(t, before, after);
+	free(before);
+	free(after);
 }
 
 /* A device whose group holds the chipset's functions goes only with
@@ -119,15 +177,16 @@ void tree_tick(struct tui *t, const struct row *r)
 		return;
 	}
 	{
-		/* what comes along (or goes with it), said at once */
-		size_t n = t->inv->n_devices;
-		bool *before = xmalloc(n ? n : 1), on = !t->ticked[r->dev];
+		/* what comes along (or goes with it), said at once: the devices
+		 * whose mark changes besides this one */
+		bool *before = going(t), *after, on = !t->ticked[r->dev];
 		struct strbuf also = {0};
 		size_t nalso = 0;
-		memcpy(before, t->ticked, n);
+		long by;
 		selection_tick(t->inv, t->ticked, t->confirmed, r->dev, on);
-		for (size_t i = 0; i < n; i++)
-			if (i != r->dev && before[i] != t->ticked[i]) {
+		after = going(t);
+		for (size_t i = 0; i < t->inv->n_devices; i++)
+			if (i != r->dev && before[i] != after[i]) {
 				strbuf_printf(&also, "%s%s %s", also.len ? ", " : "", tui_addr(t, &t->inv->devices[i]),
 					      analysis_class_short(&t->inv->devices[i]));
 				nalso++;
@@ -138,19 +197,14 @@ void tree_tick(struct tui *t, const struct row *r)
 				    : _("%s unticked: %s too"),
 				 tui_addr(t, d), also.buf);
 		/* unticked, yet a ticked function of its slot still takes it */
-		if (!on && d->group >= 0) {
-			const struct iommu_group *g = inventory_group(t->inv, d->group);
-			for (size_t k = 0; g && k < g->n_members; k++)
-				if (t->ticked[g->members[k]] &&
-				    selection_companion(t->inv, g->members[k], r->dev) != COMPANION_NONE) {
-					snprintf(t->status, sizeof(t->status),
-						 _("%s still goes along with %s ([+]): untick that one to leave both"),
-						 tui_addr(t, d), tui_addr(t, &t->inv->devices[g->members[k]]));
-					break;
-				}
-		}
+		if (!on && (by = tree_brought_by(t, r->dev)) >= 0)
+			snprintf(t->status, sizeof(t->status),
+				 _("%s still goes along with %s ([+]): untick that one to leave both"), tui_addr(t, d),
+				 tui_addr(t, &t->inv->devices[by]));
+		say_driverctl(t, before, after);
 		strbuf_free(&also);
 		free(before);
+		free(after);
 	}
 	t->dirty = 1;
 }
@@ -158,15 +212,22 @@ void tree_tick(struct tui *t, const struct row *r)
 void tree_tick_group(struct tui *t, const struct row *r)
 {
 	size_t blocker;
+	bool *before, *after;
 
 	if (!r || r->group < 0)
 		return;
+	before = going(t);
 	if (selection_tick_group(t->inv, t->ticked, t->confirmed, (size_t)r->group, &blocker) < 0) {
 		const struct device *d = &t->inv->devices[blocker];
 		snprintf(t->status, sizeof(t->status), _("group %d holds %s: %s"), t->inv->groups[r->group].id,
 			 d->addr_str, block_reason(d));
+		free(before);
 		return;
 	}
 	t->dirty = 1;
+	after = going(t);
+	say_driverctl(t, before, after);
+	free(before);
+	free(after);
 }
 

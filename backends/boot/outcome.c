@@ -88,7 +88,7 @@ static const char *not_adoptable_kind(const struct eff_input *in)
 static char *not_adoptable(const struct eff_input *in)
 {
 	if (in->kind == EFF_DRIVERCTL)
-		return xasprintf("a driverctl override: run 'driverctl unset-override %s' first", in->value);
+		return xasprintf(EFFECTIVE_DRIVERCTL_REMEDY, in->value);
 	return xstrdup_or_null(not_adoptable_kind(in));
 }
 

@@ -232,6 +232,17 @@ static int write_listing(struct journal *j, const struct tx *t, const struct pla
 	return e;
 }
 
+/* "COUNT = n" and "ITEM.0" .. "ITEM.n-1" in a header record. */
+static void header_list(struct txrec *hdr, const char *count, const char *item, const struct strv *v)
+{
+	txrec_setf(hdr, count, "%zu", v->n);
+	for (size_t a = 0; a < v->n; a++) {
+		char key[64];
+		snprintf(key, sizeof(key), "%s.%zu", item, a);
+		txrec_set(hdr, key, v->v[a]);
+	}
+}
+
 /* The journal's copy of everything before a byte changes: the directory,
  * the blobs, an entry per file, the header, PREPARED. */
 static int prepare(struct journal *j, struct tx *t, const struct plan *p, const struct tx_opts *o, size_t nconf)
@@ -298,20 +309,10 @@ static int prepare(struct journal *j, struct tx *t, const struct plan *p, const 
 			snprintf(key, sizeof(key), "cmd.%zu.%zu", c, a);
 			txrec_set(&hdr, key, p->cmds[c].argv.v[a]);
 		}
-	/* what the commands regenerate, for an undo that runs them again */
-	txrec_setf(&hdr, "artifacts", "%zu", p->artifacts.n);
-	for (size_t a = 0; a < p->artifacts.n; a++) {
-		char key[64];
-		snprintf(key, sizeof(key), "artifact.%zu", a);
-		txrec_set(&hdr, key, p->artifacts.v[a]);
-	}
-	/* what the commands may take away, for an undo that runs them again */
-	txrec_setf(&hdr, "vanish", "%zu", p->vanish.n);
-	for (size_t a = 0; a < p->vanish.n; a++) {
-		char key[64];
-		snprintf(key, sizeof(key), "vanish.%zu", a);
-		txrec_set(&hdr, key, p->vanish.v[a]);
-	}
+	/* what the commands regenerate, and which of those they may take
+	 * away: for an undo that runs them again */
+	header_list(&hdr, "artifacts", "artifact", &p->artifacts);
+	header_list(&hdr, "vanish", "vanish", &p->vanish);
 	/* the directories the files need, taken away again by undo */
 	txrec_setf(&hdr, "mkdirs", "%zu", t->created_dirs.n);
 	for (size_t d = 0; d < t->created_dirs.n; d++) {

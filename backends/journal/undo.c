@@ -12,6 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Adds "ITEM.0" .. "ITEM.n-1" of a header record (n from "COUNT"). */
+static void header_list(const struct txrec *hdr, const char *count, const char *item, struct strv *into)
+{
+	for (long long a = 0; a < txrec_get_int(hdr, count, 0); a++) {
+		char key[64];
+		snprintf(key, sizeof(key), "%s.%lld", item, a);
+		if (txrec_get(hdr, key))
+			strv_push_unique(into, txrec_get(hdr, key));
+	}
+}
+
 /* Builds the plan that takes the files of txs back to their pre state:
  * for each path, the pre of the first tx touching it; current must be the
  * post of the last one (drift otherwise). */
@@ -118,21 +129,11 @@ static int reverse_plan(struct journal *j, struct tx *txs, size_t n, bool force,
 			free(argv);
 		}
 		/* what those commands regenerate: as declared, and as copied */
-		for (long long a = 0; a < txrec_get_int(&t->header, "artifacts", 0); a++) {
-			char key[64];
-			snprintf(key, sizeof(key), "artifact.%lld", a);
-			if (txrec_get(&t->header, key))
-				plan_add_artifact(p, txrec_get(&t->header, key));
-		}
+		header_list(&t->header, "artifacts", "artifact", &p->artifacts);
 		for (size_t i = 0; i < t->nf; i++)
 			if (t->f[i].artifact)
 				plan_add_artifact(p, t->f[i].path);
-		for (long long a = 0; a < txrec_get_int(&t->header, "vanish", 0); a++) {
-			char key[64];
-			snprintf(key, sizeof(key), "vanish.%lld", a);
-			if (txrec_get(&t->header, key))
-				strv_push_unique(&p->vanish, txrec_get(&t->header, key));
-		}
+		header_list(&t->header, "vanish", "vanish", &p->vanish);
 		for (size_t d = 0; d < t->created_dirs.n; d++)
 			strv_push_unique(&p->rmdirs, t->created_dirs.v[d]);
 	}

@@ -241,6 +241,14 @@ expect_contains "two domains: the column head is as wide" "$tmp/screen" "      a
 hl z170 100x30 ''
 expect_not_contains "one domain: shown without it" "$tmp/screen" " 0000:00:"
 
+# no trial boot possible here (no mkinitramfs in this root): the preview
+# says why, offers a; t says why on the message line
+hl debian 100x200 '/970\n p'
+expect_contains "no trial here: the preview says why" "$tmp/screen" "Try once: no trial boot here: mkinitramfs is missing"
+expect_contains "no trial here: a offered" "$tmp/screen" "Press a to apply this as one transaction."
+hl debian 100x40 '/970\n pt'
+expect_contains "no trial here: t says so" "$tmp/screen" "no trial boot here: mkinitramfs is missing under the root"
+
 # the preview with the IOMMU off and nothing a file can do: not "nothing to do"
 hl iommu-off 80x40 'p'
 expect_contains "IOMMU off, no parameter to add: the firmware is what is left" "$tmp/screen" \
@@ -252,5 +260,54 @@ hl debian 100x40 '/GM204\n j '
 expect_contains "untick the GPU's audio: it still goes along, and why" "$tmp/screen" \
 	"02:00.1 still goes along with 02:00.0 ([+]): untick that one to leave both"
 expect_contains "untick the GPU's audio: marked [+]" "$tmp/screen" "[+] 02:00.1 Audio"
+
+
+# the marks are the plan's: what a ticked function brings along shows [+],
+# from another group too (an APU's HDMI audio has a group of its own), and
+# a group's verdict names only what comes along (a PF's VFs do not)
+hl apu 100x60 '/07:00.0\n jj '
+expect_contains "APU: its GPU's audio, unticked in its own group, still goes: [+]" "$tmp/screen" "[+] 07:00.1 Audio"
+expect_contains "APU: and the message line says so" "$tmp/screen" "07:00.1 still goes along with 07:00.0 ([+])"
+hl apu 100x40 '/06:00.0\n '
+expect_contains "PF ticked: its other port comes along, said at once" "$tmp/screen" "06:00.0 ticked: 06:00.1 NIC comes along"
+expect_contains "PF ticked: the other port marked [+]" "$tmp/screen" "[+] 06:00.1 NIC"
+expect_contains "PF ticked: a VF stays [ ] (the plan binds none)" "$tmp/screen" "[ ] 06:00.2 NIC"
+expect_contains "the verdict names what comes along, not the VFs" "$tmp/screen" "Group 6   5 devices  ready, with its NIC  ✓"
+
+# a driverctl override that decides the device: the message line says what to do
+w="$tmp/dctl"
+cp -a "$ROOTS/debian" "$w"
+mkdir -p "$w/root/etc/driverctl.d"
+printf 'xhci_hcd\n' >"$w/root/etc/driverctl.d/pci-0000:06:00.0"
+hld "$w" 80x24 '/06:00.0\n '
+expect_contains "driverctl keeps a ticked device off vfio-pci: the remedy on the message line" "$tmp/screen" \
+	"driverctl unset-override 0000:06:00.0"
+"$VFIOCONF" --root "$w/root" --sysfs "$w/sys" --procfs "$w/proc" plan --select 0000:06:00.0 >"$tmp/p" 2>&1
+expect_contains "driverctl: the CLI refuses in the same words" "$tmp/p" \
+	"a driverctl override holds it: run 'driverctl unset-override 0000:06:00.0' first"
+printf 'vfio-pci\n' >"$w/root/etc/driverctl.d/pci-0000:06:00.0"
+hld "$w" 80x24 '/06:00.0\n '
+expect_contains "driverctl keeps an unticked device on vfio-pci: the remedy too" "$tmp/screen" \
+	"driverctl unset-override 0000:06:00.0"
+
+# text views wrap again after a resize (headless: Ctrl-R COLSxLINES Enter; %b takes octal as \0NNN)
+hl z170 100x30 '/GTX\nd\002260x30\n'
+expect_eq "details resized to 60 columns: nothing wider" 1 "$([ "$(width "$tmp/screen")" -le 60 ] && echo 1)"
+expect_contains "details resized to 60 columns: a long line's end wraps onto the next" "$tmp/screen" "with it)"
+hl z170 60x30 '?\0022120x30\n'
+expect_contains "help opened at 60 columns, resized to 120: a key's line whole again" "$tmp/screen" \
+	"g          tick or untick a whole group (a GPU's functions come along)"
+
+# a search that finds nothing leaves the groups as they were; one that
+# finds opens only the group of the match
+hl z170 80x24 '-/no-such-device\n'
+expect_contains "failed search: says so" "$tmp/screen" "not found: no-such-device"
+expect_contains "failed search: the groups stay closed" "$tmp/screen" "▸ Group 13"
+hl z170 80x24 '-/no-such-device\nn'
+expect_contains "n after a failed search: says so" "$tmp/screen" "not found: no-such-device"
+expect_contains "n after a failed search: the groups stay closed" "$tmp/screen" "▸ Group 13"
+hl z170 80x24 '-/GTX\n'
+expect_contains "a match: its group opens" "$tmp/screen" "02:00.0 GPU"
+expect_contains "a match: the other groups stay closed" "$tmp/screen" "▸ Group 12"
 
 finish

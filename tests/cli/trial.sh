@@ -225,6 +225,70 @@ snapshot "$u/root" "$tmp/u-aborted"
 expect_eq "abort before the boot: grubenv without the one-shot, every file as before" "" \
 	"$(diff "$tmp/u-before" "$tmp/u-aborted")"
 
+# the screen offers "Try once" first where a trial can be made; t makes it
+trial_root sc; sc="$tmp/sc"
+scr() { printf '%b' "$1" | env VFIOCONF_HEADLESS=100x200 TERM=xterm-256color LC_ALL=C.UTF-8 \
+	VFIOCONF_CMD_TIMEOUT=30 "$VFIOCONF" --root "$sc/root" --sysfs "$sc/sys" --procfs "$sc/proc" >"$tmp/screen" 2>&1; }
+snapshot "$sc/root" "$tmp/sc-before"
+scr '/970\n p'
+expect_contains "screen preview: t offered first" "$tmp/screen" "Press t to try it once first: the plan's boot path as a boot"
+expect_contains "screen preview: and a after it" "$tmp/screen" "Or press a to apply it as one"
+scr '/970\n ptn'
+expect_eq "t, answered no: nothing written" "" "$(snapshot "$sc/root" "$tmp/sc-no"; diff "$tmp/sc-before" "$tmp/sc-no")"
+scr '/970\n pty'
+id=$(sed -n 's/.*Trial \([0-9a-f]\{8\}\) made\..*/\1/p' "$tmp/screen" | head -1)
+expect_eq "t, y: the message line names the trial it made" 8 "${#id}"
+expect_eq "t, y: grubenv's one-shot is the trial" "next_entry=vfioconf-trial" "$(grep next_entry "$sc/root/boot/grub/grubenv")"
+expect_contains "t, y: the trial's entry in custom.cfg" "$sc/root/boot/grub/custom.cfg" "vfioconf trial $id (once)"
+expect_eq "t, y: /etc untouched" "" \
+	"$(snapshot "$sc/root" "$tmp/sc-after"; diff "$tmp/sc-before" "$tmp/sc-after" | grep '^[<>] ./etc/')"
+at "$sc" trial status >"$tmp/out" 2>&1
+expect_contains "t, y: trial status knows it" "$tmp/out" "Not booted yet: GRUB boots it once, at the next boot."
+
+# an abort cut off while its command ran (a power cut): recovery takes the
+# abort back, every file as it found it; GRUB's one-shot as it was, armed
+# when the trial had not booted, used up when it had
+cut_abort() { # NAME booted|armed
+	trial_root "$1"; _k="$tmp/$1"
+	at "$_k" apply --trial --select 0000:02:00.0 --yes >"$tmp/out" 2>&1
+	_id=$(sed -n 's/^Trial boot \([0-9a-f]*\):$/\1/p' "$tmp/out")
+	[ "$2" = armed ] || boot_trial "$_k" "$_id"
+	# vfioconf-trial-sync does its work, then a wrapper kills vfioconf (its
+	# parent) once, as a power cut right after the command would; the
+	# runner mounts /proc where the root has the directory
+	mkdir -p "$_k/root/proc"
+	_s=$_k/root/usr/libexec/vfioconf/vfioconf-trial-sync
+	mv "$_s" "$_s.real"
+	cat >"$_s" <<'TOOL'
+#!/bin/sh
+/usr/libexec/vfioconf/vfioconf-trial-sync.real "$@"; rc=$?
+if [ -e /kill-vfioconf ]; then
+	rm /kill-vfioconf
+	kill -9 "$PPID"
+fi
+exit $rc
+TOOL
+	chmod 755 "$_s"
+	snapshot "$_k/root" "$tmp/$1-before"
+	touch "$_k/root/kill-vfioconf"
+	at "$_k" trial abort --yes >"$tmp/out" 2>&1; _rc=$?
+	expect_eq "abort ($2) killed while its command ran: exit 137" 137 "$_rc"
+	expect_eq "abort ($2): killed right after its command (vfioconf-trial-sync)" no \
+		"$([ -e "$_k/root/kill-vfioconf" ] && echo yes || echo no)"
+	at "$_k" recover >"$tmp/out" 2>&1; _rc=$?
+	expect_eq "recover after the cut-off abort ($2): exit 0" 0 "$_rc"
+	snapshot "$_k/root" "$tmp/$1-recovered"
+	expect_eq "recover ($2): every file as before the abort (the trial, its image, grubenv)" "" \
+		"$(diff "$tmp/$1-before" "$tmp/$1-recovered")"
+	at "$_k" trial status >"$tmp/out" 2>&1; _rc=$?
+	expect_eq "recover ($2): the trial is there again, exit 0" 0 "$_rc"
+}
+cut_abort k1 booted
+expect_eq "recover (booted): the one-shot stays used up" "" "$(grep next_entry "$tmp/k1/root/boot/grub/grubenv")"
+cut_abort k2 armed
+expect_eq "recover (armed): the one-shot is set again, as before the abort" next_entry=vfioconf-trial \
+	"$(grep next_entry "$tmp/k2/root/boot/grub/grubenv")"
+
 # promote: the trial goes, its selection becomes the default boot path
 trial_root p; p="$tmp/p"
 at "$p" apply --trial --select 0000:02:00.0 --yes >"$tmp/out" 2>&1
@@ -239,6 +303,36 @@ expect_eq "promote: the trial's files are gone" no "$([ -e "$p/root/boot/vfiocon
 expect_not_contains "promote: no trial entry left" "$p/root/boot/grub/custom.cfg" "vfioconf trial" 2>/dev/null
 at "$p" history --json >"$tmp/h"
 expect_eq "history: trial, the apply, then the trial's undo" "trial apply undo" "$(jq -r '[.transactions[].kind] | join(" ")' "$tmp/h")"
+
+# --promote-on-success: an unattended host; the health check at the trial's
+# boot promotes a trial that passes, and only one that passes
+at "$p" apply --promote-on-success --select 0000:02:00.0 --yes >"$tmp/out" 2>&1; rc=$?
+expect_eq "--promote-on-success without --trial: usage, exit 2" 2 "$rc"
+expect_contains "--promote-on-success without --trial: says what it goes with" "$tmp/out" \
+	"--promote-on-success goes with apply --trial"
+trial_root q; q="$tmp/q"
+at "$q" apply --trial --promote-on-success --select 0000:02:00.0 --yes >"$tmp/out" 2>&1; rc=$?
+expect_eq "apply --trial --promote-on-success: exit 0" 0 "$rc"
+id=$(sed -n 's/^Trial boot \([0-9a-f]*\):$/\1/p' "$tmp/out")
+expect_contains "trial.conf records it" "$q/root/boot/vfioconf/$id/trial.conf" "promote = on-success"
+at "$q" trial status >"$tmp/out" 2>&1
+expect_contains "trial status says so" "$tmp/out" "Made with --promote-on-success: its health check promotes it when it passes."
+at "$q" trial check >"$tmp/out" 2>&1
+expect_eq "a check on another boot promotes nothing" no "$([ -e "$q/root/etc/modprobe.d/vfioconf.conf" ] && echo yes || echo no)"
+boot_trial "$q" "$id"
+ln -sfn ../../../../bus/pci/drivers/nouveau "$q/sys/bus/pci/devices/0000:02:00.0/driver"
+at "$q" trial check >"$tmp/out" 2>&1; rc=$?
+expect_eq "--promote-on-success, the check fails: exit 1" 1 "$rc"
+expect_eq "a failed check promotes nothing: /etc as before" no "$([ -e "$q/root/etc/modprobe.d/vfioconf.conf" ] && echo yes || echo no)"
+expect_eq "a failed check: the trial stays" yes "$([ -e "$q/root/boot/vfioconf/$id/trial.conf" ] && echo yes || echo no)"
+ln -sfn ../../../../bus/pci/drivers/vfio-pci "$q/sys/bus/pci/devices/0000:02:00.0/driver"
+at "$q" trial check >"$tmp/out" 2>&1; rc=$?
+expect_eq "--promote-on-success, the check passes: exit 0" 0 "$rc"
+expect_contains "the check says it promotes" "$tmp/out" "Trial $id: made with --promote-on-success: promoting it."
+expect_contains "promoted: the default path binds the GPU" "$q/root/etc/modprobe.d/vfioconf.conf" "options vfio-pci ids=10de:0fbb,10de:13c2"
+expect_eq "promoted: the trial's files are gone" no "$([ -e "$q/root/boot/vfioconf" ] && echo yes || echo no)"
+at "$q" history --json >"$tmp/h"
+expect_eq "promoted from the check: history trial, apply, undo" "trial apply undo" "$(jq -r '[.transactions[].kind] | join(" ")' "$tmp/h")"
 
 # promote whose apply fails: nothing changes, the trial stays
 trial_root q; q="$tmp/q"

@@ -80,12 +80,22 @@
 #                                 the template when missing), serial console
 #                                 in DIR/serial.log (DIR is emptied first),
 #                                 a fresh DIR/out.img as /dev/vdb, unpacked
-#                                 into DIR afterwards. -no-reboot
+#                                 into DIR afterwards (both disks
+#                                 cache=unsafe: no flush reaches this
+#                                 side's disk; QEMU's exit does). -no-reboot
 #                                 unless --reboot (then a guest reboot boots
 #                                 again in the same run). Sets bootdisk_boot_s
 #                                 (wall seconds); non-zero when nothing came
 #                                 back.
 #   bootdisk_kver ROOT            print the kernel version in ROOT
+#   bootdisk_deb BUILDDIR         print the path of vfioconf's Debian package:
+#                                 VFIOCONF_VM_DEB when set, else built from
+#                                 the checkout by ./dev.sh deb (into
+#                                 BUILDDIR/deb)
+#   bootdisk_install_deb ROOT DEB install DEB into ROOT as a user does, with
+#                                 apt-get in the chroot (offline: the root
+#                                 already has what the package depends on),
+#                                 and check dpkg has it; log: ROOT.deb.log
 # The image stays one file across boots: what the guest (or GRUB's
 # save_env) writes to it stays there.
 
@@ -149,6 +159,34 @@ bootdisk_root() {
 }
 
 bootdisk_kver() { for _bk in "$1"/lib/modules/*; do echo "${_bk##*/}"; break; done; }
+
+bootdisk_deb() { # BUILDDIR
+	if [ -n "${VFIOCONF_VM_DEB:-}" ]; then
+		[ -f "$VFIOCONF_VM_DEB" ] || { bootdisk_log "VFIOCONF_VM_DEB=$VFIOCONF_VM_DEB: no such file"; return 1; }
+		echo "$VFIOCONF_VM_DEB"
+		return 0
+	fi
+	bootdisk_log "building the Debian package (./dev.sh deb; VFIOCONF_VM_DEB=FILE takes a built one)"
+	_bd_srcdir=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+	_bd_deb=$(sh "$_bd_srcdir/dev.sh" deb --builddir "$1" | tail -1) || return 1
+	[ -f "$_bd_deb" ] || { bootdisk_log "./dev.sh deb made no package"; return 1; }
+	echo "$_bd_deb"
+}
+
+bootdisk_install_deb() { # ROOT DEB
+	_bi_name=${2##*/}
+	cp "$2" "$1/tmp/$_bi_name"
+	if ! DEBIAN_FRONTEND=noninteractive bootdisk_chroot "$1" apt-get install -y -q \
+		--no-install-recommends "/tmp/$_bi_name" >"$1.deb.log" 2>&1 ||
+		! bootdisk_chroot "$1" dpkg-query -W -f='${Status}\n' vfioconf 2>>"$1.deb.log" |
+		grep -qx 'install ok installed'; then
+		tail -20 "$1.deb.log" >&2
+		bootdisk_log "apt-get install $_bi_name in $1 failed (log: $1.deb.log)"
+		rm -f "$1/tmp/$_bi_name"
+		return 1
+	fi
+	rm -f "$1/tmp/$_bi_name"
+}
 
 bootdisk_stage() { # ROOT
 	_bs_src=$(bootdisk_root) || return 1
@@ -386,15 +424,19 @@ bootdisk_boot() { # IMG DIR [--reboot] [--ovmf VARS]
 			-drive "if=pflash,format=raw,unit=1,file=$_bq_vars"
 	fi
 	_bq_t=$(bootdisk_now_ms)
+	# the extra arguments first: an intel-iommu must come before the
+	# PCI devices it translates for. cache=unsafe: the guest's flushes
+	# (fsync, sync) are not passed on to this side's disk; what the guest
+	# wrote is in the image file when QEMU has exited
 	# shellcheck disable=SC2086
 	timeout "${VFIOCONF_VM_TIMEOUT:-300}" qemu-system-x86_64 -nodefaults -machine q35 \
-		-accel tcg -cpu max -smp 2 -m 1536 "$@" $_bq_reboot \
+		-accel tcg -cpu max -smp 2 -m 1536 "$@" $_bq_reboot ${BOOTDISK_QEMU_ARGS:-} \
 		-vga std -display none -serial "file:$_bq_dir/serial.log" -monitor none \
-		-drive "file=$_bq_img,format=raw,if=none,id=disk" \
+		-drive "file=$_bq_img,format=raw,if=none,id=disk,cache=unsafe" \
 		-device virtio-blk-pci,drive=disk,bus=pcie.0,addr=4.0,bootindex=1 \
-		-drive "file=$_bq_dir/out.img,format=raw,if=none,id=out" \
+		-drive "file=$_bq_dir/out.img,format=raw,if=none,id=out,cache=unsafe" \
 		-device virtio-blk-pci,drive=out,bus=pcie.0,addr=5.0 \
-		${BOOTDISK_QEMU_ARGS:-} >"$_bq_dir/qemu.log" 2>&1 || true
+		>"$_bq_dir/qemu.log" 2>&1 || true
 	# shellcheck disable=SC2034 # for the caller
 	bootdisk_boot_s=$(awk -v ms=$(($(bootdisk_now_ms) - _bq_t)) 'BEGIN { printf "%.1f", ms / 1000 }')
 	tar -xf "$_bq_dir/out.img" -C "$_bq_dir" 2>/dev/null && [ -f "$_bq_dir/cmdline" ]

@@ -5,14 +5,17 @@
 # the right devices on vfio-pci. For each initramfs system (initramfs-tools
 # with GRUB's /etc/default/grub, dracut with /etc/kernel/cmdline):
 #   1. a Debian 12 root (debootstrap, cached under VFIOCONF_VM_CACHE), with
-#      this build installed by make install DESTDIR=, packed by mke2fs -d;
+#      vfioconf's Debian package installed by apt-get in a chroot (the one
+#      ./dev.sh deb builds from this checkout, or VFIOCONF_VM_DEB), packed
+#      by mke2fs -d;
 #   2. boot it in QEMU (q35, intel-iommu, TCG) on a topology with two
 #      identical e1000e NICs on their own root ports, a two-function slot
 #      and a PCIe-to-PCI bridge with two devices behind it; inside, compare
 #      `vfioconf list --json` with what the kernel shows in /sys;
-#   3. on this side, `vfioconf --root ROOT --sysfs CAP/sys --procfs CAP/proc
-#      apply --select <the second twin> --yes` (CAP: the VM's sysfs, as a
-#      rescue system would see it; regeneration runs the real
+#   3. on this side, the package's `vfioconf --root ROOT --sysfs CAP/sys
+#      --procfs CAP/proc apply --select <the second twin> --yes` (the binary
+#      from the .deb, as a rescue system with the package would run it; CAP:
+#      the VM's sysfs, as that rescue system sees it; regeneration runs the real
 #      update-initramfs or dracut in a chroot), take the kernel command line
 #      the way the boot loader would, boot, and check that exactly that NIC
 #      is on vfio-pci, its twin on e1000e, nothing else moved, and that
@@ -24,34 +27,47 @@
 #      behind the bridge: list says so, apply takes it over and adds the
 #      second twin by address, the boot binds exactly both, undo puts the
 #      file back byte for byte.
+# And the flavor grub-trial (tests/vm/check-trial.sh): the trial boot, all
+# inside a guest booted by its own GRUB from a disk image (no -kernel):
+# (a) a trial whose health check passes, promote, then a normal boot binds
+# the device; (b) a trial whose health check fails comes back by itself to
+# the default entry, every device on its old driver, /etc unchanged;
+# (c) a trial that panics comes back by itself to the default entry.
 # Plans alone (no boot) check the bridge's group: a device behind it names
 # the other, and the bridge itself is refused.
-# Ends with a table: topology x initramfs x step -> pass/fail, boot times.
-# Needs root, qemu-system-x86, debootstrap, e2fsprogs, jq, and the Debian
-# mirror (VFIOCONF_VM_MIRROR) the first time. Exit 77 (skip) without root.
-# VFIOCONF_VM_FLAVORS="initramfs-tools" runs one system; VFIOCONF_VM_TIMEOUT
-# bounds each boot (seconds, default 300); logs stay in tests/vm/work.
+# Ends with a table: topology x flavor x step -> pass/fail, boot times.
+# Needs root, qemu-system-x86, debootstrap, e2fsprogs, jq (grub-trial also
+# sfdisk, losetup, blkid), dpkg-buildpackage and lintian (./dev.sh deb) unless
+# VFIOCONF_VM_DEB names a built package, and the Debian mirror
+# (VFIOCONF_VM_MIRROR) the first time. Exit 77 (skip) without root.
+# VFIOCONF_VM_FLAVORS="initramfs-tools" runs one flavor (of initramfs-tools
+# dracut grub-trial); VFIOCONF_VM_TIMEOUT bounds each boot (seconds, default
+# 300), VFIOCONF_VM_TRIAL_TIMEOUT each of grub-trial's QEMU runs (up to two
+# boots and the guest's own mkinitramfs; default 900); logs stay in
+# tests/vm/work.
 set -eu
 
 srcdir=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 vm=$srcdir/tests/vm
+# shellcheck source=bootdisk.sh
+. "$vm/bootdisk.sh"
 build=$PWD
 cache=${VFIOCONF_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfioconf-vm}
 mirror=${VFIOCONF_VM_MIRROR:-http://deb.debian.org/debian}
 work=$build/tests/vm/work
 boot_timeout=${VFIOCONF_VM_TIMEOUT:-300}
-flavors=${VFIOCONF_VM_FLAVORS:-initramfs-tools dracut}
+flavors=${VFIOCONF_VM_FLAVORS:-initramfs-tools dracut grub-trial}
 topology="q35: 2x e1000e twins, 2-function slot, PCIe-to-PCI bridge"
-suite=bookworm
-packages=kmod,initramfs-tools,zstd,linux-image-amd64,udev,systemd-sysv,libncursesw6,libpci3,libkmod2,libinih1
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "check-vm: needs root (debootstrap, chroot, mke2fs -d keeping owners); skipped"
 	exit 77
 fi
-for t in qemu-system-x86_64 debootstrap mke2fs jq tar unshare; do
+tools="qemu-system-x86_64 debootstrap mke2fs jq tar unshare"
+echo "$flavors" | grep -qw grub-trial && tools="$tools sfdisk losetup blkid"
+for t in $tools; do
 	command -v "$t" >/dev/null || {
-		echo "check-vm: $t is missing: apt-get install qemu-system-x86 debootstrap e2fsprogs jq" \
+		echo "check-vm: $t is missing: apt-get install qemu-system-x86 debootstrap e2fsprogs jq fdisk" \
 			"(./dev.sh check-vm does it)" >&2
 		exit 1
 	}
@@ -72,41 +88,29 @@ record() {
 	log "$1: $2: $3${5:+ ($5)}"
 }
 
-# ---- the cached Debian roots
-in_chroot() { # ROOT CMD... with /proc, /sys and /dev, in a private mount namespace
-	r=$1; shift
-	unshare -m sh -c 'r=$1; shift; mount -t proc proc "$r/proc" && mount --rbind /sys "$r/sys" &&
-		mount --rbind /dev "$r/dev" && exec chroot "$r" "$@"' sh "$r" "$@"
-}
+# ---- the package, and the cached Debian roots
+deb=$(VFIOCONF_VM_CACHE=$cache VFIOCONF_VM_MIRROR=$mirror bootdisk_deb "$build") || exit 1
+log "the package: ${deb##*/}"
+# its files, for the commands run on this side (the rescue system's vfioconf)
+pkg=$work/pkg
+rm -rf "$pkg"
+dpkg-deb -x "$deb" "$pkg"
 
-key=$(printf '%s %s %s' "$suite" "$packages" "$mirror" | sha256sum | cut -c1-12)
-base=$cache/base-$key
-if [ ! -d "$base" ]; then
-	log "debootstrap $suite into $base (once; about a minute with a good mirror)"
-	rm -rf "$base.tmp"
-	t=$(now_ms)
-	debootstrap --variant=minbase --include="$packages" "$suite" "$base.tmp" "$mirror" \
-		>"$cache/debootstrap.log" 2>&1 || {
-		tail -20 "$cache/debootstrap.log"
-		echo "check-vm: debootstrap failed (log: $cache/debootstrap.log)" >&2
-		exit 1
-	}
-	mv "$base.tmp" "$base"
-	log "debootstrap: $(( ($(now_ms) - t) / 1000 )) s"
-fi
+base=$(VFIOCONF_VM_CACHE=$cache VFIOCONF_VM_MIRROR=$mirror bootdisk_base) || exit 1
+key=${base##*/base-}
 droot=$cache/dracut-$key
 if echo "$flavors" | grep -qw dracut && [ ! -d "$droot" ]; then
 	log "the dracut root: initramfs-tools replaced by dracut"
 	rm -rf "$droot.tmp"
 	cp -a "$base" "$droot.tmp"
 	cp /etc/resolv.conf "$droot.tmp/etc/resolv.conf"
-	DEBIAN_FRONTEND=noninteractive in_chroot "$droot.tmp" apt-get install -y -q --no-install-recommends \
+	DEBIAN_FRONTEND=noninteractive bootdisk_chroot "$droot.tmp" apt-get install -y -q --no-install-recommends \
 		dracut >"$cache/dracut.log" 2>&1 || {
 		tail -20 "$cache/dracut.log"
 		echo "check-vm: installing dracut failed (log: $cache/dracut.log)" >&2
 		exit 1
 	}
-	in_chroot "$droot.tmp" apt-get clean
+	bootdisk_chroot "$droot.tmp" apt-get clean
 	mv "$droot.tmp" "$droot"
 fi
 
@@ -118,8 +122,7 @@ prepare_root() { # FLAVOR ROOT
 	*) cp -a "$base" "$2" ;;
 	esac
 	r=$2
-	make -s -C "$build" install DESTDIR="$r" >"$work/install.log" 2>&1 || {
-		cat "$work/install.log"; return 1; }
+	bootdisk_install_deb "$r" "$deb" || return 1
 	mkdir -p "$r/usr/local/libexec/vfioconf-vmtest"
 	cp "$vm/inside.sh" "$r/usr/local/libexec/vfioconf-vmtest/inside.sh"
 	chmod 755 "$r/usr/local/libexec/vfioconf-vmtest/inside.sh"
@@ -230,7 +233,7 @@ drivers() { awk '{ print $1, $5 }' "$1"; }
 vf() { # ROOT CAPDIR ARGS...: this build's vfioconf on ROOT with the VM's hardware
 	r=$1 c=$2; shift 2
 	env -u SSH_CONNECTION -u SSH_CLIENT VFIOCONF_CMD_TIMEOUT=900 \
-		"$build/vfioconf" --root "$r" --sysfs "$c/sys" --procfs "$c/proc" "$@"
+		"$pkg/usr/sbin/vfioconf" --root "$r" --sysfs "$c/sys" --procfs "$c/proc" "$@"
 }
 
 # tx FLAVOR NAME LOG ARGS...: a transaction from this side on $r with the
@@ -263,8 +266,44 @@ expect_drivers() {
 	fi
 }
 
+# grub-trial: tests/vm/check-trial.sh (its log lines as they come), its
+# rows into the table
+trial() {
+	log "grub-trial: tests/vm/check-trial.sh (log: $work/grub-trial.log)"
+	rm -f "$work/grub-trial.rc"
+	{ srcdir=$srcdir VFIOCONF_VM_DEB=$deb VFIOCONF_VM_CACHE=$cache VFIOCONF_VM_MIRROR=$mirror \
+		VFIOCONF_VM_TIMEOUT=${VFIOCONF_VM_TRIAL_TIMEOUT:-900} CHECK_TRIAL_TABLE=no \
+		sh "$vm/check-trial.sh"; echo $? >"$work/grub-trial.rc"; } 2>&1 |
+		tee "$work/grub-trial.log" | grep --line-buffered '^[0-9:]* check-trial: ' | sed -u 's/^/    /' || true
+	_rc=$(cat "$work/grub-trial.rc" 2>/dev/null || echo 1)
+	if [ "$_rc" = 77 ]; then
+		log "grub-trial: skipped"
+	elif [ -s "$work/grub-trial/results" ]; then
+		cat "$work/grub-trial/results" >>"$results"
+		failed=$((failed + $(awk -F '\t' '$3 != "pass"' "$work/grub-trial/results" | wc -l)))
+		[ "$_rc" = 0 ] || awk -F '\t' '$3 != "pass"' "$work/grub-trial/results" | grep -q . ||
+			record grub-trial "check-trial.sh" fail "" "exit $_rc; see $work/grub-trial.log"
+	else
+		tail -20 "$work/grub-trial.log" | sed 's/^/    /'
+		record grub-trial "check-trial.sh" fail "" "exit $_rc, no result; see $work/grub-trial.log"
+	fi
+}
+
+# the time of each flavor, for the table's heading
+flavor_s='' fl_cur=''
+flavor_done() {
+	[ -z "$fl_cur" ] || flavor_s="$flavor_s${flavor_s:+, }$fl_cur $(( $(date +%s) - fl_t )) s"
+	fl_cur=''
+}
+
 # ---- the steps, a flavor at a time
 for fl in $flavors; do
+	flavor_done
+	fl_cur=$fl fl_t=$(date +%s)
+	if [ "$fl" = grub-trial ]; then
+		trial
+		continue
+	fi
 	r=$work/$fl/root
 	mkdir -p "$work/$fl"
 	log "$fl: preparing the root"
@@ -291,8 +330,8 @@ for fl in $flavors; do
 	else
 		record "$fl" "the capture replays: list on this side = inside" fail "" "diff $b/host-list.json $b/list.json"
 	fi
-	[ "$(cat "$b/status.rc")" = 2 ] && record "$fl" "status before: 2 (nothing configured)" pass ||
-		record "$fl" "status before: 2 (nothing configured)" fail "" "got $(cat "$b/status.rc")"
+	[ "$(cat "$b/status.rc")" = 4 ] && record "$fl" "status before: 4 (nothing configured)" pass ||
+		record "$fl" "status before: 4 (nothing configured)" fail "" "got $(cat "$b/status.rc")"
 
 	# intel-iommu,intremap=on: the kernel remaps interrupts (IR-PCI-MSI in
 	# /proc/interrupts), and list says so inside and from the capture
@@ -436,15 +475,17 @@ for fl in $flavors; do
 	fi
 	rm -f "$r/etc/modprobe.d/vfio.conf"
 done
+flavor_done
 
 # ---- the table
 echo
-echo "check-vm: $topology; QEMU TCG, $(uname -m); $(( $(date +%s) - t_start )) s in all"
+echo "$flavors" | grep -qw grub-trial && topology="$topology (grub-trial: 2x e1000e twins, GRUB on SeaBIOS from a disk image)"
+echo "check-vm: $topology; QEMU TCG, $(uname -m); $(( $(date +%s) - t_start )) s in all ($flavor_s)"
 awk -F '\t' '
 	{ fl[NR] = $1; st[NR] = $2; rs[NR] = $3; bt[NR] = $4; nt[NR] = $5
 	  if (length($2) > w) w = length($2) }
 	END {
-		printf "%-16s %-*s %-4s %7s  %s\n", "initramfs", w, "step", "", "boot s", "note"
+		printf "%-16s %-*s %-4s %7s  %s\n", "flavor", w, "step", "", "boot s", "note"
 		for (i = 1; i <= NR; i++)
 			printf "%-16s %-*s %-4s %7s  %s\n", fl[i], w, st[i], rs[i] == "pass" ? "PASS" : "FAIL", bt[i], nt[i]
 	}' "$results"

@@ -36,14 +36,15 @@ grep -rh . /etc/modprobe.d 2>/dev/null >"$out/modprobe.txt"
 t=$(date +%s%N)
 trees="/sys/devices/pci0000:00 /sys/devices/virtual/net /sys/devices/virtual/block
 	/sys/devices/virtual/iommu /sys/bus/pci/devices /sys/bus/pci/drivers /sys/kernel/iommu_groups
-	/sys/class/iommu /sys/class/net /sys/class/block /sys/block /sys/dev/block"
+	/sys/class/iommu /sys/class/net /sys/class/block /sys/block /sys/dev/block /sys/bus/pci/slots"
 # shellcheck disable=SC2086
 find $trees \( -type d -printf 'D %p\n' \) -o \( -type l -printf 'L %p %l\n' \) 2>/dev/null >"$out/capture.links"
 # shellcheck disable=SC2086
 find $trees -type f \( -name vendor -o -name device -o -name subsystem_vendor -o -name subsystem_device \
 	-o -name class -o -name revision -o -name modalias -o -name boot_vga -o -name reset_method \
 	-o -name sriov_numvfs -o -name sriov_totalvfs -o -name dev -o -name name -o -name irq \
-	-o -name numa_node -o -name label -o -name type -o -name resource -o -name lower_\* \) \
+	-o -name numa_node -o -name label -o -name type -o -name resource -o -name lower_\* \
+	-o -name address \) \
 	-exec head -v -n 64 {} + >"$out/capture.files" 2>/dev/null
 head -v -n 512 /proc/cpuinfo /proc/cmdline /proc/swaps /proc/self/mountinfo /proc/net/route \
 	/proc/net/ipv6_route /proc/sys/kernel/osrelease /proc/interrupts /proc/iomem >>"$out/capture.files" 2>/dev/null

@@ -1,0 +1,292 @@
+#!/bin/sh
+# tests/vm/check-trial.sh - the trial boot (vfioconf apply --trial) on a real
+# kernel, through the real GRUB on SeaBIOS, from one raw disk image
+# (tests/vm/bootdisk.sh), on a q35 with an emulated Intel IOMMU and two
+# identical e1000e NICs. Everything vfioconf does runs inside the guest, on
+# its real /sys and its own GRUB; the health check unit runs by itself at
+# the trial's boot (ConditionKernelCommandLine=vfioconf.trial). The guest
+# has an "uplink" unit that needs the network interface of one NIC (its MAC
+# in /var/lib/vmtest/uplink, first the second twin's), as a host needs its
+# NIC. One trial, of the second twin, booted three times: GRUB's one-shot
+# is set by vfioconf (apply --trial) the first time, by grub-reboot
+# vfioconf-trial (what vfioconf runs) after that. Five QEMU runs, 7 boots:
+#   run 0  default entry: the drivers and /etc's checksums on record;
+#          apply --trial --promote-on-success --select <the second twin>:
+#          /etc as before
+#   run 1  (guest reboots allowed) GRUB boots the trial: the second twin on
+#          vfio-pci, so the uplink unit fails, so does the health check;
+#          FailureAction=reboot, and GRUB boots the default entry by itself:
+#          every device on its old driver, /etc as before, the failure on
+#          record. Then the trial's initramfs is moved away (as a full /boot
+#          would leave it) and the one-shot set again
+#   run 2  (guest reboots allowed) the trial cannot mount its root and
+#          panics, panic=10 reboots, GRUB boots the default by itself: every
+#          device on its old driver, /etc as before. The image back, the
+#          uplink moved to the first twin, the one-shot set again
+#   run 3  the trial: the second twin on vfio-pci, the health check passes
+#          and, the trial made with --promote-on-success, promotes it by
+#          itself (an ordinary apply: update-initramfs, update-grub; then
+#          the trial taken away), before the reporter runs
+#   run 4  the default entry, promoted: the second twin on vfio-pci, the
+#          first on e1000e, vfioconf status exit 0, no trial left
+# The guest has vfioconf's Debian package (bootdisk_deb: VFIOCONF_VM_DEB, or
+# built by ./dev.sh deb), installed by apt-get. Run from the build
+# directory as root:
+#   srcdir=.. sh ../tests/vm/check-trial.sh
+# make check-vm runs it as the flavor grub-trial (tests/vm/check-vm.sh).
+# Results: a table, and tests/vm/work/grub-trial/results (lines of flavor,
+# step, pass|fail, seconds, note; tab-separated, check-vm.sh's form); logs
+# beside it. Exit 1 when a step failed, 77 without root.
+# Lean under TCG: the guest builds its images itself, so its
+# /etc/initramfs-tools/initramfs.conf says MODULES=dep and COMPRESSLEVEL=1
+# (MODULES=most: over 10 minutes a mkinitramfs), and the image it starts
+# with is made small on this side (mkinitramfs -d, a copy of that
+# configuration with MODULES=list: virtio and ext4).
+set -eu
+srcdir=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=$PWD
+# shellcheck source=bootdisk.sh
+. "$srcdir/tests/vm/bootdisk.sh"
+flavor=grub-trial
+work=$build/tests/vm/work/$flavor
+results=$work/results
+failed=0
+VFIOCONF_VM_TIMEOUT=${VFIOCONF_VM_TIMEOUT:-900}
+export VFIOCONF_VM_TIMEOUT
+BOOTDISK_QEMU_ARGS="-machine kernel-irqchip=split -device intel-iommu,intremap=on
+ -device pcie-root-port,id=rp1,chassis=2,bus=pcie.0,addr=2.0,multifunction=on
+ -device pcie-root-port,id=rp2,chassis=3,bus=pcie.0,addr=2.2
+ -device e1000e,bus=rp1,mac=52:54:00:00:00:11 -device e1000e,bus=rp2,mac=52:54:00:00:00:12"
+export BOOTDISK_QEMU_ARGS
+
+[ "$(id -u)" -eq 0 ] || { echo "check-trial: needs root; skipped"; exit 77; }
+for t in qemu-system-x86_64 debootstrap mke2fs sfdisk losetup blkid unshare tar; do
+	command -v "$t" >/dev/null || { echo "check-trial: $t is missing" >&2; exit 1; }
+done
+rm -rf "$work"; mkdir -p "$work"
+: >"$results"
+t_start=$(bootdisk_now_ms)
+log() { printf '%s check-trial: %s\n' "$(date +%H:%M:%S)" "$*"; }
+record() { # STEP pass|fail [seconds] [note]
+	printf '%s\t%s\t%s\t%s\t%s\n' "$flavor" "$1" "$2" "${3:--}" "${4:-}" >>"$results"
+	[ "$2" = pass ] || failed=$((failed + 1))
+	log "$1: $2${3:+ ($3 s)}${4:+ - $4}"
+}
+# check STEP COND...: pass when COND succeeds; the run's time and note on
+# its first row (bt, note: then cleared), its directory on a failure
+check() {
+	_s=$1; shift
+	if "$@"; then record "$_s" pass "${bt:-}" "${note:-}"; else record "$_s" fail "${bt:-}" "see $d"; fi
+	bt='' note=''
+}
+
+r=$work/root
+deb=$(bootdisk_deb "$build") || exit 1
+log "staging the root (GRUB, ${deb##*/})"
+t=$(bootdisk_now_ms)
+bootdisk_stage "$r"
+bootdisk_install_deb "$r" "$deb" || exit 1
+# the kernel's messages on the console (no quiet): a boot that does not
+# come back shows where it stopped
+sed -i 's/^GRUB_CMDLINE_LINUX="/GRUB_CMDLINE_LINUX="intel_iommu=on /; s/^GRUB_CMDLINE_LINUX_DEFAULT=.*/GRUB_CMDLINE_LINUX_DEFAULT=""/' \
+	"$r/etc/default/grub"
+it=$r/etc/initramfs-tools/initramfs.conf
+sed -i 's/^MODULES=.*/MODULES=dep/; /^#* *COMPRESSLEVEL=/d' "$it"
+echo COMPRESSLEVEL=1 >>"$it"
+kver=$(bootdisk_kver "$r")
+rm -rf "$r/tmp/itconf"; cp -a "$r/etc/initramfs-tools" "$r/tmp/itconf"
+sed -i 's/^MODULES=.*/MODULES=list/' "$r/tmp/itconf/initramfs.conf"
+printf 'virtio_pci\nvirtio_blk\next4\n' >>"$r/tmp/itconf/modules"
+bootdisk_chroot "$r" mkinitramfs -d /tmp/itconf -o "/boot/initrd.img-$kver" "$kver" >"$work/mkinitramfs.log" 2>&1 ||
+	{ cat "$work/mkinitramfs.log"; exit 1; }
+rm -rf "$r/tmp/itconf"
+# the boot: the health check (the package's, enabled by its postinst:
+# wanted by multi-user.target) and the uplink are wanted by bootdisk.target too; the
+# reporter comes after both, so a failed check reboots before it runs
+s=$r/etc/systemd/system
+mkdir -p "$s/bootdisk.target.wants" "$s/bootdisk-report.service.d" "$s/vfioconf-trial-check.service.d" \
+	"$r/var/lib/vmtest"
+ln -sfn /lib/systemd/system/vfioconf-trial-check.service "$s/bootdisk.target.wants/"
+ln -sfn ../vmtest-uplink.service "$s/bootdisk.target.wants/"
+printf '[Unit]\nAfter=vfioconf-trial-check.service vmtest-uplink.service\n' >"$s/bootdisk-report.service.d/trial.conf"
+printf '[Service]\nStandardOutput=journal+console\nStandardError=journal+console\n' \
+	>"$s/vfioconf-trial-check.service.d/console.conf"
+echo 52:54:00:00:00:12 >"$r/var/lib/vmtest/uplink"
+cat >"$s/vmtest-uplink.service" <<'EOF'
+[Unit]
+Description=vmtest: the uplink (the NIC in /var/lib/vmtest/uplink) has its network interface
+After=systemd-udev-settle.service
+Wants=systemd-udev-settle.service
+Before=vfioconf-trial-check.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c 'grep -qx "$(cat /var/lib/vmtest/uplink)" /sys/class/net/*/address'
+StandardOutput=journal+console
+StandardError=journal+console
+EOF
+cat >"$r/usr/local/libexec/bootdisk/hook" <<'EOF'
+#!/bin/sh
+# vmtest: one step a boot on which the reporter runs; the step number
+# survives on the disk. Writes beside hook.out: drivers, etc.sums*
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+out=/run/bootdisk
+n=$(cat /var/lib/vmtest/step 2>/dev/null || echo 0)
+echo $((n + 1)) >/var/lib/vmtest/step; sync
+up() { cut -d' ' -f1 /proc/uptime; }
+drv() { d=$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null) && echo "${d##*/}" || echo none; }
+sums() { # /etc: every file's checksum, mode and owner, every link and directory
+	find /etc -xdev -type f -print0 | sort -z | xargs -0 sha256sum
+	find /etc -xdev -printf '%y %m %U:%G %p %l\n' | sort
+}
+{
+echo "step $n at $(up) s"
+for d in /sys/bus/pci/devices/*; do echo "${d##*/} $(drv "${d##*/}")"; done >"$out/drivers"
+twins=$(for d in /sys/bus/pci/devices/*; do
+	[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x8086:0x10d3 ] && echo "${d##*/}"; done)
+one=$(echo "$twins" | sed -n 1p) two=$(echo "$twins" | sed -n 2p)
+echo "twins $one $(drv "$one") $two $(drv "$two")"
+sums >"$out/etc.sums"
+for u in vfioconf-trial-check vmtest-uplink; do
+	echo "unit $u $(systemctl show -P ActiveState $u.service) $(systemctl show -P Result $u.service)"
+done
+systemctl --failed --no-legend --plain
+vfioconf trial status; echo "trial-status rc $?"
+img=$(ls /boot/vfioconf/*/initrd.img-* 2>/dev/null)
+case $n in
+0) vfioconf apply --trial --promote-on-success --select "$two" --yes; echo "apply-trial rc $? at $(up) s"
+   sums >"$out/etc.sums.after" ;;
+1) # the same trial once more, its image gone
+   mv -v "$img" /var/lib/vmtest/ && grub-reboot vfioconf-trial; echo "re-armed without its image rc $?" ;;
+2) # the image back, the uplink moved to the other NIC; the trial once more
+   mv -v /var/lib/vmtest/initrd.img-* /boot/vfioconf/*/ &&
+	echo 52:54:00:00:00:11 >/var/lib/vmtest/uplink && grub-reboot vfioconf-trial
+   echo "re-armed rc $?" ;;
+3) # promoted by the health check: its unit's run, in seconds
+   m() { systemctl show -P "ExecMain${1}TimestampMonotonic" vfioconf-trial-check.service; }
+   echo "check and promote took $(( ($(m Exit) - $(m Start)) / 1000000 )) s"
+   grep -H . /etc/modprobe.d/vfioconf.conf ;;
+4) vfioconf status; echo "status rc $?" ;;
+esac
+[ -f /boot/grub/grubenv ] && grep -v '^#' /boot/grub/grubenv >"$out/grubenv.end"
+echo "step $n done at $(up) s"
+} 2>&1 | tee /dev/console
+EOF
+chmod 755 "$r/usr/local/libexec/bootdisk/hook"
+img=$work/disk.img
+bootdisk_grub_disk "$r" "$img" 3072 || { record "a GRUB disk image" fail; exit 1; }
+record "the guest: a GRUB disk image (grub-install, update-grub), the package installed (apt-get)" pass \
+	"" "$(( ($(bootdisk_now_ms) - t) / 1000 )) s to stage"
+
+run() { # NAME [--reboot]: sets d, bt and note
+	d=$work/$1; shift
+	log "QEMU run ${d##*/}"
+	bootdisk_boot "$img" "$d" "$@" || true
+	# shellcheck disable=SC2154 # set by bootdisk_boot
+	bt=$bootdisk_boot_s
+	[ -f "$d/hook.out" ] || { log "${d##*/}: nothing came back; the end of its console:"
+		tail -25 "$d/serial.log" | sed 's/^/    /'; }
+	note=$(boots)
+}
+# the conditions, on the run's directory d
+has() { grep -q -- "$2" "$d/$1" 2>/dev/null; }
+hasnt() { [ -f "$d/$1" ] && ! grep -q -- "$2" "$d/$1"; }
+step() { has hook.out "^step $1 at "; }
+# "2 boots: kernel 15.4 s + 23.4 s": GRUB's boots in this run, and the
+# kernel's clock at the end of each (its last timestamp before the next)
+boots() {
+	awk '/Booting `/ { if (n++) l = l sprintf("%.1f s + ", t); t = 0 }
+		/^\[ *[0-9]+\.[0-9]+\]/ { t = substr($0, 2, index($0, "]") - 2) + 0 }
+		END { printf "%d boot%s: kernel %s%.1f s", n, n == 1 ? "" : "s", l, t }' "$d/serial.log" 2>/dev/null
+}
+# "; promote 65 s": the guest's seconds from the step's start to the line
+# "WHAT rc 0 at T s"
+took() { # WHAT NAME
+	awk -v w="$1" -v n="$2" '$1 == "step" && $3 == "at" { s = $4 }
+		$1 == w && $2 == "rc" && $4 == "at" { printf "; %s %d s", n, $5 - s }' "$d/hook.out" 2>/dev/null
+}
+same_etc() { # FILE: the same as run 0's etc.sums; the difference shown when not
+	cmp -s "$work/r0/etc.sums" "$d/$1" && return 0
+	diff "$work/r0/etc.sums" "$d/$1" 2>&1 | head -20 | sed 's/^/    /'
+	return 1
+}
+drivers_as_before() { # [ADDR DRIVER]...: run 0's drivers, but these
+	awk -v l="$*" 'BEGIN { n = split(l, a, " "); for (i = 1; i < n; i += 2) v[a[i]] = a[i + 1] }
+		($1 in v) { $2 = v[$1] } 1' "$work/r0/drivers" >"$d/drivers.want"
+	cmp -s "$d/drivers.want" "$d/drivers" && return 0
+	diff "$d/drivers.want" "$d/drivers" 2>&1 | sed 's/^/    /'
+	return 1
+}
+one_shot_set() {
+	has hook.out "apply-trial rc 0" && cmp -s "$d/etc.sums" "$d/etc.sums.after" &&
+		grep -qx next_entry=vfioconf-trial "$d/grubenv.end"
+}
+trial_failed() {
+	grep -q 'Booting `vfioconf trial' "$d/serial.log" && grep -q 'vfioconf\[[0-9]*\]: Trial [0-9a-f]*: FAILED' "$d/serial.log"
+}
+trial_panicked() { grep -q 'Booting `vfioconf trial' "$d/serial.log" && grep -q 'Kernel panic' "$d/serial.log"; }
+back_to_default() { # STEP: two GRUB boots in this run, the second the default entry
+	[ "$(grep -c 'Booting `' "$d/serial.log")" = 2 ] && [ "$(grep 'Booting `' "$d/serial.log" | tail -1 |
+		sed 's/.*Booting `//' | tr -d '\r')" = "Debian GNU/Linux'" ] && hasnt cmdline vfioconf.trial= && step "$1"
+}
+on_record() { has hook.out "^result = failed$" && has hook.out "^problem = unit vmtest-uplink.service failed$"; }
+in_trial() { has cmdline vfioconf.trial= && step 3 && drivers_as_before "$two" vfio-pci; }
+check_passed() { has hook.out "^unit vfioconf-trial-check active success$" && grep -q 'vfioconf\[[0-9]*\]: Trial [0-9a-f]*: passed' "$d/serial.log"; }
+promoted_by_check() {
+	grep -q 'vfioconf\[[0-9]*\]: Trial [0-9a-f]*: made with --promote-on-success: promoting it' "$d/serial.log" &&
+		has hook.out "^/etc/modprobe.d/vfioconf.conf:" && has hook.out "^trial-status rc 4$" &&
+		! grep -q 'promoting it failed' "$d/serial.log"
+}
+promoted() { hasnt cmdline vfioconf.trial= && step 4 && drivers_as_before "$two" vfio-pci; }
+status_ok() { has hook.out "^status rc 0$" && has hook.out "^No trial boot"; }
+
+# ---- run 0: the default entry; the record; a trial of the uplink
+run r0
+two=$(awk '$1 == "twins" { print $4 }' "$d/hook.out" 2>/dev/null)
+note="$note$(took apply-trial "apply --trial")"
+check "boot, the default entry: apply --trial --select the second twin (the uplink's NIC)" \
+	has hook.out "^apply-trial rc 0"
+check "apply --trial changes nothing in /etc; GRUB's one-shot set (grubenv next_entry)" one_shot_set
+check "apply --trial: its commands (mkinitramfs -d, grub-reboot) print no warning" hasnt hook.out "^  | "
+
+# ---- run 1: the trial, its check fails, the default comes back by itself
+run r1 --reboot
+check "(b) GRUB boots the trial: the uplink's unit fails, so does the health check" trial_failed
+check "(b) FailureAction=reboot: GRUB boots the default entry by itself" back_to_default 1
+check "(b) every device on its old driver" drivers_as_before
+check "(b) /etc byte for byte as before the trial (sha256, modes, owners, links)" same_etc etc.sums
+check "(b) the failure on record (trial status): unit vmtest-uplink.service failed" on_record
+check "(c) the trial's initramfs moved away; its one-shot set again (grub-reboot)" \
+	has hook.out "^re-armed without its image rc 0$"
+
+# ---- run 2: the trial panics, the default comes back by itself
+run r2 --reboot
+check "(c) GRUB boots the trial: no initramfs, the kernel panics" trial_panicked
+check "(c) panic=10 reboots: GRUB boots the default entry by itself" back_to_default 2
+check "(c) every device on its old driver" drivers_as_before
+check "(c) /etc byte for byte as before the trial" same_etc etc.sums
+check "(a) the image back, the uplink on the first twin; the one-shot set again" has hook.out "^re-armed rc 0$"
+
+# ---- run 3: the trial passes, promote
+run r3
+note="$note$(awk '/^check and promote took/ { printf "; check and promote %s s", $5 }' "$d/hook.out" 2>/dev/null)"
+check "(a) GRUB boots the trial: the second twin on vfio-pci, the rest as before" in_trial
+check "(a) the health check passes (its unit, by itself at boot)" check_passed
+check "(a) --promote-on-success: the check promotes it (apply: update-initramfs, update-grub; the trial taken away)" promoted_by_check
+
+# ---- run 4: the default entry, promoted
+run r4
+check "(a) a normal boot (the default entry) binds the second twin, the rest as before" promoted
+check "(a) vfioconf status exit 0; no trial left" status_ok
+
+log "$(( ($(bootdisk_now_ms) - t_start) / 1000 )) s in all"
+# the table (check-vm.sh prints its own: CHECK_TRIAL_TABLE=no)
+if [ "${CHECK_TRIAL_TABLE:-yes}" != no ]; then
+	echo
+	awk -F '\t' '{ printf "%-90s %-4s %7s  %s\n", $2, $3 == "pass" ? "PASS" : "FAIL", $4, $5 }' "$results"
+fi
+if [ "$failed" -gt 0 ]; then
+	echo "check-trial: $failed step(s) failed; logs under $work"
+	exit 1
+fi
+echo "check-trial: every step passed"
