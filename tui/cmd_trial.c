@@ -21,26 +21,12 @@ static int none(void)
 
 static int trial_status(struct cli *cli, const struct app_trial *t)
 {
-	char sid[16];
+	struct strbuf sb = {0};
 
 	(void)cli;
-	journal_short_id(t->txid, sid);
-	printf(_("Trial %s (transaction %s, %s): kernel %s, with %s\n"), t->id, sid, t->created,
-	       t->kernel ? t->kernel : "?", t->params && *t->params ? t->params : _("no added parameter"));
-	if (t->promote_on_success)
-		printf(_("Made with --promote-on-success: its health check promotes it when it passes.\n"));
-	if (t->running)
-		printf(_("This boot is the trial.\n"));
-	else if (t->pending)
-		printf(_("Not booted yet: %s boots it once, at the next boot.\n"), t->loader_shown);
-	else if (!t->result)
-		printf(_("Booted, or its one-shot used up, without a health check on record: %s's next boot is the "
-			 "default entry.\n"), t->loader_shown);
-	if (t->result)
-		printf(_("Health check:\n%s"), t->result);
-	else
-		printf(_("Health check: not run yet.\n"));
-	printf(_("'vfioconf trial promote' makes it the default; 'vfioconf trial abort' takes it away.\n"));
+	report_trial_text(&sb, t);
+	fputs(sb.buf ? sb.buf : "", stdout);
+	strbuf_free(&sb);
 	return EXIT_OK;
 }
 

@@ -308,3 +308,28 @@ const char *report_export_node(const struct app *a, char node[EXPORT_NODE_MAX])
 	}
 	return r < 0 ? NULL : node;
 }
+
+void report_trial_text(struct strbuf *sb, const struct app_trial *t)
+{
+	char sid[16];
+
+	journal_short_id(t->txid, sid);
+	strbuf_printf(sb, _("Trial %s (transaction %s, %s): kernel %s, with %s\n"), t->id, sid, t->created,
+		      t->kernel ? t->kernel : "?", t->params && *t->params ? t->params : _("no added parameter"));
+	if (t->promote_on_success)
+		strbuf_puts(sb, _("Made with --promote-on-success: its health check promotes it when it passes.\n"));
+	if (t->running)
+		strbuf_puts(sb, _("This boot is the trial.\n"));
+	else if (t->pending)
+		strbuf_printf(sb, _("Not booted yet: %s boots it once, at the next boot.\n"), t->loader_shown);
+	else if (!t->result)
+		strbuf_printf(sb,
+			      _("Booted, or its one-shot used up, without a health check on record: %s's next boot is "
+				"the default entry.\n"),
+			      t->loader_shown);
+	if (t->result)
+		strbuf_printf(sb, _("Health check:\n%s"), t->result);
+	else
+		strbuf_puts(sb, _("Health check: not run yet.\n"));
+	strbuf_puts(sb, _("'vfioconf trial promote' makes it the default; 'vfioconf trial abort' takes it away.\n"));
+}

@@ -32,6 +32,8 @@ const char *report_irq_remap_off(void);
  * that nothing is configured (and why the IOMMU is off, if it is). */
 void report_status_text(struct strbuf *sb, const struct status_report *r, const struct host_facts *h);
 void report_status_none(struct app *a, struct strbuf *sb);
+/* `vfioconf trial status` as text, for the CLI and the status view. */
+void report_trial_text(struct strbuf *sb, const struct app_trial *t);
 
 /* Messages to stderr as "vfioconf: warning: ...". */
 void report_log(const struct log *log);

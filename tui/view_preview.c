@@ -183,7 +183,7 @@ static void try_preview(struct tui *t)
 	if (r == EXIT_OK) {
 		t->dirty = 0;
 		snprintf(t->status, sizeof(t->status),
-			 _("Trial %s made. Reboot: it boots once; then 'vfioconf trial status' says how it went."),
+			 _("Trial %s made. Reboot: it boots once; then s (or 'vfioconf trial status') says how it went."),
 			 t->trial_id);
 	} else {
 		snprintf(t->status, sizeof(t->status), "%s", _("Not applied: everything was rolled back (the reason was shown)."));

@@ -44,6 +44,7 @@ static void status_handoff(struct tui *t, const struct status_report *r, struct 
 void status_open(struct tui *t)
 {
 	struct status_report r;
+	struct app_trial tr;
 	struct strbuf sb = {0};
 	int e = app_status(t->app, &r);
 
@@ -58,6 +59,11 @@ void status_open(struct tui *t)
 		if (!r.bad)
 			status_handoff(t, &r, &sb);
 		status_report_free(&r);
+	}
+	if (app_trial_find(t->app, &tr) == 0) {
+		strbuf_putc(&sb, '\n');
+		report_trial_text(&sb, &tr);
+		app_trial_free(&tr);
 	}
 	if (t->dirty)
 		strbuf_puts(&sb, _("\nTicks on the screen that are not applied yet do not count here.\n"));

@@ -244,6 +244,10 @@ expect_eq "t, y: /etc untouched" "" \
 	"$(snapshot "$sc/root" "$tmp/sc-after"; diff "$tmp/sc-before" "$tmp/sc-after" | grep '^[<>] ./etc/')"
 at "$sc" trial status >"$tmp/out" 2>&1
 expect_contains "t, y: trial status knows it" "$tmp/out" "Not booted yet: GRUB boots it once, at the next boot."
+scr 's'
+expect_contains "the screen's status view shows the trial, in the same words" "$tmp/screen" \
+	"Not booted yet: GRUB boots it once, at the next boot."
+expect_contains "the status view: what to do with it" "$tmp/screen" "'vfioconf trial promote' makes it the default"
 
 # an abort cut off while its command ran (a power cut): recovery takes the
 # abort back, every file as it found it; GRUB's one-shot as it was, armed
