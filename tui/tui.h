@@ -158,6 +158,8 @@ void help_open(struct tui *t);
 void details_open(struct tui *t, size_t dev);
 void preview_open(struct tui *t);
 void preview_trial_free(struct tui *t);
+/* The preview's key line: the keys that act on this plan. */
+const char *preview_keybar(const struct tui *t);
 void history_open(struct tui *t);
 void status_open(struct tui *t);
 /* One line on the message line when vfioconf configured something here:

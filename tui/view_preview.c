@@ -139,6 +139,15 @@ void preview_open(struct tui *t)
 	t->have_plan = true;
 }
 
+const char *preview_keybar(const struct tui *t)
+{
+	if (t->have_trial)
+		return _(" Up/Down PgUp/PgDn scroll  t try once  a apply  Esc back");
+	if (t->have_plan && !plan_empty(&t->plan.plan) && !t->plan.plan.refusals.n && !t->readonly)
+		return _(" Up/Down PgUp/PgDn scroll  a apply  Esc back  q quit");
+	return _(" Up/Down PgUp/PgDn scroll  Esc back  q quit");
+}
+
 static int do_apply(struct tui *t)
 {
 	return report_apply(t->app, &t->plan, NULL, NULL);

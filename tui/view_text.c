@@ -179,7 +179,8 @@ void text_draw(struct tui *t)
 		tui_line_at(2 + y, l);
 		attroff(A_REVERSE | A_BOLD | A_COLOR);
 	}
-	snprintf(buf, sizeof(buf), "%s %zu/%zu", _(" Up/Down PgUp/PgDn scroll  Esc back  q quit"),
+	snprintf(buf, sizeof(buf), "%s %zu/%zu",
+		 t->view == &preview_view ? preview_keybar(t) : _(" Up/Down PgUp/PgDn scroll  Esc back  q quit"),
 		 t->text.n ? t->text_top + 1 : 0, t->text.n);
 	tui_draw_footer(t, buf);
 }

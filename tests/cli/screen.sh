@@ -246,6 +246,7 @@ expect_not_contains "one domain: shown without it" "$tmp/screen" " 0000:00:"
 hl debian 100x200 '/970\n p'
 expect_contains "no trial here: the preview says why" "$tmp/screen" "Try once: no trial boot here: mkinitramfs is missing"
 expect_contains "no trial here: a offered" "$tmp/screen" "Press a to apply this as one transaction."
+expect_contains "no trial here: the key line names a, not t" "$tmp/screen" "scroll  a apply  Esc back  q quit"
 hl debian 100x40 '/970\n pt'
 expect_contains "no trial here: t says so" "$tmp/screen" "no trial boot here: mkinitramfs is missing under the root"
 

@@ -233,6 +233,7 @@ snapshot "$sc/root" "$tmp/sc-before"
 scr '/970\n p'
 expect_contains "screen preview: t offered first" "$tmp/screen" "Press t to try it once first: the plan's boot path as a boot"
 expect_contains "screen preview: and a after it" "$tmp/screen" "Or press a to apply it as one"
+expect_contains "screen preview: the key line names t and a" "$tmp/screen" "scroll  t try once  a apply  Esc back"
 scr '/970\n ptn'
 expect_eq "t, answered no: nothing written" "" "$(snapshot "$sc/root" "$tmp/sc-no"; diff "$tmp/sc-before" "$tmp/sc-no")"
 scr '/970\n pty'
