@@ -492,6 +492,10 @@ static bool tree_act(struct tui *t, enum action a)
 	case ACT_APPLY:
 		snprintf(t->status, sizeof(t->status), "%s", _("p shows the preview first; a applies it from there"));
 		break;
+	case ACT_TRIAL:
+		snprintf(t->status, sizeof(t->status), "%s",
+			 _("p shows the preview first; t tries it once from there, where a trial boot can be made"));
+		break;
 	case ACT_QUIT:
 		return !tui_confirm_quit(t);
 	default:

@@ -247,6 +247,8 @@ hl debian 100x200 '/970\n p'
 expect_contains "no trial here: the preview says why" "$tmp/screen" "Try once: no trial boot here: mkinitramfs is missing"
 expect_contains "no trial here: a offered" "$tmp/screen" "Press a to apply this as one transaction."
 expect_contains "no trial here: the key line names a, not t" "$tmp/screen" "scroll  a apply  Esc back  q quit"
+hl debian 100x40 '/970\n t'
+expect_contains "t on the groups: points to the preview" "$tmp/screen" "p shows the preview first; t tries it once from there"
 hl debian 100x40 '/970\n pt'
 expect_contains "no trial here: t says so" "$tmp/screen" "no trial boot here: mkinitramfs is missing under the root"
 
