@@ -79,7 +79,6 @@ results=$work/results
 failed=0
 t_start=$(date +%s)
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 log() { printf '%s check-vm: %s\n' "$(date +%H:%M:%S)" "$*"; }
 # record FLAVOR STEP pass|fail [boot seconds] [note]
 record() {
@@ -89,7 +88,7 @@ record() {
 }
 
 # ---- the package, and the cached Debian roots
-deb=$(VFIOCONF_VM_CACHE=$cache VFIOCONF_VM_MIRROR=$mirror bootdisk_deb "$build") || exit 1
+deb=$(bootdisk_deb "$build") || exit 1
 log "the package: ${deb##*/}"
 # its files, for the commands run on this side (the rescue system's vfioconf)
 pkg=$work/pkg
@@ -194,7 +193,7 @@ boot() {
 	echo "$cmdline" >"$d/cmdline.boot"
 	mke2fs -q -t ext4 -d "$r" -F "$work/$fl/root.img" 2G >/dev/null
 	rm -f "$work/$fl/out.img"; truncate -s 16M "$work/$fl/out.img"
-	t=$(now_ms)
+	t=$(bootdisk_now_ms)
 	timeout "$boot_timeout" qemu-system-x86_64 -nodefaults -machine q35,kernel-irqchip=split \
 		-accel tcg -cpu max -smp 2 -m 1536 -device intel-iommu,intremap=on \
 		-vga std -display none -serial "file:$d/serial.log" -monitor none -no-reboot \
@@ -212,7 +211,7 @@ boot() {
 		-device virtio-rng-pci,bus=pb,addr=2.0 \
 		-drive "file=$work/$fl/out.img,format=raw,if=none,id=out" -device virtio-blk-pci,drive=out,bus=rp5 \
 		>"$d/qemu.log" 2>&1 || true
-	boot_s=$(awk -v ms=$(($(now_ms) - t)) 'BEGIN { printf "%.1f", ms / 1000 }')
+	boot_s=$(awk -v ms=$(($(bootdisk_now_ms) - t)) 'BEGIN { printf "%.1f", ms / 1000 }')
 	if ! tar -xf "$work/$fl/out.img" -C "$d" 2>/dev/null || [ ! -f "$d/list.json" ]; then
 		log "$fl/$3: the VM wrote nothing back; the end of its console:"
 		tail -25 "$d/serial.log" | sed 's/^/    /'
@@ -240,9 +239,9 @@ vf() { # ROOT CAPDIR ARGS...: this build's vfioconf on ROOT with the VM's hardwa
 # baseline capture, recorded with its time
 tx() {
 	_fl=$1 _name=$2 _log=$3; shift 3
-	_t=$(now_ms)
+	_t=$(bootdisk_now_ms)
 	if vf "$r" "$b/cap" "$@" >"$_log" 2>&1; then
-		record "$_fl" "$_name ($(( ($(now_ms) - _t) / 1000 )) s)" pass
+		record "$_fl" "$_name ($(( ($(bootdisk_now_ms) - _t) / 1000 )) s)" pass
 	else
 		sed 's/^/    /' "$_log" | tail -30
 		record "$_fl" "$_name" fail "" "log: $_log"
