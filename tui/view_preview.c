@@ -139,11 +139,21 @@ void preview_open(struct tui *t)
 	t->have_plan = true;
 }
 
+/* Why the preview's plan cannot be applied, or NULL. */
+static const char *why_not_apply(const struct tui *t)
+{
+	return !t->have_plan || plan_empty(&t->plan.plan) ? _("nothing to apply")
+	       : t->readonly ? _("read-only (not root): run vfioconf as root to apply")
+	       : t->plan.plan.refusals.n
+		   ? _("something is refused: do what the preview's Refused: line says, or change the ticks")
+		   : NULL;
+}
+
 const char *preview_keybar(const struct tui *t)
 {
 	if (t->have_trial)
 		return _(" Up/Down PgUp/PgDn scroll  t try once  a apply  Esc back");
-	if (t->have_plan && !plan_empty(&t->plan.plan) && !t->plan.plan.refusals.n && !t->readonly)
+	if (!why_not_apply(t))
 		return _(" Up/Down PgUp/PgDn scroll  a apply  Esc back  q quit");
 	return _(" Up/Down PgUp/PgDn scroll  Esc back  q quit");
 }
@@ -164,11 +174,7 @@ static int do_trial(struct tui *t)
 /* Can the preview's plan be applied? Says why not on the message line. */
 static bool can_apply(struct tui *t)
 {
-	const char *why = !t->have_plan || plan_empty(&t->plan.plan) ? _("nothing to apply")
-			  : t->readonly ? _("read-only (not root): run vfioconf as root to apply")
-			  : t->plan.plan.refusals.n
-			      ? _("something is refused: do what the preview's Refused: line says, or change the ticks")
-			      : NULL;
+	const char *why = why_not_apply(t);
 
 	if (why)
 		snprintf(t->status, sizeof(t->status), "%s", why);
