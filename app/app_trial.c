@@ -20,9 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define IT_CONF "etc/initramfs-tools"
-#define IT_MODULES "etc/initramfs-tools/modules"
-
 int trial_refuse(struct app *a, char *why)
 {
 	log_error(&a->log, "no trial boot here: %s; 'vfioconf apply' without --trial changes the default boot path",
@@ -43,11 +40,11 @@ char *trial_base_bytes(struct app *a, const struct plan *p, const char *rel)
 	return t;
 }
 
-/* rel (a directory beneath the root), every regular file in it with its
- * mode, into the plan under to: the user's hooks and scripts go into the
- * trial's image as into the default one. */
-static void copy_tree(struct app *a, int base, const char *rel, const char *to, struct plan *out, int depth)
+/* The disk's files beneath rel, each with its mode and the bytes the base
+ * plan leaves it with (none where it takes the file away). */
+static void copy_tree(struct trial_ctx *t, int base, const char *rel, const char *to, struct plan *out, int depth)
 {
+	struct app *a = t->a;
 	struct strv names = {0};
 
 	if (depth > 4 || rooted_list(base, rel, ROOTED_FOLLOW, &names) < 0)
@@ -55,13 +52,17 @@ static void copy_tree(struct app *a, int base, const char *rel, const char *to, 
 	for (size_t i = 0; i < names.n; i++) {
 		char *src = xasprintf("%s/%s", rel, names.v[i]), *dst = xasprintf("%s/%s", to, names.v[i]);
 		char *text = NULL;
+		const char *cur = NULL;
 		size_t len = 0;
 		struct stat st;
 		int fd = rooted_open(base, src, O_RDONLY, 0, ROOTED_FOLLOW);
 		if (fd < 0 || fstat(fd, &st) < 0) {
 			log_warn(&a->log, "%s/%s: unreadable; the trial's initramfs is made without it", a->o.scan.sr.root, src);
 		} else if (S_ISDIR(st.st_mode)) {
-			copy_tree(a, base, src, dst, out, depth + 1);
+			copy_tree(t, base, src, dst, out, depth + 1);
+		} else if (S_ISREG(st.st_mode) && plan_current(&t->base->plan, src, &cur, &len)) {
+			if (cur)
+				plan_set_file(out, dst, NULL, 0, cur, len, st.st_mode & 07777, NULL);
 		} else if (S_ISREG(st.st_mode) && rooted_read(base, src, 1 << 20, &text, &len, ROOTED_FOLLOW) == 0) {
 			plan_set_file(out, dst, NULL, 0, text, len, st.st_mode & 07777, NULL);
 		} else if (S_ISREG(st.st_mode)) {
@@ -77,9 +78,29 @@ static void copy_tree(struct app *a, int base, const char *rel, const char *to, 
 	strv_free(&names);
 }
 
-/* A file of the trial's directory, new. */
-static void put(struct plan *out, const char *dir, const char *name, const char *text, unsigned mode,
-		const char *reason)
+void trial_copy(struct trial_ctx *t, const char *rel, const char *to, struct plan *out)
+{
+	const struct plan *p = &t->base->plan;
+	int base = rooted_base(t->a->o.scan.sr.root);
+	size_t rl = strlen(rel);
+
+	if (base >= 0) {
+		copy_tree(t, base, rel, to, out, 0);
+		close(base);
+	}
+	/* the files the plan makes there */
+	for (size_t i = 0; i < p->n_files; i++) {
+		const struct plan_file *f = &p->files[i];
+		if (f->old || !f->new || strncmp(f->path, rel, rl) != 0 || f->path[rl] != '/')
+			continue;
+		char *dst = xasprintf("%s%s", to, f->path + rl);
+		plan_set_file(out, dst, NULL, 0, f->new, f->new_len, f->mode, NULL);
+		free(dst);
+	}
+}
+
+void trial_put(struct plan *out, const char *dir, const char *name, const char *text, unsigned mode,
+	       const char *reason)
 {
 	char *p = xasprintf("%s/%s", dir, name);
 
@@ -102,69 +123,43 @@ static void new_id(char id[16])
 }
 
 /* Can the trial carry this file of the base plan: what every trial's
- * image holds, or what sets the command line the loader's entry copies. */
-static bool carried(const struct trial_loader *l, const char *path)
+ * image holds, what its initramfs system's copy of the configuration
+ * holds, or what sets the command line the loader's entry copies. */
+static bool carried(const struct trial_loader *l, const struct trial_image *im, const char *path)
 {
-	static const char *const common[] = {MODPROBE_PATH, "etc/vfioconf/", "etc/initramfs-tools/", NULL};
+	static const char *const common[] = {MODPROBE_PATH, "etc/vfioconf/", NULL};
+	const char *const *lists[] = {common, im->carries, l->carries};
 
-	for (const char *const *c = common; *c; c++)
-		if (str_starts_with(path, *c))
-			return true;
-	for (const char *const *c = l->carries; c && *c; c++)
-		if (str_starts_with(path, *c))
-			return true;
+	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++)
+		for (const char *const *c = lists[k]; c && *c; c++)
+			if (str_starts_with(path, *c))
+				return true;
 	return false;
 }
 
-/* What the trial's image holds instead of /etc's: its devices.conf and
- * modprobe.d file, /etc/initramfs-tools with the plan's modules list,
- * and a hook that puts the first two into the image. */
+/* What every trial's image holds instead of /etc's: its devices.conf and
+ * modprobe.d file; then its initramfs system's copy of the configuration
+ * that puts them into the image. */
 static void plan_image(struct trial_ctx *t, struct plan *out)
 {
 	struct app *a = t->a;
 	const struct app_plan *base = t->base;
-	int base_fd = rooted_base(a->o.scan.sr.root);
-	char *text, *hook;
+	char *text;
 
 	text = trial_base_bytes(a, &base->plan, STATE_PATH);
-	put(out, t->dir, "devices.conf", text, 0644, "the devices the trial binds (its own devices.conf)");
+	trial_put(out, t->dir, "devices.conf", text, 0644, "the devices the trial binds (its own devices.conf)");
 	free(text);
 	text = trial_base_bytes(a, &base->plan, MODPROBE_PATH);
-	put(out, t->dir, "modprobe.conf", text, 0644, "the trial's modprobe.d file (the plan's " MODPROBE_PATH ")");
+	trial_put(out, t->dir, "modprobe.conf", text, 0644, "the trial's modprobe.d file (the plan's " MODPROBE_PATH ")");
 	free(text);
-	if (base_fd >= 0) {
-		char *to = xasprintf("%s/initramfs-tools", t->dir);
-		copy_tree(a, base_fd, IT_CONF, to, out, 0);
-		free(to);
-		close(base_fd);
-	}
-	text = trial_base_bytes(a, &base->plan, IT_MODULES);
-	put(out, t->dir, "initramfs-tools/modules", text, 0644, "the plan's modules for the initramfs");
-	free(text);
-	/* the hook puts the trial's files where the image's modprobe and
-	 * vfioconf-bind look; it replaces the hook of the default image */
-	hook = xasprintf("#!/bin/sh\n"
-			 "# Managed by vfioconf: trial %s. Puts the trial's modprobe.d file and device\n"
-			 "# list into this image only; /etc keeps its own.\n"
-			 "PREREQ=\"\"\n"
-			 "prereqs() { echo \"$PREREQ\"; }\n"
-			 "case \"$1\" in prereqs) prereqs; exit 0 ;; esac\n"
-			 ". /usr/share/initramfs-tools/hook-functions\n"
-			 "%s%s%s"
-			 "mkdir -p \"$DESTDIR/etc/modprobe.d\" \"$DESTDIR/etc/vfioconf\"\n"
-			 "cp /%s/modprobe.conf \"$DESTDIR/etc/modprobe.d/vfioconf.conf\"\n"
-			 "cp /%s/devices.conf \"$DESTDIR/etc/vfioconf/devices.conf\"\n",
-			 t->id, base->want.any_override ? "copy_exec " : "",
-			 base->want.any_override ? app_bind_helper(a) : "", base->want.any_override ? "\n" : "", t->dir,
-			 t->dir);
-	put(out, t->dir, "initramfs-tools/hooks/vfioconf", hook, 0755, "puts the trial's files into its initramfs");
-	free(hook);
+	t->image->plan(t, out);
 }
 
 int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out, char id[16])
 {
 	const char *boot = NULL, *initrd = NULL;
 	const struct trial_loader *l = NULL;
+	const struct trial_image *im;
 	struct trial_ctx t = {.a = a, .base = base, .id = id};
 	char *text, *dir = NULL, *tool_mk = NULL, *tool_sync = NULL;
 	struct strbuf sb = {0};
@@ -180,9 +175,11 @@ int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out,
 		return trial_refuse(a, xasprintf("the boot loader is %s; a trial boot needs GRUB with update-grub (Debian, "
 						 "Ubuntu, Proxmox on GRUB) or systemd-boot with loader entries for now",
 						 boot ? boot : "not found"));
-	if (!initrd || strcmp(initrd, "initramfs-tools") != 0)
-		return trial_refuse(a, xasprintf("the initramfs system is %s; a trial boot needs initramfs-tools for now",
+	if (!(im = initrd ? trial_image_by_name(initrd) : NULL))
+		return trial_refuse(a, xasprintf("the initramfs system is %s; a trial boot needs initramfs-tools, dracut, "
+						 "mkinitcpio or booster",
 						 initrd ? initrd : "not found"));
+	t.image = im;
 	if (!base->want.n_dev)
 		return trial_refuse(a, xstrdup("nothing is selected to try"));
 	{
@@ -197,40 +194,43 @@ int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out,
 	if (base->plan.refusals.n || base->refused)
 		return trial_refuse(a, xstrdup("the plan refuses something"));
 	for (size_t i = 0; i < base->plan.n_files; i++)
-		if (!carried(l, base->plan.files[i].path))
+		if (!carried(l, im, base->plan.files[i].path))
 			return trial_refuse(a, xasprintf("the plan changes %s, which a trial cannot carry: it changes "
 							 "only /boot (a hand-made setting the plan takes over, or an "
 							 "SR-IOV VF's udev rule)",
 							 base->plan.files[i].path));
 	{
-		const char *const mk[] = {"usr/sbin/mkinitramfs", "sbin/mkinitramfs", NULL};
 		const char *const sy[] = {"usr/libexec/vfioconf/vfioconf-trial-sync",
 					  "usr/lib/vfioconf/vfioconf-trial-sync",
 					  "usr/local/libexec/vfioconf/vfioconf-trial-sync", NULL};
-		tool_mk = root_find(&a->o.scan.sr, mk);
+		tool_mk = root_find(&a->o.scan.sr, im->tool_paths);
 		tool_sync = root_find(&a->o.scan.sr, sy);
 	}
 	if (!tool_mk || !tool_sync) {
-		r = trial_refuse(a, xasprintf("%s is missing under the root", !tool_mk ? "mkinitramfs" : "vfioconf-trial-sync"));
+		r = trial_refuse(a, xasprintf("%s is missing under the root", !tool_mk ? im->tool : "vfioconf-trial-sync"));
 		goto out;
 	}
 	dir = xasprintf("%s/%s", TRIAL_DIR, id);
 	t.dir = dir;
 	t.tool_sync = tool_sync;
+	for (size_t i = 0; i < base->plan.params.n; i++)
+		strv_push(&t.params, base->plan.params.v[i]);
+	if (im->prepare && (r = im->prepare(&t)) < 0)
+		goto out;
 	if ((r = l->prepare(&t)) < 0)
 		goto out;
 	plan_image(&t, out);
-	text = xasprintf("# vfioconf trial %s\nid = %s\nloader = %s\nkernel = %s\nentry = %s\nparams =", id, id,
-			 l->name, t.kver, t.title);
+	text = xasprintf("# vfioconf trial %s\nid = %s\nloader = %s\ninitrd = %s\nkernel = %s\nentry = %s\nparams =",
+			 id, id, l->name, im->name, t.kver, t.title);
 	strbuf_puts(&sb, text);
 	free(text);
-	for (size_t i = 0; i < base->plan.params.n; i++)
-		strbuf_printf(&sb, " %s", base->plan.params.v[i]);
+	for (size_t i = 0; i < t.params.n; i++)
+		strbuf_printf(&sb, " %s", t.params.v[i]);
 	strbuf_putc(&sb, '\n');
 	/* an unattended host: the health check at the trial's boot promotes it */
 	if (a->o.promote_on_success)
 		strbuf_puts(&sb, "promote = on-success\n");
-	put(out, dir, "trial.conf", sb.buf, 0644, "what the trial is, for its health check");
+	trial_put(out, dir, "trial.conf", sb.buf, 0644, "what the trial is, for its health check");
 	l->plan(&t, out);
 	strv_push(&out->params, TRIAL_PARAM);
 	for (size_t i = 0; i < base->plan.outcome.n; i++)
@@ -245,6 +245,7 @@ out:
 		l->done(&t);
 	free(t.kver);
 	free(t.title);
+	strv_free(&t.params);
 	strbuf_free(&sb);
 	free(dir);
 	free(tool_mk);

@@ -1,11 +1,15 @@
-/* app_trial.h - inside the application layer: a trial's boot loader as an
- * ops table (name, detect, plan), as the planner's backends are. What every
- * trial has (its directory under /boot/vfioconf, its initramfs built by
- * mkinitramfs -d, its trial.conf) is app_trial.c's; where its entry goes
- * and how it is booted once is the loader's (app_trial_boot.c).
+/* app_trial.h - inside the application layer: a trial's boot loader and
+ * its initramfs system as ops tables (name, detect, plan), as the
+ * planner's backends are. What every trial has (its directory under
+ * /boot/vfioconf, its devices.conf and modprobe.d file, its trial.conf) is
+ * app_trial.c's; where its entry goes and how it is booted once is the
+ * loader's (app_trial_boot.c); how its own initramfs is built from a copy
+ * of the configuration, /etc untouched, is the initramfs system's
+ * (app_trial_image.c). The two are independent of each other.
  *
- * Ownership: the ctx borrows a, base, id, dir and tool_sync; prepare sets
- * kver, title and priv, which done frees.
+ * Ownership: the ctx borrows a, base, id, dir, tool_sync and image; params
+ * is the ctx's (app_trial_plan frees it); a loader's prepare sets kver,
+ * title and priv, which its done frees.
  */
 #ifndef VFIOCONF_APP_TRIAL_H
 #define VFIOCONF_APP_TRIAL_H
@@ -18,9 +22,37 @@ struct trial_ctx {
 	const char *id;
 	const char *dir;       /* "boot/vfioconf/ID" */
 	const char *tool_sync; /* vfioconf-trial-sync on the target */
+	const struct trial_image *image;
+	/* the trial entry's kernel parameters: the base plan's, and what its
+	 * initramfs system needs on the command line */
+	struct strv params;
 	char *kver, *title;    /* the default entry's kernel and title */
 	void *priv;
 };
+
+/* An initramfs system: what of the base plan its trial's image carries,
+ * the copy of its configuration under the trial's directory, and how
+ * vfioconf-trial-sync builds the image from it (trial.conf's initrd). */
+struct trial_image {
+	const char *name;             /* the planner's initramfs backend */
+	const char *tool;             /* its builder, for messages */
+	const char *const *tool_paths; /* root-relative */
+	/* files of the base plan the trial's copy carries (path prefixes) */
+	const char *const *carries;
+	/* the build, for the plan's command ("mkinitramfs -d, its own
+	 * configuration") */
+	const char *how;
+	/* lists an image's files (a check of the plan); NULL: none */
+	const char *lister;
+	/* refusals, and its kernel parameters into t->params: 0, or
+	 * -ENOTSUP (logged); may be NULL */
+	int (*prepare)(struct trial_ctx *t);
+	/* the copy of its configuration, under t->dir */
+	void (*plan)(struct trial_ctx *t, struct plan *out);
+};
+
+extern const struct trial_image *const trial_images[];
+const struct trial_image *trial_image_by_name(const char *name);
 
 struct trial_loader {
 	const char *name; /* "grub", "systemd-boot": trial.conf's loader */
@@ -43,6 +75,14 @@ struct trial_loader {
 extern const struct trial_loader *const trial_loaders[];
 const struct trial_loader *trial_loader_by_name(const char *name);
 
+/* A file of the trial's directory, new. */
+void trial_put(struct plan *out, const char *dir, const char *name, const char *text, unsigned mode,
+	       const char *reason);
+/* rel (a file or a directory beneath the root) as the base plan leaves it,
+ * into out under to: each file with the plan's bytes where it changes
+ * them, the disk's otherwise, and the plan's new ones; the user's own
+ * files (hooks, drop-ins) come along. */
+void trial_copy(struct trial_ctx *t, const char *rel, const char *to, struct plan *out);
 /* Logs why no trial is made; -ENOTSUP. Takes why. */
 int trial_refuse(struct app *a, char *why);
 /* The base plan's bytes for rel (its edit, else the disk); owned, NULL

@@ -19,6 +19,15 @@
 #define CUSTOM_CFG "boot/grub/custom.cfg"
 #define GRUBENV "boot/grub/grubenv"
 
+/* The trial's image holds vfio-pci, where its initramfs system has a
+ * lister. */
+static void trial_check_image(struct trial_ctx *t, struct plan *out, const char *img)
+{
+	if (t->image->lister)
+		plan_add_lists_check(out, t->image->lister, img, "vfio-pci",
+				     (const char *const[]){"vfio-pci.ko", "vfio_pci.ko", NULL});
+}
+
 /* ---- GRUB ---- */
 
 struct grub_priv {
@@ -81,7 +90,7 @@ static int grub_prepare(struct trial_ctx *t)
 		}
 		sh_error_free(&err);
 	}
-	if (trial_grub_entry(cfg, sh_env_get(&env, "GRUB_DEFAULT"), t->id, &t->base->plan.params, &g->e, &why) < 0) {
+	if (trial_grub_entry(cfg, sh_env_get(&env, "GRUB_DEFAULT"), t->id, &t->params, &g->e, &why) < 0) {
 		r = trial_refuse(a, why);
 		goto out;
 	}
@@ -104,7 +113,7 @@ static void grub_plan(struct trial_ctx *t, struct plan *out)
 {
 	struct grub_priv *g = t->priv;
 	struct strbuf sb = {0};
-	char *text, *img;
+	char *text, *img, *reason;
 
 	strbuf_printf(&sb, "### BEGIN vfioconf trial %s (managed by vfioconf: 'vfioconf trial abort' takes it out)\n%s"
 			   "### END vfioconf trial\n",
@@ -117,13 +126,15 @@ static void grub_plan(struct trial_ctx *t, struct plan *out)
 	img = xasprintf("%s/initrd.img-%s", t->dir, t->kver);
 	/* one command that makes the image and the one-shot match the files:
 	 * run again by an undo, with the files gone, it takes both away */
-	plan_add_cmd(out, (const char *[]){t->tool_sync, t->id, t->kver, NULL},
-		     "build the trial's initramfs (mkinitramfs -d, its own configuration) and boot its entry once, "
-		     "at the next boot only (grub-reboot)");
+	reason = xasprintf("build the trial's initramfs (%s) and boot its entry once, at the next boot only "
+			   "(grub-reboot)",
+			   t->image->how);
+	plan_add_cmd(out, (const char *[]){t->tool_sync, t->id, t->kver, NULL}, reason);
+	free(reason);
 	plan_add_artifact(out, img);
 	plan_add_artifact(out, GRUBENV);
 	strv_push(&out->vanish, img);
-	plan_add_lists_check(out, "lsinitramfs", img, "vfio-pci", (const char *const[]){"vfio-pci.ko", "vfio_pci.ko", NULL});
+	trial_check_image(t, out, img);
 	plan_add_contains_check(out, GRUBENV, "next_entry=" TRIAL_GRUB_ID);
 	free(img);
 }
@@ -217,7 +228,7 @@ static int sd_prepare(struct trial_ctx *t)
 	}
 	/* the entry first: where there is none, GRUB may be what boots */
 	def = trial_efivar(sr, "LoaderEntryDefault");
-	r = trial_sdboot_entry(sr, def, t->id, &t->base->plan.params, &s->e, &why);
+	r = trial_sdboot_entry(sr, def, t->id, &t->params, &s->e, &why);
 	free(def);
 	if (r < 0)
 		return trial_refuse(a, why);
@@ -253,9 +264,11 @@ static void sd_plan(struct trial_ctx *t, struct plan *out)
 	plan_set_file(out, entry, NULL, 0, s->e.text, strlen(s->e.text), 0644,
 		      "the trial's loader entry: the sync script copies it to the boot partition as " TRIAL_SD_FILE
 		      " (systemd-boot renames it there as it counts the try); loader.conf is not changed");
-	plan_add_cmd(out, (const char *[]){t->tool_sync, "systemd-boot", t->id, t->kver, s->efivars, part_abs, NULL},
-		     "build the trial's initramfs (mkinitramfs -d, its own configuration), put it and the entry on "
-		     "the boot partition, and boot the entry once, at the next boot only (bootctl set-oneshot)");
+	m = xasprintf("build the trial's initramfs (%s), put it and the entry on the boot partition, and boot the "
+		      "entry once, at the next boot only (bootctl set-oneshot)",
+		      t->image->how);
+	plan_add_cmd(out, (const char *[]){t->tool_sync, "systemd-boot", t->id, t->kver, s->efivars, part_abs, NULL}, m);
+	free(m);
 	/* what the command makes; its undo takes each of them away */
 	plan_add_artifact(out, img);
 	plan_add_artifact(out, any);
@@ -267,11 +280,10 @@ static void sd_plan(struct trial_ctx *t, struct plan *out)
 		char *copy = xasprintf("%s/vfioconf/%s/initrd.img-%s", part, t->id, t->kver);
 		plan_add_artifact(out, copy);
 		strv_push(&out->vanish, copy);
-		plan_add_lists_check(out, "lsinitramfs", copy, "vfio-pci",
-				     (const char *const[]){"vfio-pci.ko", "vfio_pci.ko", NULL});
+		trial_check_image(t, out, copy);
 		free(copy);
 	}
-	plan_add_lists_check(out, "lsinitramfs", img, "vfio-pci", (const char *const[]){"vfio-pci.ko", "vfio_pci.ko", NULL});
+	trial_check_image(t, out, img);
 	m = xasprintf("%s=%s", TRIAL_PARAM, t->id);
 	plan_add_contains_check(out, on_part, m);
 	free(m);
@@ -300,7 +312,9 @@ static void sd_done(struct trial_ctx *t)
 static bool sd_pending(struct app *a, const char *id)
 {
 	char *v = trial_efivar(&a->o.scan.sr, "LoaderEntryOneShot");
-	bool r = v && strcmp(v, TRIAL_SD_ID) == 0;
+	/* any name of the trial's entry: re-armed by hand after systemd-boot
+	 * counted a try, it is vfioconf-trial+0-1.conf */
+	bool r = v && str_starts_with(v, TRIAL_SD_BASE "+");
 
 	(void)id;
 	free(v);

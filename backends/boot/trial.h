@@ -18,8 +18,8 @@
  * "bad" unless systemd-bless-boot renames it at boot-complete.target,
  * which the health check is ordered before). Its initramfs is copied to
  * that partition's /vfioconf/ID/ (an entry names files on its own
- * partition only). bootctl set-oneshot boots it once (LoaderEntryOneShot;
- * its id is the name without the counter). The entry has no sort-key, so
+ * partition only). bootctl set-oneshot boots it once (LoaderEntryOneShot:
+ * the file's name, counter and all, as systemd-boot matches it). The entry has no sort-key, so
  * it sorts after every entry that has one, and a plan whose trial would
  * still become the default entry is refused; loader.conf is not touched.
  * The journal keeps the entry's text in /boot/vfioconf/ID/; the sync
@@ -29,6 +29,9 @@
  * copy of /etc/initramfs-tools (the user's hooks and scripts with it)
  * whose modules list is the plan's, with a hook that puts the plan's
  * modprobe.d file and device list into the image; /etc is not touched.
+ * dracut, mkinitcpio and booster build theirs from copies of their own
+ * configuration the same way (app/app_trial_image.c says how each carries
+ * the two files).
  */
 #ifndef VFIOCONF_TRIAL_H
 #define VFIOCONF_TRIAL_H
@@ -72,7 +75,11 @@ bool trial_grubenv_writable(const struct host_facts *h, char **why);
 
 #define TRIAL_SD_BASE "vfioconf-trial"
 #define TRIAL_SD_FILE TRIAL_SD_BASE "+1-0.conf" /* one try left, none done */
-#define TRIAL_SD_ID TRIAL_SD_BASE ".conf"       /* systemd-boot's id for it */
+/* LoaderEntryOneShot for it: systemd-boot's own id of an entry is its whole
+ * file name, the counter too (only bootctl's listing shows it without);
+ * the one-shot is matched against that id (Debian 12's systemd-boot 252
+ * does not boot "vfioconf-trial.conf" as a one-shot: found by check-vm) */
+#define TRIAL_SD_ID TRIAL_SD_FILE
 #define TRIAL_EFI_LOADER_GUID "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
 
 struct trial_sd_entry {

@@ -57,6 +57,16 @@
 #                                 on /efi, so bootctl finds it). Sets
 #                                 bootdisk_uuid and bootdisk_options (the
 #                                 default entry's kernel options).
+#   bootdisk_ki_disk ROOT IMG [MiB [OPTIONS]]
+#                                 IMG := the same GPT disk, made as Debian
+#                                 with the systemd-boot package is: ROOT's
+#                                 /etc/kernel/cmdline (root=UUID=... ro
+#                                 OPTIONS), then in a chroot bootctl install
+#                                 and kernel-install add (the entry
+#                                 MACHINE-ID-KVER.conf with sort-key, kernel
+#                                 and initrd under /MACHINE-ID/KVER/), the
+#                                 ESP packed from there. Sets bootdisk_uuid,
+#                                 bootdisk_options. Log: IMG.ki.log
 #   bootdisk_esp_put IMG FILE DEST  copy FILE into the ESP of IMG as DEST
 #                                 (mtools path, e.g. ::/loader/entries/x.conf)
 #   bootdisk_esp_ls IMG [DIR]     list an ESP directory (mdir -b)
@@ -353,6 +363,36 @@ bootdisk_grub_disk() { # ROOT IMG [MiB]
 		update-grub' >"$_bg_img.grub.log" 2>&1 || { cat "$_bg_img.grub.log" >&2; return 1; }
 }
 
+# bootdisk_gpt_pack ROOT ESPDIR IMG MiB: IMG := raw GPT disk, an ESP (FAT,
+# volume id from bootdisk_uuid, filled with ESPDIR's files by mtools) and
+# the root ext4 (mke2fs -d ROOT, UUID bootdisk_uuid); ROOT/etc/fstab mounts
+# the ESP on /efi, where bootctl and kernel-install look first
+bootdisk_gpt_pack() {
+	_bp_root=$1 _bp_esp=$2 _bp_img=$3 _bp_mib=$4
+	_bp_vol=$(echo "$bootdisk_uuid" | cut -c1-8 | tr a-f A-F)
+	mkdir -p "$_bp_root/efi"
+	printf 'UUID=%s / ext4 rw,relatime,errors=remount-ro 0 1\nUUID=%s-%s /efi vfat umask=0077 0 0\n' \
+		"$bootdisk_uuid" "$(echo "$_bp_vol" | cut -c1-4)" "$(echo "$_bp_vol" | cut -c5-8)" >"$_bp_root/etc/fstab"
+	rm -f "$_bp_img" "$_bp_img.esp"
+	truncate -s "${_bp_mib}M" "$_bp_img"
+	printf 'label: gpt\nstart=2048, size=256MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=ESP\ntype=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=root\n' |
+		sfdisk -q "$_bp_img" || return 1
+	# the ESP: FAT made in a file, filled with mtools, copied at its offset
+	# shellcheck disable=SC2046
+	set -- $(bootdisk_esppart "$_bp_img")
+	mkfs.fat -F 32 -n ESP -i "$_bp_vol" -C "$_bp_img.esp" $(($3 / 2)) >/dev/null || return 1
+	for _bp_f in "$_bp_esp"/*; do
+		[ -e "$_bp_f" ] || continue
+		mcopy -s -i "$_bp_img.esp" "$_bp_f" ::/ || return 1
+	done
+	dd if="$_bp_img.esp" of="$_bp_img" bs=512 seek="$2" conv=notrunc,sparse status=none || return 1
+	rm -f "$_bp_img.esp"
+	# shellcheck disable=SC2046
+	set -- $(bootdisk_rootpart "$_bp_img")
+	mke2fs -q -t ext4 -U "$bootdisk_uuid" -d "$_bp_root" -E offset=$(($2 * 512)) -F "$_bp_img" \
+		"$(($3 / 2))k"
+}
+
 bootdisk_sdboot_disk() { # ROOT IMG [MiB]
 	_bd_root=$1 _bd_img=$2 _bd_mib=${3:-2048}
 	_bd_kver=$(bootdisk_kver "$_bd_root")
@@ -360,35 +400,45 @@ bootdisk_sdboot_disk() { # ROOT IMG [MiB]
 	[ -f "$_bd_efi" ] || { bootdisk_log "$_bd_root: no $_bd_efi (systemd-boot)"; return 1; }
 	bootdisk_uuid=$(cat /proc/sys/kernel/random/uuid)
 	bootdisk_options="root=UUID=$bootdisk_uuid ro console=ttyS0 systemd.show_status=0 quiet"
-	_bd_vol=$(echo "$bootdisk_uuid" | cut -c1-8 | tr a-f A-F)
-	mkdir -p "$_bd_root/efi"
-	printf 'UUID=%s / ext4 rw,relatime,errors=remount-ro 0 1\nUUID=%s-%s /efi vfat umask=0077 0 0\n' \
-		"$bootdisk_uuid" "$(echo "$_bd_vol" | cut -c1-4)" "$(echo "$_bd_vol" | cut -c5-8)" >"$_bd_root/etc/fstab"
-	rm -f "$_bd_img" "$_bd_img.esp"
-	truncate -s "${_bd_mib}M" "$_bd_img"
-	printf 'label: gpt\nstart=2048, size=256MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=ESP\ntype=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=root\n' |
-		sfdisk -q "$_bd_img" || return 1
-	# the ESP: FAT made in a file, filled with mtools, copied at its offset
-	# shellcheck disable=SC2046
-	set -- $(bootdisk_esppart "$_bd_img")
-	mkfs.fat -F 32 -n ESP -i "$_bd_vol" -C "$_bd_img.esp" $(($3 / 2)) >/dev/null || return 1
-	printf 'default debian.conf\ntimeout 0\neditor no\n' >"$_bd_img.loader.conf"
+	_bd_esp=$_bd_img.espdir
+	rm -rf "$_bd_esp"
+	mkdir -p "$_bd_esp/EFI/BOOT" "$_bd_esp/EFI/systemd" "$_bd_esp/loader/entries"
+	cp "$_bd_efi" "$_bd_esp/EFI/BOOT/BOOTX64.EFI"
+	cp "$_bd_efi" "$_bd_esp/EFI/systemd/systemd-bootx64.efi"
+	printf 'default debian.conf\ntimeout 0\neditor no\n' >"$_bd_esp/loader/loader.conf"
 	printf 'title Debian GNU/Linux\nlinux /vmlinuz-%s\ninitrd /initrd.img-%s\noptions %s\n' \
-		"$_bd_kver" "$_bd_kver" "$bootdisk_options" >"$_bd_img.debian.conf"
-	{ mmd -i "$_bd_img.esp" ::/EFI ::/EFI/BOOT ::/EFI/systemd ::/loader ::/loader/entries &&
-		mcopy -i "$_bd_img.esp" "$_bd_efi" ::/EFI/BOOT/BOOTX64.EFI &&
-		mcopy -i "$_bd_img.esp" "$_bd_efi" ::/EFI/systemd/systemd-bootx64.efi &&
-		mcopy -i "$_bd_img.esp" "$_bd_img.loader.conf" ::/loader/loader.conf &&
-		mcopy -i "$_bd_img.esp" "$_bd_img.debian.conf" ::/loader/entries/debian.conf &&
-		mcopy -i "$_bd_img.esp" "$_bd_root/boot/vmlinuz-$_bd_kver" "$_bd_root/boot/initrd.img-$_bd_kver" ::/
-	} || return 1
-	dd if="$_bd_img.esp" of="$_bd_img" bs=512 seek="$2" conv=notrunc,sparse status=none || return 1
-	rm -f "$_bd_img.esp" "$_bd_img.loader.conf" "$_bd_img.debian.conf"
-	# the root
-	# shellcheck disable=SC2046
-	set -- $(bootdisk_rootpart "$_bd_img")
-	mke2fs -q -t ext4 -U "$bootdisk_uuid" -d "$_bd_root" -E offset=$(($2 * 512)) -F "$_bd_img" \
-		"$(($3 / 2))k"
+		"$_bd_kver" "$_bd_kver" "$bootdisk_options" >"$_bd_esp/loader/entries/debian.conf"
+	cp "$_bd_root/boot/vmlinuz-$_bd_kver" "$_bd_root/boot/initrd.img-$_bd_kver" "$_bd_esp/"
+	_bd_rc=0
+	bootdisk_gpt_pack "$_bd_root" "$_bd_esp" "$_bd_img" "$_bd_mib" || _bd_rc=1
+	rm -rf "$_bd_esp"
+	return $_bd_rc
+}
+
+bootdisk_ki_disk() { # ROOT IMG [MiB [OPTIONS]]
+	_bk_root=$1 _bk_img=$2 _bk_mib=${3:-2048}
+	_bk_kver=$(bootdisk_kver "$_bk_root")
+	[ -x "$_bk_root/usr/bin/bootctl" ] || { bootdisk_log "$_bk_root: no bootctl (systemd-boot)"; return 1; }
+	bootdisk_uuid=$(cat /proc/sys/kernel/random/uuid)
+	bootdisk_options="root=UUID=$bootdisk_uuid ro ${4:-console=ttyS0 systemd.show_status=0 quiet}"
+	echo "$bootdisk_options" >"$_bk_root/etc/kernel/cmdline"
+	# what Debian's systemd-boot package and a kernel's postinst do, with
+	# the ESP a tmpfs on /efi here (a file system of its own, as bootctl
+	# wants and kernel-install's stat %m finds; SYSTEMD_RELAX_ESP_CHECKS:
+	# not FAT), copied out to be packed
+	rm -rf "$_bk_root/efi" "$_bk_root/tmp/bootdisk-esp"; mkdir -p "$_bk_root/efi"
+	bootdisk_chroot "$_bk_root" sh -c 'mount -t tmpfs bootdisk-esp /efi &&
+		SYSTEMD_RELAX_ESP_CHECKS=1 bootctl install --esp-path=/efi --no-variables &&
+		kernel-install add "$1" "/boot/vmlinuz-$1" "/boot/initrd.img-$1" &&
+		cp -a /efi /tmp/bootdisk-esp' sh "$_bk_kver" \
+		>"$_bk_img.ki.log" 2>&1 || { cat "$_bk_img.ki.log" >&2; return 1; }
+	_bk_esp=$_bk_img.espdir
+	rm -rf "$_bk_esp"
+	mv "$_bk_root/tmp/bootdisk-esp" "$_bk_esp"
+	_bk_rc=0
+	bootdisk_gpt_pack "$_bk_root" "$_bk_esp" "$_bk_img" "$_bk_mib" || _bk_rc=1
+	rm -rf "$_bk_esp"
+	return $_bk_rc
 }
 
 bootdisk_esp_put() { # IMG FILE DEST

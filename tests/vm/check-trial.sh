@@ -1,40 +1,49 @@
 #!/bin/sh
-# tests/vm/check-trial.sh - the trial boot (vfioconf apply --trial) on a real
-# kernel, through the real GRUB on SeaBIOS, from one raw disk image
-# (tests/vm/bootdisk.sh), on a q35 with an emulated Intel IOMMU and two
+# tests/vm/check-trial.sh [grub|sdboot] - the trial boot (vfioconf apply
+# --trial) on a real kernel, through the real boot loader, from one raw disk
+# image (tests/vm/bootdisk.sh): GRUB on SeaBIOS (grub), or systemd-boot on
+# OVMF with a variable store of its own (sdboot: the ESP made as Debian's
+# systemd-boot package makes it, bootctl install and kernel-install add
+# from /etc/kernel/cmdline), on a q35 with an emulated Intel IOMMU and two
 # identical e1000e NICs. Everything vfioconf does runs inside the guest, on
-# its real /sys and its own GRUB; the health check unit runs by itself at
-# the trial's boot (ConditionKernelCommandLine=vfioconf.trial). The guest
-# has an "uplink" unit that needs the network interface of one NIC (its MAC
-# in /var/lib/vmtest/uplink, first the second twin's), as a host needs its
-# NIC. One trial, of the second twin, booted three times: GRUB's one-shot
-# is set by vfioconf (apply --trial) the first time, by grub-reboot
-# vfioconf-trial (what vfioconf runs) after that. Five QEMU runs, 7 boots:
+# its real /sys, its own boot loader and EFI variables; the health check
+# unit runs by itself at the trial's boot
+# (ConditionKernelCommandLine=vfioconf.trial). The guest has an "uplink"
+# unit that needs the network interface of one NIC (its MAC in
+# /var/lib/vmtest/uplink, first the second twin's), as a host needs its
+# NIC. One trial, of the second twin, booted three times: the one-shot is
+# set by vfioconf (apply --trial) the first time, by the boot loader's tool
+# after that (grub-reboot vfioconf-trial, bootctl set-oneshot with the
+# entry's name: what vfioconf runs). Five QEMU runs, 7 boots:
 #   run 0  default entry: the drivers and /etc's checksums on record;
 #          apply --trial --promote-on-success --select <the second twin>:
 #          /etc as before
-#   run 1  (guest reboots allowed) GRUB boots the trial: the second twin on
-#          vfio-pci, so the uplink unit fails, so does the health check;
-#          FailureAction=reboot, and GRUB boots the default entry by itself:
-#          every device on its old driver, /etc as before, the failure on
-#          record. Then the trial's initramfs is moved away (as a full /boot
-#          would leave it) and the one-shot set again
+#   run 1  (guest reboots allowed) the boot loader boots the trial: the
+#          second twin on vfio-pci, so the uplink unit fails, so does the
+#          health check; FailureAction=reboot, and the boot loader boots the
+#          default entry by itself: every device on its old driver, /etc as
+#          before, the failure on record (systemd-boot: the entry counted
+#          bad). Then the trial's initramfs is moved away (GRUB: as a full
+#          /boot would leave it; systemd-boot: an empty one in its place on
+#          the ESP) and the one-shot set again
 #   run 2  (guest reboots allowed) the trial cannot mount its root and
-#          panics, panic=10 reboots, GRUB boots the default by itself: every
+#          panics, panic=10 reboots, the default boots by itself: every
 #          device on its old driver, /etc as before. The image back, the
 #          uplink moved to the first twin, the one-shot set again
 #   run 3  the trial: the second twin on vfio-pci, the health check passes
 #          and, the trial made with --promote-on-success, promotes it by
-#          itself (an ordinary apply: update-initramfs, update-grub; then
-#          the trial taken away), before the reporter runs
+#          itself (an ordinary apply: update-initramfs, update-grub or
+#          kernel-install add; then the trial taken away), before the
+#          reporter runs
 #   run 4  the default entry, promoted: the second twin on vfio-pci, the
 #          first on e1000e, vfioconf status exit 0, no trial left
 # The guest has vfioconf's Debian package (bootdisk_deb: VFIOCONF_VM_DEB, or
 # built by ./dev.sh deb), installed by apt-get. Run from the build
 # directory as root:
 #   srcdir=.. sh ../tests/vm/check-trial.sh
-# make check-vm runs it as the flavor grub-trial (tests/vm/check-vm.sh).
-# Results: a table, and tests/vm/work/grub-trial/results (lines of flavor,
+# make check-vm runs it as the flavors grub-trial and sdboot-trial
+# (tests/vm/check-vm.sh). Results: a table, and
+# tests/vm/work/LOADER-trial/results (lines of flavor,
 # step, pass|fail, seconds, note; tab-separated, check-vm.sh's form); logs
 # beside it. Exit 1 when a step failed, 77 without root.
 # Lean under TCG: the guest builds its images itself, so its
@@ -47,7 +56,13 @@ srcdir=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=$PWD
 # shellcheck source=bootdisk.sh
 . "$srcdir/tests/vm/bootdisk.sh"
-flavor=grub-trial
+# the boot loader: grub (the default) or sdboot
+loader=${1:-grub}
+case $loader in
+grub | sdboot) ;;
+*) echo "usage: check-trial.sh [grub|sdboot]" >&2; exit 2 ;;
+esac
+flavor=$loader-trial
 work=$build/tests/vm/work/$flavor
 results=$work/results
 failed=0
@@ -60,9 +75,14 @@ BOOTDISK_QEMU_ARGS="-machine kernel-irqchip=split -device intel-iommu,intremap=o
 export BOOTDISK_QEMU_ARGS
 
 [ "$(id -u)" -eq 0 ] || { echo "check-trial: needs root; skipped"; exit 77; }
-for t in qemu-system-x86_64 debootstrap mke2fs sfdisk losetup blkid unshare tar; do
+tools="qemu-system-x86_64 debootstrap mke2fs sfdisk losetup blkid unshare tar"
+[ "$loader" = grub ] || tools="$tools mkfs.fat mcopy"
+for t in $tools; do
 	command -v "$t" >/dev/null || { echo "check-trial: $t is missing" >&2; exit 1; }
 done
+if [ "$loader" = sdboot ] && [ ! -f "${BOOTDISK_OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}" ]; then
+	echo "check-trial: no OVMF (apt-get install ovmf)" >&2; exit 1
+fi
 rm -rf "$work"; mkdir -p "$work"
 : >"$results"
 t_start=$(bootdisk_now_ms)
@@ -82,12 +102,14 @@ check() {
 
 r=$work/root
 deb=$(bootdisk_deb "$build") || exit 1
-log "staging the root (GRUB, ${deb##*/})"
+log "staging the root ($loader, ${deb##*/})"
 t=$(bootdisk_now_ms)
 bootdisk_stage "$r"
 bootdisk_install_deb "$r" "$deb" || exit 1
 # the kernel's messages on the console (no quiet): a boot that does not
-# come back shows where it stopped
+# come back shows where it stopped. systemd-boot's command line is
+# /etc/kernel/cmdline (bootdisk_ki_disk)
+options="intel_iommu=on console=ttyS0 systemd.show_status=0"
 sed -i 's/^GRUB_CMDLINE_LINUX="/GRUB_CMDLINE_LINUX="intel_iommu=on /; s/^GRUB_CMDLINE_LINUX_DEFAULT=.*/GRUB_CMDLINE_LINUX_DEFAULT=""/' \
 	"$r/etc/default/grub"
 it=$r/etc/initramfs-tools/initramfs.conf
@@ -152,15 +174,34 @@ for u in vfioconf-trial-check vmtest-uplink; do
 done
 systemctl --failed --no-legend --plain
 vfioconf trial status; echo "trial-status rc $?"
-img=$(ls /boot/vfioconf/*/initrd.img-* 2>/dev/null)
+# the trial's image where the boot loader reads it (GRUB: /boot; systemd-
+# boot: the ESP); the one-shot as the boot loader's tool sets it
+if [ -d /sys/firmware/efi ]; then
+	imgdir=$(ls -d /efi/vfioconf/* 2>/dev/null)
+	# by the entry's name now (systemd-boot counts its tries in it), as
+	# systemd-boot matches a one-shot
+	rearm() { bootctl set-oneshot "$(cd /efi/loader/entries && ls vfioconf-trial+*.conf)"; }
+	ls /efi/loader/entries | sed 's/^/entry /'
+	ls -d /efi/vfioconf/* 2>/dev/null | sed 's/^/esp-trial /'
+else
+	imgdir=$(ls -d /boot/vfioconf/* 2>/dev/null)
+	rearm() { grub-reboot vfioconf-trial; }
+fi
+img=$(ls "$imgdir"/initrd.img-* 2>/dev/null)
 case $n in
 0) vfioconf apply --trial --promote-on-success --select "$two" --yes; echo "apply-trial rc $? at $(up) s"
    sums >"$out/etc.sums.after" ;;
-1) # the same trial once more, its image gone
-   mv -v "$img" /var/lib/vmtest/ && grub-reboot vfioconf-trial; echo "re-armed without its image rc $?" ;;
+1) # the same trial once more, its image broken: GRUB's gone (GRUB boots
+   # the kernel without it), systemd-boot's an empty cpio in its place
+   # (no /init: the kernel cannot mount the root either)
+   if [ -d /sys/firmware/efi ]; then
+	mv -v "$img" /var/lib/vmtest/ && cpio -o -H newc </dev/null >"$img" 2>/dev/null
+   else
+	mv -v "$img" /var/lib/vmtest/
+   fi && rearm; echo "re-armed without its image rc $?" ;;
 2) # the image back, the uplink moved to the other NIC; the trial once more
-   mv -v /var/lib/vmtest/initrd.img-* /boot/vfioconf/*/ &&
-	echo 52:54:00:00:00:11 >/var/lib/vmtest/uplink && grub-reboot vfioconf-trial
+   mv -v /var/lib/vmtest/initrd.img-* "$imgdir/" &&
+	echo 52:54:00:00:00:11 >/var/lib/vmtest/uplink && rearm
    echo "re-armed rc $?" ;;
 3) # promoted by the health check: its unit's run, in seconds
    m() { systemctl show -P "ExecMain${1}TimestampMonotonic" vfioconf-trial-check.service; }
@@ -169,19 +210,32 @@ case $n in
 4) vfioconf status; echo "status rc $?" ;;
 esac
 [ -f /boot/grub/grubenv ] && grep -v '^#' /boot/grub/grubenv >"$out/grubenv.end"
+v=/sys/firmware/efi/efivars/LoaderEntryOneShot-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f
+[ -f "$v" ] && cat "$v" | tail -c +5 | tr -d '\000' >"$out/oneshot.end"
 echo "step $n done at $(up) s"
 } 2>&1 | tee /dev/console
 EOF
 chmod 755 "$r/usr/local/libexec/bootdisk/hook"
 img=$work/disk.img
-bootdisk_grub_disk "$r" "$img" 3072 || { record "a GRUB disk image" fail; exit 1; }
-record "the guest: a GRUB disk image (grub-install, update-grub), the package installed (apt-get)" pass \
-	"" "$(( ($(bootdisk_now_ms) - t) / 1000 )) s to stage"
+if [ "$loader" = grub ]; then
+	bootdisk_grub_disk "$r" "$img" 3072 || { record "a GRUB disk image" fail; exit 1; }
+	record "the guest: a GRUB disk image (grub-install, update-grub), the package installed (apt-get)" pass \
+		"" "$(( ($(bootdisk_now_ms) - t) / 1000 )) s to stage"
+else
+	# GRUB's files out of the way: this host boots systemd-boot only
+	rm -f "$r/etc/default/grub"
+	bootdisk_ki_disk "$r" "$img" 3072 "$options" || { record "a systemd-boot disk image" fail; exit 1; }
+	record "the guest: systemd-boot on OVMF (bootctl install, kernel-install add, /etc/kernel/cmdline), the package installed (apt-get)" \
+		pass "" "$(( ($(bootdisk_now_ms) - t) / 1000 )) s to stage"
+fi
 
+ovmf=
+[ "$loader" = grub ] || ovmf="--ovmf $work/vars.fd"
 run() { # NAME [--reboot]: sets d, bt and note
 	d=$work/$1; shift
 	log "QEMU run ${d##*/}"
-	bootdisk_boot "$img" "$d" "$@" || true
+	# shellcheck disable=SC2086 # --ovmf FILE, or nothing
+	bootdisk_boot "$img" "$d" "$@" $ovmf || true
 	# shellcheck disable=SC2154 # set by bootdisk_boot
 	bt=$bootdisk_boot_s
 	[ -f "$d/hook.out" ] || { log "${d##*/}: nothing came back; the end of its console:"
@@ -192,10 +246,10 @@ run() { # NAME [--reboot]: sets d, bt and note
 has() { grep -q -- "$2" "$d/$1" 2>/dev/null; }
 hasnt() { [ -f "$d/$1" ] && ! grep -q -- "$2" "$d/$1"; }
 step() { has hook.out "^step $1 at "; }
-# "2 boots: kernel 15.4 s + 23.4 s": GRUB's boots in this run, and the
-# kernel's clock at the end of each (its last timestamp before the next)
+# "2 boots: kernel 15.4 s + 23.4 s": the kernel's boots in this run, and
+# its clock at the end of each (its last timestamp before the next)
 boots() {
-	awk '/Booting `/ { if (n++) l = l sprintf("%.1f s + ", t); t = 0 }
+	awk '/\] Linux version [0-9]/ { if (n++) l = l sprintf("%.1f s + ", t); t = 0 }
 		/^\[ *[0-9]+\.[0-9]+\]/ { t = substr($0, 2, index($0, "]") - 2) + 0 }
 		END { printf "%d boot%s: kernel %s%.1f s", n, n == 1 ? "" : "s", l, t }' "$d/serial.log" 2>/dev/null
 }
@@ -217,20 +271,39 @@ drivers_as_before() { # [ADDR DRIVER]...: run 0's drivers, but these
 	diff "$d/drivers.want" "$d/drivers" 2>&1 | sed 's/^/    /'
 	return 1
 }
+# the one-shot: GRUB's next_entry in grubenv, systemd-boot's EFI variable
+# LoaderEntryOneShot (the entry's id: its name without the boot counter)
 one_shot_set() {
 	has hook.out "apply-trial rc 0" && cmp -s "$d/etc.sums" "$d/etc.sums.after" &&
-		grep -qx next_entry=vfioconf-trial "$d/grubenv.end"
+		if [ "$loader" = grub ]; then grep -qx next_entry=vfioconf-trial "$d/grubenv.end"
+		else grep -qx 'vfioconf-trial+1-0\.conf' "$d/oneshot.end"; fi
 }
-trial_failed() {
-	grep -q 'Booting `vfioconf trial' "$d/serial.log" && grep -q 'vfioconf\[[0-9]*\]: Trial [0-9a-f]*: FAILED' "$d/serial.log"
+# the first kernel of the run booted the trial: the boot loader says so
+# (GRUB), and the kernel's command line has the trial's marker
+trial_booted() {
+	{ [ "$loader" != grub ] || grep -q 'Booting `vfioconf trial' "$d/serial.log"; } &&
+		grep -m1 'Kernel command line:' "$d/serial.log" | grep -q 'vfioconf\.trial='
 }
-trial_panicked() { grep -q 'Booting `vfioconf trial' "$d/serial.log" && grep -q 'Kernel panic' "$d/serial.log"; }
-back_to_default() { # STEP: two GRUB boots in this run, the second the default entry
-	[ "$(grep -c 'Booting `' "$d/serial.log")" = 2 ] && [ "$(grep 'Booting `' "$d/serial.log" | tail -1 |
-		sed 's/.*Booting `//' | tr -d '\r')" = "Debian GNU/Linux'" ] && hasnt cmdline vfioconf.trial= && step "$1"
+trial_failed() { trial_booted && grep -q 'vfioconf\[[0-9]*\]: Trial [0-9a-f]*: FAILED' "$d/serial.log"; }
+trial_panicked() { trial_booted && grep -q 'Kernel panic' "$d/serial.log"; }
+# STEP: two boots in this run, the second the default entry (GRUB's title,
+# systemd-boot's LoaderEntrySelected), its reporter at STEP
+back_to_default() {
+	[ "$(grep -c '\] Linux version [0-9]' "$d/serial.log")" = 2 ] && hasnt cmdline vfioconf.trial= && step "$1" &&
+		if [ "$loader" = grub ]; then [ "$(grep 'Booting `' "$d/serial.log" | tail -1 |
+			sed 's/.*Booting `//' | tr -d '\r')" = "Debian GNU/Linux'" ]
+		else has efivars "^LoaderEntrySelected=[0-9a-f]*-$kver\.conf$"; fi
 }
+# systemd-boot counted the trial's one try (vfioconf-trial+0-1.conf): it
+# is "bad" now, sorted last, never a default
+counted_bad() { has hook.out "^entry vfioconf-trial+0-1\.conf$"; }
+# nothing of the trial left on the ESP
+esp_clean() { hasnt hook.out "^entry vfioconf-trial" && hasnt hook.out "^esp-trial "; }
 on_record() { has hook.out "^result = failed$" && has hook.out "^problem = unit vmtest-uplink.service failed$"; }
-in_trial() { has cmdline vfioconf.trial= && step 3 && drivers_as_before "$two" vfio-pci; }
+in_trial() {
+	has cmdline vfioconf.trial= && step 3 && drivers_as_before "$two" vfio-pci &&
+		{ [ "$loader" = grub ] || has efivars "^LoaderEntrySelected=vfioconf-trial+[0-9]*-[0-9]*\.conf$"; }
+}
 check_passed() { has hook.out "^unit vfioconf-trial-check active success$" && grep -q 'vfioconf\[[0-9]*\]: Trial [0-9a-f]*: passed' "$d/serial.log"; }
 promoted_by_check() {
 	grep -q 'vfioconf\[[0-9]*\]: Trial [0-9a-f]*: made with --promote-on-success: promoting it' "$d/serial.log" &&
@@ -240,29 +313,42 @@ promoted_by_check() {
 promoted() { hasnt cmdline vfioconf.trial= && step 4 && drivers_as_before "$two" vfio-pci; }
 status_ok() { has hook.out "^status rc 0$" && has hook.out "^No trial boot"; }
 
+# the rows' words for the boot loader
+if [ "$loader" = grub ]; then
+	L=GRUB oneshot_how="GRUB's one-shot set (grubenv next_entry)" rearm_how=grub-reboot
+	broken="the trial's initramfs moved away" panic_why="no initramfs, the kernel panics"
+	promote_how="update-initramfs, update-grub"
+else
+	L=systemd-boot oneshot_how="systemd-boot's one-shot set (LoaderEntryOneShot, read back)"
+	rearm_how="bootctl set-oneshot" broken="the trial's initramfs on the ESP replaced by an empty one"
+	panic_why="an empty initramfs, the kernel panics" promote_how="update-initramfs, kernel-install add"
+fi
+
 # ---- run 0: the default entry; the record; a trial of the uplink
 run r0
 two=$(awk '$1 == "twins" { print $4 }' "$d/hook.out" 2>/dev/null)
 note="$note$(took apply-trial "apply --trial")"
 check "boot, the default entry: apply --trial --select the second twin (the uplink's NIC)" \
 	has hook.out "^apply-trial rc 0"
-check "apply --trial changes nothing in /etc; GRUB's one-shot set (grubenv next_entry)" one_shot_set
-check "apply --trial: its commands (mkinitramfs -d, grub-reboot) print no warning" hasnt hook.out "^  | "
+check "apply --trial changes nothing in /etc; $oneshot_how" one_shot_set
+check "apply --trial: its commands (mkinitramfs -d, $rearm_how) print no warning" hasnt hook.out "^  | "
 
 # ---- run 1: the trial, its check fails, the default comes back by itself
 run r1 --reboot
-check "(b) GRUB boots the trial: the uplink's unit fails, so does the health check" trial_failed
-check "(b) FailureAction=reboot: GRUB boots the default entry by itself" back_to_default 1
+check "(b) $L boots the trial: the uplink's unit fails, so does the health check" trial_failed
+check "(b) FailureAction=reboot: $L boots the default entry by itself" back_to_default 1
+[ "$loader" = grub ] ||
+	check "(b) systemd-boot counted the trial's one try: vfioconf-trial+0-1.conf, sorted last" counted_bad
 check "(b) every device on its old driver" drivers_as_before
 check "(b) /etc byte for byte as before the trial (sha256, modes, owners, links)" same_etc etc.sums
 check "(b) the failure on record (trial status): unit vmtest-uplink.service failed" on_record
-check "(c) the trial's initramfs moved away; its one-shot set again (grub-reboot)" \
+check "(c) $broken; its one-shot set again ($rearm_how)" \
 	has hook.out "^re-armed without its image rc 0$"
 
 # ---- run 2: the trial panics, the default comes back by itself
 run r2 --reboot
-check "(c) GRUB boots the trial: no initramfs, the kernel panics" trial_panicked
-check "(c) panic=10 reboots: GRUB boots the default entry by itself" back_to_default 2
+check "(c) $L boots the trial: $panic_why" trial_panicked
+check "(c) panic=10 reboots: $L boots the default entry by itself" back_to_default 2
 check "(c) every device on its old driver" drivers_as_before
 check "(c) /etc byte for byte as before the trial" same_etc etc.sums
 check "(a) the image back, the uplink on the first twin; the one-shot set again" has hook.out "^re-armed rc 0$"
@@ -270,14 +356,15 @@ check "(a) the image back, the uplink on the first twin; the one-shot set again"
 # ---- run 3: the trial passes, promote
 run r3
 note="$note$(awk '/^check and promote took/ { printf "; check and promote %s s", $5 }' "$d/hook.out" 2>/dev/null)"
-check "(a) GRUB boots the trial: the second twin on vfio-pci, the rest as before" in_trial
+check "(a) $L boots the trial: the second twin on vfio-pci, the rest as before" in_trial
 check "(a) the health check passes (its unit, by itself at boot)" check_passed
-check "(a) --promote-on-success: the check promotes it (apply: update-initramfs, update-grub; the trial taken away)" promoted_by_check
+check "(a) --promote-on-success: the check promotes it (apply: $promote_how; the trial taken away)" promoted_by_check
 
 # ---- run 4: the default entry, promoted
 run r4
 check "(a) a normal boot (the default entry) binds the second twin, the rest as before" promoted
 check "(a) vfioconf status exit 0; no trial left" status_ok
+[ "$loader" = grub ] || check "(a) nothing of the trial left on the ESP (entry, image)" esp_clean
 
 log "$(( ($(bootdisk_now_ms) - t_start) / 1000 )) s in all"
 # the table (check-vm.sh prints its own: CHECK_TRIAL_TABLE=no)

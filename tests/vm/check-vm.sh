@@ -27,8 +27,10 @@
 #      behind the bridge: list says so, apply takes it over and adds the
 #      second twin by address, the boot binds exactly both, undo puts the
 #      file back byte for byte.
-# And the flavor grub-trial (tests/vm/check-trial.sh): the trial boot, all
-# inside a guest booted by its own GRUB from a disk image (no -kernel):
+# And the flavors grub-trial and sdboot-trial (tests/vm/check-trial.sh):
+# the trial boot, all inside a guest booted by its own boot loader from a
+# disk image (no -kernel): GRUB on SeaBIOS, systemd-boot on OVMF as
+# Debian's systemd-boot package sets it up (kernel-install):
 # (a) a trial whose health check passes, promote, then a normal boot binds
 # the device; (b) a trial whose health check fails comes back by itself to
 # the default entry, every device on its old driver, /etc unchanged;
@@ -36,13 +38,13 @@
 # Plans alone (no boot) check the bridge's group: a device behind it names
 # the other, and the bridge itself is refused.
 # Ends with a table: topology x flavor x step -> pass/fail, boot times.
-# Needs root, qemu-system-x86, debootstrap, e2fsprogs, jq (grub-trial also
-# sfdisk, losetup, blkid), dpkg-buildpackage and lintian (./dev.sh deb) unless
+# Needs root, qemu-system-x86, debootstrap, e2fsprogs, jq (the trials also
+# sfdisk, losetup, blkid; sdboot-trial ovmf, mtools, dosfstools), dpkg-buildpackage and lintian (./dev.sh deb) unless
 # VFIOCONF_VM_DEB names a built package, and the Debian mirror
 # (VFIOCONF_VM_MIRROR) the first time. Exit 77 (skip) without root.
 # VFIOCONF_VM_FLAVORS="initramfs-tools" runs one flavor (of initramfs-tools
-# dracut grub-trial); VFIOCONF_VM_TIMEOUT bounds each boot (seconds, default
-# 300), VFIOCONF_VM_TRIAL_TIMEOUT each of grub-trial's QEMU runs (up to two
+# dracut grub-trial sdboot-trial); VFIOCONF_VM_TIMEOUT bounds each boot
+# (seconds, default 300), VFIOCONF_VM_TRIAL_TIMEOUT each of the trials' QEMU runs (up to two
 # boots and the guest's own mkinitramfs; default 900); logs stay in
 # tests/vm/work.
 set -eu
@@ -56,7 +58,7 @@ cache=${VFIOCONF_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfioconf-vm}
 mirror=${VFIOCONF_VM_MIRROR:-http://deb.debian.org/debian}
 work=$build/tests/vm/work
 boot_timeout=${VFIOCONF_VM_TIMEOUT:-300}
-flavors=${VFIOCONF_VM_FLAVORS:-initramfs-tools dracut grub-trial}
+flavors=${VFIOCONF_VM_FLAVORS:-initramfs-tools dracut grub-trial sdboot-trial}
 topology="q35: 2x e1000e twins, 2-function slot, PCIe-to-PCI bridge"
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -64,10 +66,11 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 77
 fi
 tools="qemu-system-x86_64 debootstrap mke2fs jq tar unshare"
-echo "$flavors" | grep -qw grub-trial && tools="$tools sfdisk losetup blkid"
+echo "$flavors" | grep -q -- -trial && tools="$tools sfdisk losetup blkid"
+echo "$flavors" | grep -qw sdboot-trial && tools="$tools mkfs.fat mcopy"
 for t in $tools; do
 	command -v "$t" >/dev/null || {
-		echo "check-vm: $t is missing: apt-get install qemu-system-x86 debootstrap e2fsprogs jq fdisk" \
+		echo "check-vm: $t is missing: apt-get install qemu-system-x86 debootstrap e2fsprogs jq fdisk ovmf mtools dosfstools" \
 			"(./dev.sh check-vm does it)" >&2
 		exit 1
 	}
@@ -265,26 +268,27 @@ expect_drivers() {
 	fi
 }
 
-# grub-trial: tests/vm/check-trial.sh (its log lines as they come), its
-# rows into the table
-trial() {
-	log "grub-trial: tests/vm/check-trial.sh (log: $work/grub-trial.log)"
-	rm -f "$work/grub-trial.rc"
+# grub-trial, sdboot-trial: tests/vm/check-trial.sh grub|sdboot (its log
+# lines as they come), its rows into the table
+trial() { # FLAVOR
+	_tf=$1
+	log "$_tf: tests/vm/check-trial.sh ${_tf%-trial} (log: $work/$_tf.log)"
+	rm -f "$work/$_tf.rc"
 	{ srcdir=$srcdir VFIOCONF_VM_DEB=$deb VFIOCONF_VM_CACHE=$cache VFIOCONF_VM_MIRROR=$mirror \
 		VFIOCONF_VM_TIMEOUT=${VFIOCONF_VM_TRIAL_TIMEOUT:-900} CHECK_TRIAL_TABLE=no \
-		sh "$vm/check-trial.sh"; echo $? >"$work/grub-trial.rc"; } 2>&1 |
-		tee "$work/grub-trial.log" | grep --line-buffered '^[0-9:]* check-trial: ' | sed -u 's/^/    /' || true
-	_rc=$(cat "$work/grub-trial.rc" 2>/dev/null || echo 1)
+		sh "$vm/check-trial.sh" "${_tf%-trial}"; echo $? >"$work/$_tf.rc"; } 2>&1 |
+		tee "$work/$_tf.log" | grep --line-buffered '^[0-9:]* check-trial: ' | sed -u 's/^/    /' || true
+	_rc=$(cat "$work/$_tf.rc" 2>/dev/null || echo 1)
 	if [ "$_rc" = 77 ]; then
-		log "grub-trial: skipped"
-	elif [ -s "$work/grub-trial/results" ]; then
-		cat "$work/grub-trial/results" >>"$results"
-		failed=$((failed + $(awk -F '\t' '$3 != "pass"' "$work/grub-trial/results" | wc -l)))
-		[ "$_rc" = 0 ] || awk -F '\t' '$3 != "pass"' "$work/grub-trial/results" | grep -q . ||
-			record grub-trial "check-trial.sh" fail "" "exit $_rc; see $work/grub-trial.log"
+		log "$_tf: skipped"
+	elif [ -s "$work/$_tf/results" ]; then
+		cat "$work/$_tf/results" >>"$results"
+		failed=$((failed + $(awk -F '\t' '$3 != "pass"' "$work/$_tf/results" | wc -l)))
+		[ "$_rc" = 0 ] || awk -F '\t' '$3 != "pass"' "$work/$_tf/results" | grep -q . ||
+			record "$_tf" "check-trial.sh" fail "" "exit $_rc; see $work/$_tf.log"
 	else
-		tail -20 "$work/grub-trial.log" | sed 's/^/    /'
-		record grub-trial "check-trial.sh" fail "" "exit $_rc, no result; see $work/grub-trial.log"
+		tail -20 "$work/$_tf.log" | sed 's/^/    /'
+		record "$_tf" "check-trial.sh" fail "" "exit $_rc, no result; see $work/$_tf.log"
 	fi
 }
 
@@ -299,10 +303,10 @@ flavor_done() {
 for fl in $flavors; do
 	flavor_done
 	fl_cur=$fl fl_t=$(date +%s)
-	if [ "$fl" = grub-trial ]; then
-		trial
+	case $fl in *-trial)
+		trial "$fl"
 		continue
-	fi
+	esac
 	r=$work/$fl/root
 	mkdir -p "$work/$fl"
 	log "$fl: preparing the root"
@@ -479,6 +483,7 @@ flavor_done
 # ---- the table
 echo
 echo "$flavors" | grep -qw grub-trial && topology="$topology (grub-trial: 2x e1000e twins, GRUB on SeaBIOS from a disk image)"
+echo "$flavors" | grep -qw sdboot-trial && topology="$topology (sdboot-trial: the same, systemd-boot on OVMF)"
 echo "check-vm: $topology; QEMU TCG, $(uname -m); $(( $(date +%s) - t_start )) s in all ($flavor_s)"
 awk -F '\t' '
 	{ fl[NR] = $1; st[NR] = $2; rs[NR] = $3; bt[NR] = $4; nt[NR] = $5
