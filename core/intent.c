@@ -263,17 +263,37 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 				      b->addr_str);
 			strv_push(&out->warnings, m);
 			break;
+		case ISSUE_COMPANION:
+			/* the IOMMU off: no group says it yet, but the functions of
+			 * one device share one group unless it has ACS, so a
+			 * function beside one the host needs will most likely
+			 * be refused once the groups are there */
+			if (!inventory_iommu_enabled(inv) && (d->flags & DEV_HOST_CRITICAL)) {
+				m = xasprintf("%s (%s) shares its slot with %s (%s), which stays with the host (%s): the "
+					      "functions of one device are nearly always in one IOMMU group, and then "
+					      "it cannot go without it; the groups show it once the IOMMU is on",
+					      b->addr_str, describe(b), d->addr_str, describe(d),
+					      d->reasons.n ? d->reasons.v[0] : "host-critical");
+				strv_push(&out->warnings, m);
+			}
+			break;
 		case ISSUE_NO_GROUP: /* refused above while the IOMMU is on; groups come with it */
 		case ISSUE_REFUSED:
-		case ISSUE_COMPANION:
 			break; /* handled above */
 		}
 		free(m);
 	}
 	free(issues);
-	if (!inventory_iommu_enabled(inv) && (enable_iommu || nissues || out->notes.n))
-		strv_push(&out->notes, "the IOMMU is off: its groups appear after a reboot with the parameters "
-				       "below; check the groups then");
+	if (!inventory_iommu_enabled(inv) && host_booted_with_iommu_param(&inv->host))
+		/* the parameter is there: another reboot with it changes nothing */
+		strv_push(&out->notes, "the IOMMU is off although the kernel was started with its parameter: the "
+				       "firmware has it off; enable it in the firmware setup (VT-d), then check the "
+				       "groups");
+	else if (!inventory_iommu_enabled(inv) && (enable_iommu || nissues || out->notes.n))
+		strv_push(&out->notes, host_iommu_param(h) ? "the IOMMU is off: its groups appear after a reboot with "
+							     "the parameters below; check the groups then"
+							   : "the IOMMU is off: its groups appear once the firmware "
+							     "turns it on; check the groups then");
 
 	/* binding method per device */
 	for (size_t i = 0; i < inv->n_devices; i++) {

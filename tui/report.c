@@ -41,7 +41,22 @@ const char *report_irq_remap_off(void)
 
 void report_status_none(struct app *a, struct strbuf *sb)
 {
-	strbuf_printf(sb, _("vfioconf has configured nothing here (%s does not exist).\n"), a->state_path);
+	struct tx_info *tx = NULL;
+	size_t ntx = 0;
+
+	/* a transaction may have set kernel parameters alone (the IOMMU
+	 * turned on): no device list, but not "nothing" */
+	if (app_history(a, &tx, &ntx) == 0 && ntx)
+		strbuf_printf(sb,
+			      P_("vfioconf binds no device here (%s does not exist); its journal holds %zu "
+				 "transaction: 'vfioconf history' lists it.\n",
+				 "vfioconf binds no device here (%s does not exist); its journal holds %zu "
+				 "transactions: 'vfioconf history' lists them.\n",
+				 ntx),
+			      a->state_path, ntx);
+	else
+		strbuf_printf(sb, _("vfioconf has configured nothing here (%s does not exist).\n"), a->state_path);
+	journal_list_free(tx, ntx);
 	if (app_scan(a) == 0 && !inventory_iommu_enabled(&a->inv)) {
 		char *m = report_iommu_off(&a->inv.host);
 		strbuf_printf(sb, "%s\n", m);

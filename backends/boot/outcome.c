@@ -376,7 +376,9 @@ int outcome_check(struct plan_ctx *ctx, const struct backend *boot, struct strv 
 		name = who(d);
 		desc = effective_describe(&out[i]);
 		if (w && on_vfio(&out[i])) {
-			m = xasprintf("%s: %s (%s)", name, out[i].driver, w->method == BIND_IDS ? "by ID" : "by address");
+			/* without an IOMMU vfio-pci's probe fails: no promise */
+			m = xasprintf("%s: %s (%s)%s", name, out[i].driver, w->method == BIND_IDS ? "by ID" : "by address",
+				      inventory_iommu_enabled(inv) ? "" : ", once the IOMMU is on (until then it cannot take it)");
 			strv_push(&ctx->plan->outcome, m);
 			free(m);
 		} else if (!w && !on_vfio(&out[i])) {

@@ -266,6 +266,14 @@ static int reverse_for(struct journal *j, const char *txid, bool rollback, bool 
 			e = -EINVAL;
 			goto out;
 		}
+		if (pick == (size_t)-1 && txid && strlen(txid) < 4) {
+			/* journal_id_matches: a shorter prefix would guess too easily */
+			log_error(j->log, "'%s' is too short for a transaction ID: give at least 4 of its characters "
+					  "('vfioconf history' shows them)",
+				  txid);
+			e = -EINVAL;
+			goto out;
+		}
 		if (pick == (size_t)-1) {
 			log_error(j->log, txid ? "no transaction %s in %s/tx" : "nothing to undo%s%s", txid ? txid : "",
 				  txid ? j->dir : "");

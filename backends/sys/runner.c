@@ -103,6 +103,9 @@ int run_cmd(const struct strv *argv, const struct run_opts *o)
 		/* what the tools write (initramfs images, grub.cfg) is read by
 		 * everyone, whatever umask vfioconf was started with */
 		umask(022);
+		/* vfioconf ignores SIGPIPE (main.c); the tools' own pipelines
+		 * (find | cpio) rely on it as a shell gives it them */
+		signal(SIGPIPE, SIG_DFL);
 		if (devnull >= 0)
 			dup2(devnull, 0);
 		dup2(pfd[1], 1);

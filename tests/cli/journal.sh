@@ -38,6 +38,19 @@ expect_eq "undo: every file as before (content, mode, owner)" "" \
 expect_eq "undo: the initramfs regenerated again" "image -u -k all" "$(head -1 "$a/root/boot/initrd.img-6.1.0-18-amd64")"
 expect_eq "history: apply, then undo of it" "apply undo" "$(at "$a" history --json | jq -r '[.transactions[].kind] | join(" ")')"
 expect_eq "undo names what it undid" "$(at "$a" history --json | jq -r '.transactions[0].id')" "$(at "$a" history --json | jq -r '.transactions[1].of')"
+# a reader that goes away (undo | head) must not kill the undo half way:
+# vfioconf's writes fail, its transaction goes on to its end
+at "$a" apply --select 0000:02:00.0 --yes >/dev/null 2>&1 || not_ok "apply again"
+{ at "$a" undo --yes 2>&1; echo $? >"$tmp/rc"; } | true
+expect_eq "undo | a reader that closes at once: the undo is done (exit 0)" 0 "$(cat "$tmp/rc")"
+expect_eq "... history: the undo COMMITTED, nothing left half way" "undo COMMITTED" \
+	"$(at "$a" history --json | jq -r '.transactions[-1] | "\(.kind) \(.state)"')"
+expect_eq "... and no modprobe file left" no "$([ -e "$a/root/etc/modprobe.d/vfioconf.conf" ] && echo yes || echo no)"
+short=$(at "$a" history --json | jq -r '.transactions[0].id' | sed 's/.*-//' | cut -c1-3)
+at "$a" undo "$short" --yes >"$tmp/o" 2>&1; rc=$?
+expect_eq "undo with 3 characters of an ID: refused, exit 1" 1 "$rc"
+expect_contains "... it says the prefix is too short, not that there is no such transaction" "$tmp/o" \
+	"'$short' is too short for a transaction ID: give at least 4 of its characters"
 
 # --- apply twice, rollback takes both back
 setup b arch; b="$tmp/b"
@@ -200,5 +213,26 @@ ut rollback --yes >/dev/null 2>&1 || not_ok "rollback"
 ut undo "$third" --yes >"$tmp/o" 2>&1; rc=$?
 expect_eq "undo after a rollback took it back: exit 1" 1 "$rc"
 expect_contains "... says the rollback took it back" "$tmp/o" "took it back already"
+
+# ---- a transaction that only turned the IOMMU on: no devices.conf, yet
+# status does not say "configured nothing"; rebooted with the parameter
+# but the firmware's VT-d off, the plan does not promise a reboot helps
+setup io debian; io="$tmp/io"
+rm -rf "$io/sys/kernel/iommu_groups" "$io/sys/class/iommu"
+mkdir -p "$io/sys/kernel/iommu_groups" "$io/sys/class/iommu"
+find "$io/sys/devices" -name iommu_group -type l -exec rm -f {} + 2>/dev/null
+sed -i 's/ intel_iommu=on//' "$io/proc/cmdline"
+at "$io" apply --enable-iommu --yes >"$tmp/o" 2>&1 || { not_ok "apply --enable-iommu"; sed 's/^/#   /' "$tmp/o"; }
+sed -i 's/$/ intel_iommu=on/' "$io/proc/cmdline"
+at "$io" status >"$tmp/o" 2>&1
+expect_not_contains "IOMMU turned on alone: status does not say vfioconf configured nothing" "$tmp/o" "configured nothing"
+expect_contains "... it says no device is bound and points to the journal" "$tmp/o" \
+	"vfioconf binds no device here ($io/root/etc/vfioconf/devices.conf does not exist); its journal holds 1 transaction: 'vfioconf history' lists it."
+at "$io" plan --select none >"$tmp/o" 2>&1
+expect_not_contains "plan, nothing selected: not 'only turn the IOMMU on' followed by 'Nothing to do'" "$tmp/o" "only turn the IOMMU on"
+expect_contains "... the parameters are set already" "$tmp/o" \
+	"Bind no device; the kernel parameters that turn the IOMMU on are set already."
+expect_not_contains "... no promise that a reboot with the parameters brings the groups" "$tmp/o" "appear after a reboot"
+expect_contains "... the firmware named instead" "$tmp/o" "the firmware has it off; enable it in the firmware setup (VT-d)"
 
 finish

@@ -102,6 +102,14 @@ expect_contains "enable-iommu: AMD: no amd_iommu=on, only iommu=pt" "$tmp/o" "+G
 expect_contains "enable-iommu: AMD: the firmware turns it on" "$tmp/o" "the AMD IOMMU takes no kernel parameter"
 expect_not_contains "enable-iommu: no modprobe file" "$tmp/o" "modprobe.d/vfioconf.conf"
 expect_contains "enable-iommu: note about groups" "$tmp/o" "the IOMMU is off"
+expect_contains "enable-iommu: AMD: the groups come with the firmware, not with parameters" "$tmp/o" \
+	"the IOMMU is off: its groups appear once the firmware turns it on"
+# the boot GPU's HDMI audio, the IOMMU off: no group refuses it yet
+at "$o" plan --select 0000:0a:00.1 >"$tmp/o" 2>/dev/null
+expect_contains "IOMMU off: the outcome promises vfio-pci only once the IOMMU is on" "$tmp/o" \
+	"0000:0a:00.1 Vega 10 HDMI Audio [Radeon Vega 56/64]: vfio-pci (by ID), once the IOMMU is on (until then it cannot take it)"
+expect_contains "IOMMU off: a function beside the boot GPU is warned of its group" "$tmp/o" \
+	"0000:0a:00.1 (Vega 10 HDMI Audio [Radeon Vega 56/64]) shares its slot with 0000:0a:00.0 (Vega 10 XL/XT [Radeon RX Vega 56/64]), which stays with the host (boot VGA"
 
 # an amd_iommu=on vfioconf wrote earlier (here from extra_params) goes
 # again once nothing asks for it
