@@ -17,26 +17,30 @@
 #include <strings.h>
 #include <unistd.h>
 
-/* One table binds the keys and writes the help screen (tig). */
+/* One table binds the keys and writes the help screen (tig). The names of
+ * keys are translated as the keyboard labels them (N_(): the footers say
+ * "Space" in their own words too). */
 static const struct binding {
 	int key;
 	enum action a;
 	const char *keys;  /* shown in help; NULL: an alias listed with its twin */
 	const char *help;  /* N_() */
 } bindings[] = {
-	{KEY_UP, ACT_UP, "Up, k", N_("move up")},
+	/* TRANSLATORS: "Up, k" ... "Space": the names of keys in the help, as
+	 * the keyboard and the footers name them */
+	{KEY_UP, ACT_UP, N_("Up, k"), N_("move up")},
 	{'k', ACT_UP, NULL, NULL},
-	{KEY_DOWN, ACT_DOWN, "Down, j", N_("move down")},
+	{KEY_DOWN, ACT_DOWN, N_("Down, j"), N_("move down")},
 	{'j', ACT_DOWN, NULL, NULL},
-	{KEY_PPAGE, ACT_PGUP, "PgUp", N_("page up")},
-	{KEY_NPAGE, ACT_PGDN, "PgDn", N_("page down")},
-	{KEY_HOME, ACT_HOME, "Home", N_("first line")},
-	{KEY_END, ACT_END, "End", N_("last line")},
-	{'\n', ACT_TOGGLE, "Enter", N_("open or close a group; details of a device")},
+	{KEY_PPAGE, ACT_PGUP, N_("PgUp"), N_("page up")},
+	{KEY_NPAGE, ACT_PGDN, N_("PgDn"), N_("page down")},
+	{KEY_HOME, ACT_HOME, N_("Home"), N_("first line")},
+	{KEY_END, ACT_END, N_("End"), N_("last line")},
+	{'\n', ACT_TOGGLE, N_("Enter"), N_("open or close a group; details of a device")},
 	{KEY_ENTER, ACT_TOGGLE, NULL, NULL},
-	{KEY_RIGHT, ACT_OPEN, "Right", N_("open a group")},
-	{KEY_LEFT, ACT_CLOSE, "Left", N_("close a group (or go to it)")},
-	{' ', ACT_TICK, "Space", N_("tick or untick a device for vfio-pci")},
+	{KEY_RIGHT, ACT_OPEN, N_("Right"), N_("open a group")},
+	{KEY_LEFT, ACT_CLOSE, N_("Left"), N_("close a group (or go to it)")},
+	{' ', ACT_TICK, N_("Space"), N_("tick or untick a device for vfio-pci")},
 	{'g', ACT_GROUP, "g", N_("tick or untick a whole group (a GPU's functions come along)")},
 	{'d', ACT_DETAILS, "d", N_("details of the device")},
 	{'p', ACT_PREVIEW, "p", N_("preview: the diff of every file and the commands")},
@@ -67,8 +71,12 @@ void tui_print_keys(FILE *f)
 void tui_keys_help(struct strbuf *sb)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(bindings); i++)
-		if (bindings[i].keys)
-			strbuf_printf(sb, "  %-10s %s\n", bindings[i].keys, _(bindings[i].help));
+		if (bindings[i].keys) {
+			/* padded by columns, not bytes: a translated name may have an umlaut */
+			const char *k = _(bindings[i].keys);
+			size_t c = tui_columns(k, strlen(k));
+			strbuf_printf(sb, "  %s%*s %s\n", k, c < 10 ? (int)(10 - c) : 0, "", _(bindings[i].help));
+		}
 }
 
 static volatile sig_atomic_t curses_on;
@@ -173,13 +181,24 @@ void tui_fill_line(int y)
 void tui_draw_header(struct tui *t)
 {
 	const struct host_facts *h = &t->inv->host;
-	char buf[512];
+	char iommu[96], boot[96], initrd[96], buf[512];
+	const char *ro = t->readonly ? _("  [read-only: not root]") : "";
+	size_t w = COLS > 0 ? (size_t)COLS : 80;
 
-	/* what matters most first: 80 columns cut the rest */
-	snprintf(buf, sizeof(buf), " vfioconf%s%s  IOMMU %s (%s)  boot: %s  initramfs: %s",
-		 t->demo ? _("  DEMO") : "", t->readonly ? _("  [read-only: not root]") : "",
-		 inventory_iommu_enabled(t->inv) ? _("on") : _("OFF"), cpu_vendor_name(h->cpu),
-		 t->boot ? t->boot : _("none found"), t->initrd ? t->initrd : _("none found"));
+	snprintf(iommu, sizeof(iommu), "  IOMMU %s (%s)", inventory_iommu_enabled(t->inv) ? _("on") : _("OFF"),
+		 cpu_vendor_name(h->cpu));
+	snprintf(boot, sizeof(boot), "  boot: %s", t->boot ? t->boot : _("none found"));
+	snprintf(initrd, sizeof(initrd), "  initramfs: %s", t->initrd ? t->initrd : _("none found"));
+	/* what matters most first; where the width is short, the lesser parts
+	 * go whole (never a label without its value): the initramfs system,
+	 * then the read-only note's reason, then the boot loader */
+	for (int drop = 0;; drop++) {
+		snprintf(buf, sizeof(buf), " vfioconf%s%s%s%s%s", t->demo ? _("  DEMO") : "",
+			 drop < 2 ? ro : t->readonly ? _("  [read-only]") : "", iommu, drop < 3 ? boot : "",
+			 drop < 1 ? initrd : "");
+		if (drop >= 3 || tui_columns(buf, strlen(buf)) <= w)
+			break;
+	}
 	tui_attr(t, PAIR_HEAD, true);
 	tui_line_at(0, buf);
 	tui_fill_line(0);
@@ -216,7 +235,14 @@ void tui_draw_footer(struct tui *t, const char *keys)
 
 int tui_ask(struct tui *t, const char *q)
 {
+	int before;
+
+	/* that Esc cancels, where the question keeps its lines with it */
 	snprintf(t->status, sizeof(t->status), "%s", q);
+	before = tui_status_lines(t);
+	snprintf(t->status, sizeof(t->status), "%s  %s", q, _("Esc cancels"));
+	if (tui_status_lines(t) > before || tui_columns(t->status, strlen(t->status)) > (size_t)before * (size_t)COLS)
+		snprintf(t->status, sizeof(t->status), "%s", q);
 	t->view->draw(t);
 	refresh();
 	return getch();
@@ -235,9 +261,14 @@ void tui_read_line(struct tui *t, int y, const char *prompt, char *buf, int n)
 	curs_set(1);
 	for (;;) {
 		char *line = xasprintf("%s%s", prompt, buf);
+		const char *esc = _("Esc cancels");
+		size_t used = tui_columns(line, strlen(line)), ew = tui_columns(esc, strlen(esc));
 		int c;
 		tui_line_at(y, line);
 		free(line);
+		/* at the right end of the line, while the typing leaves room */
+		if (COLS > 0 && used + 2 + ew < (size_t)COLS)
+			mvaddstr(y, COLS - 1 - (int)ew, esc);
 		move(y, w + (size_t)len < (size_t)COLS ? (int)w + len : COLS - 1);
 		c = getch();
 		if (c == '\n' || c == '\r' || c == KEY_ENTER)
@@ -362,6 +393,10 @@ int tui_run(struct app *a)
 	} else {
 		status_summary(&t);
 	}
+	/* a first-timer's first page may be bridges only: where to start,
+	 * until the first key */
+	if (!t.status[0])
+		snprintf(t.status, sizeof(t.status), "%s", _("f: usable groups only   /: search   ?: help"));
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

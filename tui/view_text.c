@@ -155,15 +155,27 @@ void text_free(struct tui *t)
 	t->text_from = NULL;
 }
 
+/* The lines of text on screen: all but the header, the title, the keys
+ * and the message, which may take up to three lines. */
+static size_t text_body(const struct tui *t)
+{
+	int body = LINES - 3 - tui_status_lines(t);
+
+	return body < 1 ? 1 : (size_t)body;
+}
+
 void text_draw(struct tui *t)
 {
-	int body = LINES - 4;
+	int body = (int)text_body(t);
 	char buf[192];
 
-	if (body < 1)
-		body = 1;
 	if (t->text_cols != COLS) /* resized since the lines were made */
 		text_layout(t);
+	/* a message that came after the last scroll takes lines: the last
+	 * line of the text stays on screen when it was (with a message of
+	 * one line) */
+	if (t->text.n > (size_t)body && t->text_top + (size_t)(LINES > 5 ? LINES - 4 : 1) >= t->text.n)
+		t->text_top = t->text.n - (size_t)body;
 	erase();
 	tui_draw_header(t);
 	tui_attr(t, PAIR_HEAD, true);
@@ -187,7 +199,12 @@ void text_draw(struct tui *t)
 
 bool text_act(struct tui *t, enum action a)
 {
-	size_t body = LINES > 5 ? (size_t)LINES - 4 : 1, max = t->text.n > body ? t->text.n - body : 0;
+	size_t body, max;
+
+	/* the message was the last key's (as on the groups): gone at the next */
+	t->status[0] = '\0';
+	body = text_body(t);
+	max = t->text.n > body ? t->text.n - body : 0;
 
 	if (tui_move_in(&t->text_top, max, body, a))
 		return true;

@@ -106,29 +106,50 @@ static const char *tick_mark(const struct tui *t, size_t di)
 	return d->flags & DEV_PLATFORM ? " - " : "[ ]";
 }
 
-/* The driver now, and where the next boot gives it another, that one
- * after an arrow: the effective-configuration model's word. */
-static void driver_text(const struct tui *t, const struct device *d, char *buf, size_t n)
+/* The driver now and, where the next boot gives it another, that one
+ * (the effective-configuration model's word); next is NULL when it stays. */
+static void driver_parts(const struct tui *t, const struct device *d, const char **now, const char **next)
 {
 	const struct eff_device *e = app_effective(t->app);
-	const char *now = d->driver ? d->driver : "-", *next = e ? e[d - t->inv->devices].driver : NULL;
 
-	if (next && (!d->driver || strcmp(next, d->driver) != 0) && !(d->flags & DEV_BRIDGE))
-		snprintf(buf, n, "%s%s%s", now, t->utf8 ? "\u2192" : ">", next);
-	else
-		snprintf(buf, n, "%s", now);
+	*now = d->driver ? d->driver : "-";
+	*next = e ? e[d - t->inv->devices].driver : NULL;
+	if (!*next || (d->driver && strcmp(*next, d->driver) == 0) || (d->flags & DEV_BRIDGE))
+		*next = NULL;
 }
 
-/* The widths of the columns that stretch, for the terminal's width: the
- * driver and flags columns as wide as their longest entry needs (within
- * limits), the name what is left, never more than the longest name needs;
- * on a narrow terminal the driver column shrinks first, then the flags are
- * cut (the details show them whole). */
+static const char *arrow(const struct tui *t)
+{
+	return t->utf8 ? "\u2192" : ">";
+}
+
+/* "now", or "now→next" */
+static void driver_text(const struct tui *t, const struct device *d, char *buf, size_t n)
+{
+	const char *now, *next;
+
+	driver_parts(t, d, &now, &next);
+	snprintf(buf, n, "%s%s%s", now, next ? arrow(t) : "", next ? next : "");
+}
+
+static int cols_of(const char *s)
+{
+	return (int)tui_columns(s, strlen(s));
+}
+
+/* The widths of the columns that stretch, for the terminal's width. The
+ * flags come last and only some rows have them: they line up after the
+ * drivers of those rows, and a row without flags may use their room for
+ * a long driver. The name gets what the widest of these ends leaves,
+ * never more than the longest name needs; only on a narrow terminal
+ * (less than 24 columns for names) do the ends give way too, in
+ * row_tail() (the details show everything whole). */
 static void tree_layout(struct tui *t)
 {
 	/* "  [x] 01:00.0 Audio  NAME [vvvv:dddd] DRIVER FLAGS": 34 fixed, 5
 	 * more with the domain */
-	int avail = COLS - 34 - (5 - t->addr_skip), longest = 8, need_d = 6, need_f = 5;
+	int avail = COLS - 34 - (5 - t->addr_skip), longest = 8, d_all = 0, d_fl = 0, f_max = 0, tail, floor;
+	int head = cols_of(_("driver"));
 	char buf[128];
 
 	/* a pass over every device: once per terminal width, not per key */
@@ -137,39 +158,53 @@ static void tree_layout(struct tui *t)
 	t->layout_cols = COLS;
 	for (size_t i = 0; i < t->inv->n_devices; i++) {
 		const struct device *d = &t->inv->devices[i];
-		int l = d->device_name ? (int)tui_columns(d->device_name, strlen(d->device_name)) : 1;
+		int l = d->device_name ? cols_of(d->device_name) : 1, dl, fl;
 		longest = l > longest ? l : longest;
 		driver_text(t, d, buf, sizeof(buf));
-		l = (int)tui_columns(buf, strlen(buf));
-		need_d = l > need_d ? l : need_d;
-		l = (int)strlen(short_flags(d, buf, sizeof(buf)));
-		need_f = l > need_f ? l : need_f;
+		dl = cols_of(buf);
+		d_all = dl > d_all ? dl : d_all;
+		fl = (int)strlen(short_flags(d, buf, sizeof(buf)));
+		if (fl) {
+			d_fl = dl > d_fl ? dl : d_fl;
+			f_max = fl > f_max ? fl : f_max;
+		}
 	}
-	need_d = need_d > 24 ? 24 : need_d;
-	need_f = need_f > 24 ? 24 : need_f;
-	t->col_driver = need_d;
-	t->col_name = avail - need_d - 1 - need_f;
-	if (t->col_name < 24) {
-		t->col_driver = need_d > 12 ? 12 : need_d;
-		t->col_name = avail - t->col_driver - 1 - need_f;
-	}
-	if (t->col_name < 24)
-		t->col_name = 24;
-	if (t->col_name > longest)
-		t->col_name = longest;
+	d_fl = d_fl > head ? d_fl : head;
+	tail = f_max && d_fl + 1 + f_max > d_all ? d_fl + 1 + f_max : d_all;
+	floor = avail / 2 < 24 ? avail / 2 : 24;
+	t->col_name = avail - tail < longest ? avail - tail : longest;
+	if (t->col_name < floor)
+		t->col_name = floor;
+	/* the flags line up as far right as the room allows, after every
+	 * driver when it does */
+	d_all = d_all > head ? d_all : head;
+	t->col_driver = f_max ? avail - t->col_name - 1 - f_max : d_all;
+	if (t->col_driver > d_all)
+		t->col_driver = d_all;
+	if (t->col_driver < d_fl)
+		t->col_driver = d_fl;
+	/* narrow: the widest flags still start where the others do */
+	if (f_max && t->col_driver > avail - t->col_name - 1 - f_max)
+		t->col_driver = avail - t->col_name - 1 - f_max > 1 ? avail - t->col_name - 1 - f_max : 1;
 }
 
-/* What a group header says of the group as a whole, before anything is
- * ticked: whether it can go, and with what. */
+/* What a group header says of the group as a whole: whether it can go,
+ * and with what; a group the user gave away by typing an address says
+ * that it goes. */
 static const char *group_verdict(const struct tui *t, const struct iommu_group *g, const struct group_summary *s,
 				 char *buf, size_t n)
 {
 	struct strbuf with = {0};
+	bool typed = false;
 
+	/* taken from the host on the user's typed address: say so, not "stays" */
+	for (size_t k = 0; k < g->n_members; k++)
+		typed = typed || (t->confirmed[g->members[k]] && t->ticked[g->members[k]]);
 	if (s->host_critical)
-		return _("  HOST: stays with the host");
+		return typed ? _("  HOST: goes to vfio-pci on your typed word") : _("  HOST: stays with the host");
 	if (s->platform && s->endpoints > s->platform)
-		return _("  CHIPSET: goes only with the chipset's functions");
+		return typed ? _("  CHIPSET: goes to vfio-pci on your typed word")
+			     : _("  CHIPSET: goes only with the chipset's functions");
 	if (!s->endpoints || s->endpoints == s->platform)
 		return "";
 	if (s->slots > 1)
@@ -227,11 +262,42 @@ static const char *fit(const char *s, int w, const char *mark, char *out, size_t
 	return out;
 }
 
+/* What follows [ven:dev] on a device's row, in room columns: the driver
+ * (padded to the flags' column when there are flags) and the flags. When
+ * they do not fit, today's driver is shortened first (the next boot's
+ * stays whole), then the flags; what is cut shows the mark. */
+static void row_tail(const struct tui *t, const struct device *d, int room, const char *cut, char *out, size_t n)
+{
+	const char *now, *next;
+	char fl[96], drv[192], a[128], b[128];
+	int fln, full, nextc, dmin, fw, dw;
+
+	driver_parts(t, d, &now, &next);
+	driver_text(t, d, drv, sizeof(drv));
+	fln = (int)strlen(short_flags(d, fl, sizeof(fl)));
+	full = cols_of(drv);
+	nextc = next ? 1 + cols_of(next) : 0;
+	/* today's driver down to a letter and the mark, the next boot's whole */
+	dmin = next ? (cols_of(now) < 2 ? cols_of(now) : 2) + nextc : full;
+	fw = fln;
+	if (fln && dmin + 1 + fln > room)
+		fw = room - 1 - dmin > 0 ? room - 1 - dmin : 0;
+	dw = fw ? room - 1 - fw : room;
+	if (full <= dw)
+		fit(drv, fw && t->col_driver <= dw ? (t->col_driver > full ? t->col_driver : full) : full, cut, a,
+		    sizeof(a));
+	else if (next && dw >= nextc + 2)
+		snprintf(a, sizeof(a), "%s%s%s", fit(now, dw - nextc, cut, b, sizeof(b)), arrow(t), next);
+	else
+		fit(drv, dw, cut, a, sizeof(a));
+	snprintf(out, n, "%s%s%s", a, fw ? " " : "", fw ? fit(fl, fw, cut, b, sizeof(b)) : "");
+}
+
 static void row_text(const struct tui *t, const struct row *r, char *buf, size_t n)
 {
 	const struct inventory *inv = t->inv;
 	const struct device *d;
-	char fl[96], drv[96], verdict[128], name_c[512], drv_c[256];
+	char verdict[128], name_c[512], tail[320];
 	const char *cut = t->utf8 ? "\u2026" : "~";
 
 	if (r->is_group) {
@@ -256,10 +322,10 @@ static void row_text(const struct tui *t, const struct row *r, char *buf, size_t
 		return;
 	}
 	d = &inv->devices[r->dev];
-	driver_text(t, d, drv, sizeof(drv));
-	snprintf(buf, n, "  %s %s %-6.6s %s [%04x:%04x] %s %s", tick_mark(t, r->dev), tui_addr(t, d),
+	row_tail(t, d, COLS - 34 - (5 - t->addr_skip) - t->col_name, cut, tail, sizeof(tail));
+	snprintf(buf, n, "  %s %s %-6.6s %s [%04x:%04x] %s", tick_mark(t, r->dev), tui_addr(t, d),
 		 analysis_class_short(d), fit(d->device_name ? d->device_name : "?", t->col_name, cut, name_c, sizeof(name_c)),
-		 d->vendor, d->device, fit(drv, t->col_driver, cut, drv_c, sizeof(drv_c)), short_flags(d, fl, sizeof(fl)));
+		 d->vendor, d->device, tail);
 	/* no padding after the last word: ncurses then clears the rest of the
 	 * row in one sequence instead of writing blanks (bytes per move) */
 	str_rstrip(buf);

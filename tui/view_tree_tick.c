@@ -142,51 +142,64 @@ static void take_from_host(struct tui *t, size_t di)
 	confirm_typed(t, di, prompt);
 }
 
-void tree_tick(struct tui *t, const struct row *r)
+/* Is m one of the group's members g ticks: not structure (a bridge, the
+ * chipset's functions, which go only with the whole group on a typed
+ * word)? */
+static bool group_member(const struct tui *t, size_t m)
 {
-	const struct device *d;
+	return !(t->inv->devices[m].flags & (DEV_BRIDGE | DEV_PLATFORM));
+}
 
-	if (!r || r->is_group) {
-		snprintf(t->status, sizeof(t->status), "%s", _("Space ticks a device; g ticks a whole group"));
-		return;
-	}
-	d = &t->inv->devices[r->dev];
-	if (selection_blocked(d) != TICK_FREE && !t->ticked[r->dev]) {
+/* Space on device di, or g on its group (whole: every member, di the one
+ * that speaks for it): what is refused, asked or ticked, said at once on
+ * the message line in the same words for both. */
+static void tick_path(struct tui *t, size_t di, bool whole)
+{
+	const struct device *d = &t->inv->devices[di];
+	const struct iommu_group *g = d->group >= 0 ? inventory_group(t->inv, d->group) : NULL;
+	bool on = whole || !t->ticked[di];
+
+	if (on && !t->ticked[di] && selection_blocked(d) != TICK_FREE) {
 		if (selection_blocked(d) == TICK_HOST_CRITICAL)
-			take_from_host(t, r->dev);
+			take_from_host(t, di);
 		else
 			snprintf(t->status, sizeof(t->status), "%s: %s", d->addr_str, block_reason(d));
 		return;
 	}
-	if (!t->ticked[r->dev] && d->group >= 0) {
+	if (on && !t->ticked[di]) {
 		/* the group goes to one VM as a whole: a member the host needs
 		 * (and was not given away by its typed address) keeps it here */
-		const struct iommu_group *g = inventory_group(t->inv, d->group);
 		for (size_t k = 0; g && k < g->n_members; k++) {
 			const struct device *m = &t->inv->devices[g->members[k]];
-			if (g->members[k] != r->dev && (m->flags & DEV_HOST_CRITICAL) && !(m->flags & DEV_BRIDGE) &&
+			if (g->members[k] != di && (m->flags & DEV_HOST_CRITICAL) && !(m->flags & DEV_BRIDGE) &&
 			    !t->confirmed[g->members[k]]) {
 				snprintf(t->status, sizeof(t->status), _("%s stays: group %d also holds %s, which the host needs (%s)"),
 					 tui_addr(t, d), g->id, tui_addr(t, m), block_reason(m));
 				return;
 			}
 		}
-	}
-	if (!t->ticked[r->dev] && analysis_group_platform(t->inv, d) >= 0) {
-		take_with_group(t, r->dev, (size_t)analysis_group_platform(t->inv, d));
-		return;
+		if (analysis_group_platform(t->inv, d) >= 0) {
+			take_with_group(t, di, (size_t)analysis_group_platform(t->inv, d));
+			return;
+		}
 	}
 	{
 		/* what comes along (or goes with it), said at once: the devices
 		 * whose mark changes besides this one */
-		bool *before = going(t), *after, on = !t->ticked[r->dev];
+		bool *before = going(t), *after;
 		struct strbuf also = {0};
 		size_t nalso = 0;
 		long by;
-		selection_tick(t->inv, t->ticked, t->confirmed, r->dev, on);
+		if (whole) {
+			for (size_t k = 0; g && k < g->n_members; k++)
+				if (group_member(t, g->members[k]) && !before[g->members[k]])
+					selection_tick(t->inv, t->ticked, t->confirmed, g->members[k], true);
+		} else {
+			selection_tick(t->inv, t->ticked, t->confirmed, di, on);
+		}
 		after = going(t);
 		for (size_t i = 0; i < t->inv->n_devices; i++)
-			if (i != r->dev && before[i] != after[i]) {
+			if (i != di && before[i] != after[i]) {
 				strbuf_printf(&also, "%s%s %s", also.len ? ", " : "", tui_addr(t, &t->inv->devices[i]),
 					      analysis_class_short(&t->inv->devices[i]));
 				nalso++;
@@ -197,7 +210,7 @@ void tree_tick(struct tui *t, const struct row *r)
 				    : _("%s unticked: %s too"),
 				 tui_addr(t, d), also.buf);
 		/* unticked, yet a ticked function of its slot still takes it */
-		if (!on && (by = tree_brought_by(t, r->dev)) >= 0)
+		if (!on && (by = tree_brought_by(t, di)) >= 0)
 			snprintf(t->status, sizeof(t->status),
 				 _("%s still goes along with %s ([+]): untick that one to leave both"), tui_addr(t, d),
 				 tui_addr(t, &t->inv->devices[by]));
@@ -209,25 +222,72 @@ void tree_tick(struct tui *t, const struct row *r)
 	t->dirty = 1;
 }
 
-void tree_tick_group(struct tui *t, const struct row *r)
+void tree_tick(struct tui *t, const struct row *r)
 {
-	size_t blocker;
-	bool *before, *after;
-
-	if (!r || r->group < 0)
-		return;
-	before = going(t);
-	if (selection_tick_group(t->inv, t->ticked, t->confirmed, (size_t)r->group, &blocker) < 0) {
-		const struct device *d = &t->inv->devices[blocker];
-		snprintf(t->status, sizeof(t->status), _("group %d holds %s: %s"), t->inv->groups[r->group].id,
-			 d->addr_str, block_reason(d));
-		free(before);
+	if (!r || r->is_group) {
+		snprintf(t->status, sizeof(t->status), "%s", _("Space ticks a device; g ticks a whole group"));
 		return;
 	}
-	t->dirty = 1;
-	after = going(t);
-	say_driverctl(t, before, after);
-	free(before);
-	free(after);
+	tick_path(t, r->dev, false);
 }
 
+/* g: the whole group, as Space on the member that speaks for it: the one
+ * the host needs (its address is asked for), else the first that can go
+ * (the chipset's group is asked for by it), else the first. Every member
+ * going already: g takes them all back. */
+void tree_tick_group(struct tui *t, const struct row *r)
+{
+	const struct iommu_group *g;
+	size_t lead = (size_t)-1, ask = (size_t)-1, first = (size_t)-1;
+	bool all = true;
+
+	if (!r || r->group < 0) {
+		snprintf(t->status, sizeof(t->status), "%s", _("not in an IOMMU group: Space ticks a device"));
+		return;
+	}
+	g = &t->inv->groups[r->group];
+	for (size_t k = 0; k < g->n_members; k++) {
+		size_t m = g->members[k];
+		const struct device *d = &t->inv->devices[m];
+		if (d->flags & DEV_BRIDGE)
+			continue;
+		first = first == (size_t)-1 ? m : first;
+		if (!group_member(t, m))
+			continue;
+		lead = lead == (size_t)-1 ? m : lead;
+		if ((d->flags & DEV_HOST_CRITICAL) && !t->confirmed[m] && ask == (size_t)-1)
+			ask = m;
+		all = all && (t->ticked[m] || tree_brought_by(t, m) >= 0);
+	}
+	if (first == (size_t)-1) { /* bridges only: Space's word for one */
+		const struct device *d = &t->inv->devices[g->members[0]];
+		snprintf(t->status, sizeof(t->status), "%s: %s", d->addr_str, block_reason(d));
+		return;
+	}
+	if (lead == (size_t)-1) { /* the chipset's functions only */
+		tick_path(t, first, false);
+		return;
+	}
+	if (all) { /* back to the host, every member: Space's words for the first */
+		bool *before = going(t), *after;
+		struct strbuf also = {0};
+		for (size_t k = 0; k < g->n_members; k++)
+			if (group_member(t, g->members[k]) && t->ticked[g->members[k]])
+				selection_tick(t->inv, t->ticked, t->confirmed, g->members[k], false);
+		after = going(t);
+		for (size_t i = 0; i < t->inv->n_devices; i++)
+			if (i != lead && before[i] != after[i])
+				strbuf_printf(&also, "%s%s %s", also.len ? ", " : "", tui_addr(t, &t->inv->devices[i]),
+					      analysis_class_short(&t->inv->devices[i]));
+		if (also.len)
+			snprintf(t->status, sizeof(t->status), _("%s unticked: %s too"), tui_addr(t, &t->inv->devices[lead]),
+				 also.buf);
+		say_driverctl(t, before, after);
+		strbuf_free(&also);
+		free(before);
+		free(after);
+		t->dirty = 1;
+		return;
+	}
+	tick_path(t, ask != (size_t)-1 ? ask : lead, true);
+}

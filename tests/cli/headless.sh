@@ -42,6 +42,18 @@ expect_contains "take from host: the warning is wrapped, not clipped" "$tmp/scre
 hl z170 80x24 '/00:1f.6\n 0000:00:1f.6\n' "$ssh"
 expect_contains "take from host: ticked" "$tmp/screen" "[x] 00:1f.6"
 
+# the header without root at 80 columns: the read-only note and the boot
+# loader whole, the initramfs system left out whole (never a label alone)
+if command -v setpriv >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+	chmod -R a+rX "$ROOTS" 2>/dev/null
+	printf '' | setpriv --reuid=65534 --regid=65534 --clear-groups env VFIOCONF_HEADLESS=80x24 TERM=xterm \
+		LC_ALL=C.UTF-8 "$VFIOCONF" --root "$ROOTS/debian/root" --sysfs "$ROOTS/debian/sys" \
+		--procfs "$ROOTS/debian/proc" >"$tmp/screen" 2>"$tmp/err"
+	expect_contains "not root at 80: the header keeps what it shows whole" "$tmp/screen" \
+		" vfioconf  DEMO  [read-only: not root]  IOMMU on (Intel)  boot: grub"
+	expect_not_contains "not root at 80: no initramfs label without its value" "$tmp/screen" "initramfs:"
+fi
+
 # bad sizes and terminals: a message and a non-zero exit, never a crash
 hl z170 80by24 ''
 expect_eq "headless: bad size exits 1" 1 $?
@@ -81,5 +93,10 @@ expect_contains "German screen: a group" "$tmp/screen" "Gruppe 4   1 Gerät  HOS
 expect_eq "German screen: no line wider than 80" 1 "$([ "$(LC_ALL=C.UTF-8 width "$tmp/screen")" -le 80 ] && echo 1)"
 hl z170 80x24 '?' VFIOCONF_LOCALEDIR="$tmp/locale" LC_ALL=C.UTF-8 LANGUAGE=de
 expect_contains "German help screen from the key table" "$tmp/screen" "Gerät für vfio-pci an- oder abhaken"
+# the key names too, as the footer says them (once de.po has them)
+if grep -q '^msgid "Space"$' "$top_srcdir/po/de.po"; then
+	expect_contains "German help: the key names translated (the footer's Leer)" "$tmp/screen" \
+		"  Leer       Gerät für vfio-pci an- oder abhaken"
+fi
 
 finish

@@ -225,7 +225,7 @@ hl z170 80x24 '\033[6~\033[6~\033[6~-'
 expect_contains "close all after paging: group 0 is on screen" "$tmp/screen" "Group 0 "
 # a name cut at 80 columns ends in a mark
 hl debian 80x40 ''
-expect_contains "a cut name ends in …" "$tmp/screen" "GM204 High Definition A…"
+expect_contains "a cut name ends in …" "$tmp/screen" "GM204 High Definition Au…"
 # search finds a driver the 80-column row cuts
 hld "$d" 80x40 '/vfio-pci\n'
 expect_not_contains "search: the next boot's driver found at 80 columns" "$tmp/screen" "not found: vfio-pci"
@@ -312,5 +312,89 @@ expect_contains "n after a failed search: the groups stay closed" "$tmp/screen" 
 hl z170 80x24 '-/GTX\n'
 expect_contains "a match: its group opens" "$tmp/screen" "02:00.0 GPU"
 expect_contains "a match: the other groups stay closed" "$tmp/screen" "▸ Group 12"
+
+# ---- the auditor's findings on issue 15 ----
+# what is cut shows the mark, and the name gives way before the flags and
+# the next boot's driver (the demo machine is the debian stack)
+hl debian 80x24 ''
+expect_contains "80 columns: the root disk's flags whole" "$tmp/screen" "[8086:a102] ahci   root,boot,swap"
+hl debian 100x30 ''
+expect_contains "100 columns: the flags whole" "$tmp/screen" "[8086:a102] ahci   root,boot,swap"
+hl debian 60x40 ''
+expect_contains "60 columns: flags cut end in …" "$tmp/screen" "amdgpu boot-…"
+expect_eq "60 columns: nothing wider" 1 "$([ "$(width "$tmp/screen")" -le 60 ] && echo 1)"
+hld "$d" 80x40 ''
+expect_contains "80 columns: the next boot's driver whole" "$tmp/screen" "[10de:13c2] nouveau→vfio-pci"
+expect_contains "80 columns: the longest now→next whole" "$tmp/screen" "[10de:0fbb] snd_hda_intel→vfio-pci"
+hld "$d" 60x40 ''
+expect_contains "60 columns: today's driver shortened, the next boot's whole" "$tmp/screen" "snd…→vfio-pci"
+# 120 columns: the names whole, but for the two whose rows cannot hold
+# them (the 76-column host bridge; the SATA controller, whose row needs
+# 124 columns with its flags)
+hl debian 120x40 '+'
+expect_contains "120 columns: a root port's name whole" "$tmp/screen" "PCI Express Root Port #17   [8086:a167]"
+expect_contains "120 columns: the longest root port's name whole" "$tmp/screen" "Power Management Controller [8086:a121]"
+expect_eq "120 columns on the demo: two names cut, no more" 2 "$(grep -c '…' "$tmp/screen")"
+expect_eq "120 columns: nothing wider" 1 "$([ "$(width "$tmp/screen")" -le 120 ] && echo 1)"
+hl gpu-functions 120x40 ''
+expect_not_contains "120 columns: no name cut on gpu-functions" "$tmp/screen" "…"
+
+# a group the user gave away by typing the address says that it goes (the
+# NIC of this SSH session is one the host needs)
+SSH_CONNECTION=$(cat "$ROOTS/debian/ssh_connection"); export SSH_CONNECTION
+hl debian 80x40 '/00:1f.6\n 0000:00:1f.6\n'
+expect_contains "typed word: the HOST group says it goes" "$tmp/screen" \
+	"Group 11  1 device  HOST: goes to vfio-pci on your typed word  ✓"
+expect_not_contains "typed word: never 'stays' with a check mark" "$tmp/screen" "stays with the host  ✓"
+unset SSH_CONNECTION
+hl debian 80x40 "/HD Audio\n 0000:00:1f.3\n"
+expect_contains "typed word: the chipset's group says it goes" "$tmp/screen" \
+	"Group 10  4 devices  CHIPSET: goes to vfio-pci on your typed word  ✓"
+
+# a message of two lines: the last line of a text view stays on screen
+hl debian 80x24 '/GTX\n p\033OFt'
+expect_contains "End, then a 2-line message: the preview's last line shows" "$tmp/screen" \
+	"  apply' without --trial changes the default boot path"
+expect_contains "End, then a 2-line message: the message shows too" "$tmp/screen" \
+	"without --trial changes the default boot path"
+hl debian 80x24 '/GTX\n p\033OFtk'
+expect_contains "and Up still scrolls up" "$tmp/screen" "quit 39/58"
+
+# the header at 80 columns: lesser parts go whole, no label without its value
+hl proxmox 80x24 ''
+expect_contains "proxmox at 80: the boot loader" "$tmp/screen" " vfioconf  DEMO  IOMMU on (AMD)  boot: kernel-cmdline"
+expect_not_contains "proxmox at 80: no initramfs label cut" "$tmp/screen" "initramfs: initramfs-tool"
+hl proxmox 120x24 ''
+expect_contains "proxmox at 120: the whole header" "$tmp/screen" "boot: kernel-cmdline  initramfs: initramfs-tools"
+
+# g as Space: the companion named; the chipset's group on the typed word
+hl debian 80x24 '/GTX\ng'
+expect_contains "g: what comes along is named, as Space does" "$tmp/screen" "02:00.0 ticked: 02:00.1 Audio comes along"
+hl debian 80x24 '/GTX\ngg'
+expect_contains "g g: what goes back is named" "$tmp/screen" "02:00.0 unticked: 02:00.1 Audio too"
+hl debian 80x40 '/HD Audio\ng0000:00:1f.3\n'
+expect_contains "g on the chipset's group: the typed address ticks it, as Space" "$tmp/screen" \
+	"0000:00:1f.3 ticked on your word: p shows what the host loses"
+expect_contains "g on the chipset's group: the chipset's functions go along" "$tmp/screen" "[+] 00:1f.4 SMBus"
+SSH_CONNECTION=$(cat "$ROOTS/debian/ssh_connection"); export SSH_CONNECTION
+hl debian 80x24 '/00:1f.6\ng'
+expect_contains "g on the SSH NIC's group: asks its address, as Space" "$tmp/screen" \
+	"0000:00:1f.6 stays with the host (its address was not typed)"
+hl debian 80x24 '/00:1f.6\ng0000:00:1f.6\n'
+expect_contains "g on the SSH NIC's group: the typed address ticks it" "$tmp/screen" \
+	"0000:00:1f.6 ticked on your word: p shows what the host loses"
+unset SSH_CONNECTION
+
+# the first page: where to start, until the first key
+hl debian 80x24 ''
+expect_contains "first frame: a hint on the message line" "$tmp/screen" "f: usable groups only   /: search   ?: help"
+hl debian 80x24 'j'
+expect_not_contains "first key: the hint goes" "$tmp/screen" "f: usable groups only   /: search"
+
+# help: the arrow as the rows draw it
+hl debian 80x80 '?'
+expect_contains "help: now→next with UTF-8" "$tmp/screen" "(now→next when the next boot gives"
+hld "$ROOTS/debian" 80x80 '?' C
+expect_contains "help: now->next without" "$tmp/screen" "(now->next when the next boot gives"
 
 finish

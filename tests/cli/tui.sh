@@ -66,6 +66,7 @@ see "back to the tree" "addr    class  name"
 keys / ; keys -l I219 ; keys Enter ; keys Space
 see "the SSH NIC: Space says why it stays" "0000:00:1f.6: carries this SSH session (eno1, 192.168.1.10)"
 see "the SSH NIC: and asks for its address" "Type 0000:00:1f.6 to take it from the host anyway:"
+see "the typed-address prompt says that Esc cancels" "Esc cancels"
 keys -l 00:1f.6 ; keys Enter
 see "the SSH NIC: a short address leaves it with the host" "0000:00:1f.6 stays with the host (its address was not typed)"
 see "the SSH NIC: unticked" "[ ] 00:1f.6"
@@ -74,6 +75,9 @@ see "details of the device" "Driver in use: e1000e"
 see "details: why it stays" "Stays with the host: carries this SSH session"
 keys Escape ; keys '?'
 see "help from the action table" "Space      tick or untick a device for vfio-pci"
+keys Escape
+keys /
+see "the search prompt says that Esc cancels" "Esc cancels"
 keys Escape
 # the chipset's functions: structure, and their group only on the typed word
 keys / ; keys -l SMBus ; keys Enter
@@ -90,7 +94,7 @@ keys -l 0000:00:1f.3 ; keys Enter
 see "chipset audio: ticked on the typed word" "[x] 00:1f.3"
 see "chipset audio: SMBus shown going along" "[+] 00:1f.4"
 keys Escape ; keys q
-see "quit asks when ticks are not applied" "Quit? The ticks are not applied. (y/n)"
+see "quit asks when ticks are not applied" "Quit? The ticks are not applied. (y/n)  Esc cancels"
 keys n
 see "n stays" "addr    class  name"
 keys q ; keys y
