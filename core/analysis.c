@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "core/analysis.h"
+#include "core/i18n.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -151,7 +152,7 @@ void analysis_run(struct inventory *inv)
 		if (analysis_platform_kind(d))
 			d->flags |= DEV_PLATFORM;
 		if (d->boot_vga == 1)
-			add_reason(d, DEV_BOOT_VGA, "boot VGA: the firmware console and early boot display");
+			add_reason(d, DEV_BOOT_VGA, _("boot VGA: the firmware console and early boot display"));
 	}
 	for (size_t m = 0; m < h->n_mounts; m++) {
 		const struct mount_info *mi = &h->mounts[m];
@@ -161,10 +162,10 @@ void analysis_run(struct inventory *inv)
 			if (!d)
 				continue;
 			if (strcmp(mi->target, "swap") == 0)
-				r = xasprintf("holds swap (%s)", mi->source);
+				r = xasprintf(_("holds swap (%s)"), mi->source);
 			else
-				r = xasprintf("holds %s (%s)%s", mi->target, mi->source,
-					      mi->from_fstab_only ? ", listed in fstab" : "");
+				r = xasprintf(_("holds %s (%s)%s"), mi->target, mi->source,
+					      mi->from_fstab_only ? _(", listed in fstab") : "");
 			add_reason(d, mount_flag(mi->target), r);
 			free(r);
 		}
@@ -174,7 +175,7 @@ void analysis_run(struct inventory *inv)
 		char *r;
 		if (!d)
 			continue;
-		r = xasprintf("carries this SSH session (%s, %s)", h->ssh_iface ? h->ssh_iface : "?",
+		r = xasprintf(_("carries this SSH session (%s, %s)"), h->ssh_iface ? h->ssh_iface : "?",
 			      h->ssh_local ? h->ssh_local : "?");
 		add_reason(d, DEV_SSH_NIC, r);
 		free(r);

@@ -1,4 +1,9 @@
-/* i18n.h - gettext shorthands; translate at the user-facing edge only. */
+/* i18n.h - gettext shorthands. What people read is translated where it is
+ * made: _() on a message's format (a refusal, a warning, a plan's reason),
+ * since its arguments are put in there; N_() on a name that is also a
+ * value (the JSON's "platform", a device's short class), translated where
+ * it is shown. What goes into a file (its content, its comments) or into
+ * JSON as a value never is. A lookup only: core/ stays pure. */
 #ifndef VFIOCONF_I18N_H
 #define VFIOCONF_I18N_H
 

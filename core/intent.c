@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "core/intent.h"
+#include "core/i18n.h"
 #include "core/analysis.h"
 #include "core/cmdline.h"
 #include "core/selection.h"
@@ -61,26 +62,26 @@ static void refuse_picks(const struct inventory *inv, const bool *confirmed, boo
 		if (!primary[i])
 			continue;
 		if (d->flags & DEV_BRIDGE) {
-			m = xasprintf("%s (%s) is a bridge: bridges stay with the host; select the devices behind it",
+			m = xasprintf(_("%s (%s) is a bridge: bridges stay with the host; select the devices behind it"),
 				      d->addr_str, describe(d));
 		} else if (d->flags & DEV_PLATFORM) {
-			m = xasprintf("%s (%s) is a platform function (%s): it belongs to the chipset the host runs "
-				      "on and stays with the host",
+			m = xasprintf(_("%s (%s) is a platform function (%s): it belongs to the chipset the host runs "
+				      "on and stays with the host"),
 				      d->addr_str, describe(d), analysis_platform_kind(d));
 		} else if (analysis_group_platform(inv, d) >= 0 && !(confirmed && confirmed[i])) {
 			char *names = group_platform_names(inv, d);
-			m = xasprintf("%s (%s) cannot go alone: IOMMU group %d also holds %s, functions of the "
+			m = xasprintf(_("%s (%s) cannot go alone: IOMMU group %d also holds %s, functions of the "
 				      "chipset the host runs on, and they would go with it; to hand over the "
-				      "whole group anyway, confirm with its address (--take-from-host %s)",
+				      "whole group anyway, confirm with its address (--take-from-host %s)"),
 				      d->addr_str, describe(d), d->group, names, d->addr_str);
 			free(names);
 		} else if (analysis_group_platform(inv, d) >= 0 && !taken[i]) {
 			char *names = group_platform_names(inv, d);
 			/* which of them go to vfio-pci (its slot) or must go to
 			 * the same VM (other slots) the warnings below say */
-			char *w = xasprintf("%s (%s) is taken from the host with IOMMU group %d, as you confirmed; "
+			char *w = xasprintf(_("%s (%s) is taken from the host with IOMMU group %d, as you confirmed; "
 					    "the group also holds the chipset's %s; if the host needs them, run "
-					    "'vfioconf --root /mnt rollback' from a rescue system",
+					    "'vfioconf --root /mnt rollback' from a rescue system"),
 					    d->addr_str, describe(d), d->group, names);
 			strv_push(&out->warnings, w);
 			free(w);
@@ -127,14 +128,14 @@ static void intel_iommu_param(const struct host_facts *h, struct intent *out)
 		strbuf_printf(b, "%s%s", b->len ? ", " : "", h->kernels[k].version);
 	}
 	if (on.len && !off.len) {
-		m = xasprintf("intel_iommu=on is not added: every installed kernel (%s) turns the Intel IOMMU on "
-			      "by itself (CONFIG_INTEL_IOMMU_DEFAULT_ON=y)",
+		m = xasprintf(_("intel_iommu=on is not added: every installed kernel (%s) turns the Intel IOMMU on "
+			      "by itself (CONFIG_INTEL_IOMMU_DEFAULT_ON=y)"),
 			      on.buf);
 		strv_push(&out->notes, m);
 	} else {
 		strv_push(&out->params, host_iommu_param(h));
 		if (on.len) {
-			m = xasprintf("intel_iommu=on is added for %s; %s would turn the Intel IOMMU on by itself",
+			m = xasprintf(_("intel_iommu=on is added for %s; %s would turn the Intel IOMMU on by itself"),
 				      off.buf, on.buf);
 			strv_push(&out->notes, m);
 		}
@@ -174,25 +175,25 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 			if (issues[k].kind == ISSUE_REFUSED && sel[x] && confirmed && confirmed[x]) {
 				if (!taken[x]) {
 					char *w = xasprintf(
-						"%s (%s) is taken from the host, as you confirmed: %s. If the host "
+						_("%s (%s) is taken from the host, as you confirmed: %s. If the host "
 						"needs it to boot or to reach you, it will not come back after the "
 						"reboot; then run 'vfioconf --root /mnt rollback' from a rescue "
-						"system",
+						"system"),
 						d->addr_str, describe(d), d->reasons.n ? d->reasons.v[0] : "host-critical");
 					strv_push(&out->warnings, w);
 					free(w);
 					taken[x] = true;
 				}
 			} else if (issues[k].kind == ISSUE_REFUSED && sel[x]) {
-				m = xasprintf("%s (%s) stays with the host: %s", d->addr_str, describe(d),
+				m = xasprintf(_("%s (%s) stays with the host: %s"), d->addr_str, describe(d),
 					      d->reasons.n ? d->reasons.v[0] : "host-critical");
 				if (primary[x])
 					primary[x] = false;
 				else
 					dropped[x] = true;
 			} else if (issues[k].kind == ISSUE_NO_GROUP && sel[x] && inventory_iommu_enabled(inv)) {
-				m = xasprintf("%s (%s) is in no IOMMU group although the IOMMU is on: the kernel does "
-					      "not isolate it, so it cannot be passed through",
+				m = xasprintf(_("%s (%s) is in no IOMMU group although the IOMMU is on: the kernel does "
+					      "not isolate it, so it cannot be passed through"),
 					      d->addr_str, describe(d));
 				if (primary[x])
 					primary[x] = false;
@@ -201,8 +202,8 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 			} else if (issues[k].kind == ISSUE_DRAGGED && (d->flags & DEV_HOST_CRITICAL) && sel[b]) {
 				/* the pick behind b goes, and all it brought */
 				size_t p = owner[b] ? owner[b] - 1 : b;
-				m = xasprintf("%s (%s) cannot go to a VM: IOMMU group %d also holds %s (%s), "
-					      "which stays with the host: %s",
+				m = xasprintf(_("%s (%s) cannot go to a VM: IOMMU group %d also holds %s (%s), "
+					      "which stays with the host: %s"),
 					      inv->devices[b].addr_str, describe(&inv->devices[b]), d->group,
 					      d->addr_str, describe(d), d->reasons.n ? d->reasons.v[0] : "host-critical");
 				primary[p] = false;
@@ -225,13 +226,13 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 			continue;
 		d = &inv->devices[owner[j] - 1];
 		if (selection_companion(inv, owner[j] - 1, j) == COMPANION_CARD) {
-			m = xasprintf("%s (%s) added: another function of %s's card", o->addr_str, describe(o),
+			m = xasprintf(_("%s (%s) added: another function of %s's card"), o->addr_str, describe(o),
 				      d->addr_str);
 			strv_push(&out->notes, m);
 		} else {
-			m = xasprintf("%s (%s) goes to vfio-pci too: it is another function of "
+			m = xasprintf(_("%s (%s) goes to vfio-pci too: it is another function of "
 				      "%s's slot in the same IOMMU group (%d), so a VM can only "
-				      "have them together, and the host loses it (driver %s)",
+				      "have them together, and the host loses it (driver %s)"),
 				      o->addr_str, describe(o), d->addr_str, o->group, o->driver ? o->driver : "none");
 			strv_push(&out->warnings, m);
 		}
@@ -239,10 +240,10 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 	}
 	for (size_t j = 0; j < inv->n_devices; j++)
 		if (sel[j] && strcmp(inv->host.bootfb_dev, inv->devices[j].addr_str) == 0) {
-			char *m = xasprintf("%s (%s) holds the firmware's boot framebuffer (%s in /proc/iomem): "
+			char *m = xasprintf(_("%s (%s) holds the firmware's boot framebuffer (%s in /proc/iomem): "
 					    "vfio-pci cannot reserve that memory while the host's console draws into it "
 					    "(dmesg: \"can't reserve [mem ...]\") and the VM may not start; on kernels since "
-					    "5.15 add initcall_blacklist=sysfb_init, or boot the host from another GPU",
+					    "5.15 add initcall_blacklist=sysfb_init, or boot the host from another GPU"),
 					    inv->devices[j].addr_str, describe(&inv->devices[j]), inv->host.bootfb_name);
 			strv_push(&out->warnings, m);
 			free(m);
@@ -257,8 +258,8 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 		char *m = NULL;
 		switch (issues[k].kind) {
 		case ISSUE_DRAGGED:
-			m = xasprintf("IOMMU group %d also holds %s (%s, driver %s): it must go to the same VM "
-				      "as %s, or the VM will not start",
+			m = xasprintf(_("IOMMU group %d also holds %s (%s, driver %s): it must go to the same VM "
+				      "as %s, or the VM will not start"),
 				      d->group, d->addr_str, describe(d), d->driver ? d->driver : "none",
 				      b->addr_str);
 			strv_push(&out->warnings, m);
@@ -269,9 +270,9 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 			 * function beside one the host needs will most likely
 			 * be refused once the groups are there */
 			if (!inventory_iommu_enabled(inv) && (d->flags & DEV_HOST_CRITICAL)) {
-				m = xasprintf("%s (%s) shares its slot with %s (%s), which stays with the host (%s): the "
+				m = xasprintf(_("%s (%s) shares its slot with %s (%s), which stays with the host (%s): the "
 					      "functions of one device are nearly always in one IOMMU group, and then "
-					      "it cannot go without it; the groups show it once the IOMMU is on",
+					      "it cannot go without it; the groups show it once the IOMMU is on"),
 					      b->addr_str, describe(b), d->addr_str, describe(d),
 					      d->reasons.n ? d->reasons.v[0] : "host-critical");
 				strv_push(&out->warnings, m);
@@ -286,14 +287,14 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 	free(issues);
 	if (!inventory_iommu_enabled(inv) && host_booted_with_iommu_param(&inv->host))
 		/* the parameter is there: another reboot with it changes nothing */
-		strv_push(&out->notes, "the IOMMU is off although the kernel was started with its parameter: the "
+		strv_push(&out->notes, _("the IOMMU is off although the kernel was started with its parameter: the "
 				       "firmware has it off; enable it in the firmware setup (VT-d), then check the "
-				       "groups");
+				       "groups"));
 	else if (!inventory_iommu_enabled(inv) && (enable_iommu || nissues || out->notes.n))
-		strv_push(&out->notes, host_iommu_param(h) ? "the IOMMU is off: its groups appear after a reboot with "
-							     "the parameters below; check the groups then"
-							   : "the IOMMU is off: its groups appear once the firmware "
-							     "turns it on; check the groups then");
+		strv_push(&out->notes, host_iommu_param(h) ? _("the IOMMU is off: its groups appear after a reboot with "
+							     "the parameters below; check the groups then")
+							   : _("the IOMMU is off: its groups appear once the firmware "
+							     "turns it on; check the groups then"));
 
 	/* binding method per device */
 	for (size_t i = 0; i < inv->n_devices; i++) {
@@ -311,15 +312,15 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 		if (d->flags & DEV_SRIOV_VF) {
 			/* its PF makes it, often after the boot: ids= would leave it to
 			 * whichever driver is loaded first; a udev rule binds it by address */
-			char *note = xasprintf("%s is a virtual function: it goes by address when its PF makes it "
-					       "(a udev rule runs vfioconf-bind)", d->addr_str);
+			char *note = xasprintf(_("%s is a virtual function: it goes by address when its PF makes it "
+					       "(a udev rule runs vfioconf-bind)"), d->addr_str);
 			strv_push(&out->notes, note);
 			free(note);
 			m = BIND_DRIVER_OVERRIDE;
 		}
 		if (d->vfio_variant) {
-			char *note = xasprintf("%s goes to %s, the vfio variant driver the kernel has for it "
-					       "(modules.alias), by address: ids= can only give it plain vfio-pci",
+			char *note = xasprintf(_("%s goes to %s, the vfio variant driver the kernel has for it "
+					       "(modules.alias), by address: ids= can only give it plain vfio-pci"),
 					       d->addr_str, d->vfio_variant);
 			strv_push(&out->notes, note);
 			free(note);
@@ -327,8 +328,8 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 			strv_push_unique(&out->variants, d->vfio_variant);
 		}
 		if (m == BIND_IDS && shared) {
-			char *r = xasprintf("%s: method = ids in the settings would also bind the other "
-					    "%04x:%04x devices that stay with the host; use method = auto",
+			char *r = xasprintf(_("%s: method = ids in the settings would also bind the other "
+					    "%04x:%04x devices that stay with the host; use method = auto"),
 					    d->addr_str, d->vendor, d->device);
 			strv_push(&out->refusals, r);
 			free(r);
@@ -386,15 +387,15 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 	if (host_iommu_param(h))
 		intel_iommu_param(h, out);
 	else if (host_iommu_vendor(h) == CPU_AMD && !inventory_iommu_enabled(inv))
-		strv_push(&out->warnings, "the AMD IOMMU takes no kernel parameter: the kernel turns it on when "
-					  "the firmware enables it; enable IOMMU (AMD-Vi) in the firmware setup");
+		strv_push(&out->warnings, _("the AMD IOMMU takes no kernel parameter: the kernel turns it on when "
+					  "the firmware enables it; enable IOMMU (AMD-Vi) in the firmware setup"));
 	else if (host_iommu_vendor(h) != CPU_AMD)
-		strv_push(&out->warnings, "CPU vendor unknown: on an Intel CPU add intel_iommu=on yourself (the "
-					  "AMD IOMMU needs no parameter)");
+		strv_push(&out->warnings, _("CPU vendor unknown: on an Intel CPU add intel_iommu=on yourself (the "
+					  "AMD IOMMU needs no parameter)"));
 	if (st->iommu_pt && h->sev_snp)
-		strv_push(&out->warnings, "iommu=pt is not added: SEV-SNP is on (kvm_amd sev_snp=Y), and the kernel "
+		strv_push(&out->warnings, _("iommu=pt is not added: SEV-SNP is on (kvm_amd sev_snp=Y), and the kernel "
 					  "turns SNP off when the IOMMU passes DMA through; set iommu_pt = no in "
-					  "the settings to silence this");
+					  "the settings to silence this"));
 	else if (st->iommu_pt)
 		strv_push(&out->params, "iommu=pt");
 	if (st->extra_params)
@@ -411,9 +412,9 @@ void intent_build(const struct inventory *inv, const struct settings *st, const 
 			strv_push(&out->params, "vfio-pci.disable_vga=1");
 	}
 	if (out->vfio_pci_builtin && out->any_override)
-		strv_push(&out->warnings, "an installed kernel has vfio-pci built in: it never runs the "
+		strv_push(&out->warnings, _("an installed kernel has vfio-pci built in: it never runs the "
 					  "modprobe hook that binds per address; on that kernel those devices "
-					  "stay with their drivers");
+					  "stay with their drivers"));
 	if (out->n_dev) {
 		strv_push(&out->modules, "vfio");
 		strv_push(&out->modules, "vfio_iommu_type1");

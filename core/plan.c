@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "core/plan.h"
+#include "core/i18n.h"
 #include "core/diff.h"
 #include "core/json.h"
 
@@ -254,7 +255,7 @@ void plan_render_text(const struct plan *p, struct strbuf *out)
 		file_diff(out, f);
 	}
 	if (p->n_cmds) {
-		strbuf_puts(out, "# then run:\n");
+		strbuf_puts(out, _("# then run:\n"));
 		for (size_t i = 0; i < p->n_cmds; i++) {
 			strbuf_puts(out, "#   ");
 			render_argv(out, &p->cmds[i].argv);

@@ -48,7 +48,7 @@ static const struct binding {
 	{'n', ACT_NEXT, "n", N_("the next match of the last search")},
 	{'+', ACT_OPEN_ALL, "+", N_("open every group")},
 	{'-', ACT_CLOSE_ALL, "-", N_("close every group")},
-	{'f', ACT_FILTER, "f", N_("filter the groups: all, usable, usable with a GPU")},
+	{'f', ACT_FILTER, "f", N_("filter the groups: usable, with a GPU, no structure, all")},
 	{'t', ACT_TRIAL, "t", N_("in the preview: try it once first, a trial boot (asks first)")},
 	{'a', ACT_APPLY, "a", N_("in the preview: apply it as one transaction (asks first)")},
 	{'b', ACT_BOOKS, "b", N_("in the preview: show or fold devices.conf (bookkeeping)")},

@@ -8,7 +8,8 @@
  * (inventory, ticks, plan) never calls curses; only tui*.c and view_*.c do.
  *
  *   tui.c           terminal, key table, the loop, drawing and prompt helpers
- *   view_tree.c     the group tree, search (view_tree_tick.c: ticking)
+ *   view_tree.c     the group tree, search (view_tree_tick.c: ticking,
+ *                   a group's verdict, the filters)
  *   view_text.c     what every text view shares: scrolling, wrapping
  *   view_help.c, view_details.c, view_preview.c, view_history.c, view_status.c
  */
@@ -53,7 +54,8 @@ struct tui {
 	int col_name, col_driver; /* the tree's stretching columns (view_tree.c) */
 	int layout_cols;       /* the width they were laid out for (0: again) */
 	int addr_skip;         /* 5: every device is in PCI domain 0000, shown without it */
-	enum { FILTER_ALL, FILTER_USABLE, FILTER_GPU } filter; /* f cycles */
+	/* f cycles: all, usable, usable with a GPU, all but the structure */
+	enum { FILTER_ALL, FILTER_USABLE, FILTER_GPU, FILTER_NO_STRUCTURE } filter;
 	bool show_books;       /* the preview shows devices.conf's diff (b) */
 	const struct view *view;
 	/* text views: the text as the view made it, its lines on screen (for
@@ -144,6 +146,18 @@ void text_put_wrapped(struct strbuf *sb, const char *label, const char *msg);
 /* ---- the views' entry points ---- */
 
 void tree_build_rows(struct tui *t);
+struct group_summary;
+/* view_tree_tick.c too: does the filter show group g, device d's row (the
+ * structure goes with any filter); f's next step, and what the message
+ * line says of it. */
+bool tree_group_shown(const struct tui *t, const struct iommu_group *g);
+bool tree_device_shown(const struct tui *t, const struct device *d);
+void tree_next_filter(struct tui *t);
+const char *tree_filter_said(const struct tui *t);
+/* A group header's verdict: whether it can go, with what, or why it
+ * stays (buf, n: room for "ready, with its ..."). */
+const char *tree_group_verdict(const struct tui *t, const struct iommu_group *g, const struct group_summary *s,
+			       char *buf, size_t n);
 /* view_tree_tick.c: Space and g on a row; the message line says what
  * happened. */
 void tree_tick(struct tui *t, const struct row *r);

@@ -18,10 +18,13 @@ void help_open(struct tui *t)
 			   "it: something in it is ticked or goes along.\n"));
 	strbuf_puts(&sb, _("A group says what it can do: ready (it can go to a VM), ready, with its ...\n"
 			   "(the functions that go along), shared (its devices go to a VM together),\n"
-			   "HOST (it holds a device the host cannot lose: its root disk, the NIC of\n"
-			   "this SSH session, the boot GPU), CHIPSET (it goes only with the chipset's\n"
-			   "functions, on your typed word). Once you typed the address, HOST or\n"
-			   "CHIPSET says that the group goes to vfio-pci on your typed word.\n"));
+			   "HOST: ... stays, with why: it holds a device the host cannot lose (the\n"
+			   "root, boot or swap disk or another mounted one, the NIC of this SSH\n"
+			   "session, the boot GPU), CHIPSET (it goes only with the chipset's\n"
+			   "functions, on your typed word), structure (bridges or the chipset's\n"
+			   "functions only: it stays with the host; f can hide it). Once you typed\n"
+			   "the address, HOST or CHIPSET says that the group goes to vfio-pci on\n"
+			   "your typed word.\n"));
 	/* the arrow and the mark as the rows draw them */
 	strbuf_printf(&sb,
 		      _("Columns: the address, a short class (GPU, Audio, USB, NVMe, NIC, ...), the\n"

@@ -25,8 +25,11 @@ void history_open(struct tui *t)
 		char of[16] = "";
 		if (x->of[0])
 			journal_short_id(x->of, of);
-		strbuf_printf(&sb, "%s  %-8s  %-8s %-12s%s%s\n", x->created, x->short_id, x->kind, x->state,
-			      x->of[0] ? _("  of ") : "", of);
+		/* as 'vfioconf history' prints it: the short ID first */
+		strbuf_printf(&sb, "%-8s  %-8s %-12s %s", x->short_id, x->kind, x->state, x->created);
+		if (x->of[0])
+			strbuf_printf(&sb, _("  (of %s)"), of);
+		strbuf_putc(&sb, '\n');
 		for (size_t f = 0; f < x->files.n; f++)
 			strbuf_printf(&sb, "    %s\n", x->files.v[f]);
 		for (size_t c = 0; c < x->cmds.n; c++)

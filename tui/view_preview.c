@@ -87,7 +87,14 @@ void preview_open(struct tui *t)
 		strbuf_puts(&sb, _("After reboot:\n"));
 	for (size_t i = 0; i < plan->outcome.n; i++)
 		text_put_wrapped(&sb, " ", plan->outcome.v[i]);
-	if (plan->refusals.n)
+	/* nothing to bind: the CLI's words (cmd_plan.c), the same msgids */
+	if (!want->n_dev)
+		strbuf_puts(&sb, plan->refusals.n ? _("Bind no device: what was selected is refused (below).\n")
+				 : want->params.n && plan_empty(plan)
+				     ? _("Bind no device; the kernel parameters that turn the IOMMU on are set already.\n")
+				 : want->params.n ? _("Bind no device; only turn the IOMMU on.\n")
+						  : _("Bind no device: take out everything vfioconf set up.\n"));
+	else if (plan->refusals.n)
 		strbuf_printf(&sb,
 			      P_("Would bind %zu device to vfio-pci, but something is refused (below):\n",
 				 "Would bind %zu devices to vfio-pci, but something is refused (below):\n", want->n_dev),

@@ -13,24 +13,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* Does group g pass the filter? Usable: nothing the host needs, no
- * chipset function, something to hand over. GPUs: usable, with a display
- * controller (class 03). */
-static bool group_shown(const struct tui *t, const struct iommu_group *g)
-{
-	struct group_summary s;
-	bool gpu = false;
-
-	if (t->filter == FILTER_ALL)
-		return true;
-	analysis_group_summary(t->inv, g, &s);
-	if (s.host_critical || s.platform || !s.endpoints)
-		return false;
-	for (size_t k = 0; k < g->n_members; k++)
-		gpu = gpu || (t->inv->devices[g->members[k]].class_code >> 16) == 0x03;
-	return t->filter == FILTER_USABLE || gpu;
-}
-
 void tree_build_rows(struct tui *t)
 {
 	const struct inventory *inv = t->inv;
@@ -41,20 +23,22 @@ void tree_build_rows(struct tui *t)
 	t->rows = xcalloc(cap, sizeof(*t->rows));
 	t->nrows = 0;
 	for (size_t g = 0; g < inv->n_groups; g++) {
-		if (!group_shown(t, &inv->groups[g]))
+		if (!tree_group_shown(t, &inv->groups[g]))
 			continue;
 		t->rows[t->nrows++] = (struct row){.is_group = true, .group = (int)g};
 		if (t->open[g])
 			for (size_t k = 0; k < inv->groups[g].n_members; k++) {
 				const struct device *d = &inv->devices[inv->groups[g].members[k]];
 				/* filtered, the structure (bridges) is left out */
-				if (t->filter != FILTER_ALL && (d->flags & (DEV_BRIDGE | DEV_PLATFORM)))
+				if (!tree_device_shown(t, d))
 					continue;
 				t->rows[t->nrows++] = (struct row){.group = (int)g, .dev = inv->groups[g].members[k]};
 			}
 	}
-	for (size_t i = 0; i < inv->n_devices && t->filter == FILTER_ALL; i++)
-		if (inv->devices[i].group < 0) {
+	/* the ungrouped (all of them with the IOMMU off), but for a filter
+	 * of usable groups */
+	for (size_t i = 0; i < inv->n_devices && (t->filter == FILTER_ALL || t->filter == FILTER_NO_STRUCTURE); i++)
+		if (inv->devices[i].group < 0 && tree_device_shown(t, &inv->devices[i])) {
 			if (!any) {
 				t->rows[t->nrows++] = (struct row){.is_group = true, .group = -1};
 				any = true;
@@ -188,48 +172,6 @@ static void tree_layout(struct tui *t)
 		t->col_driver = avail - t->col_name - 1 - f_max > 1 ? avail - t->col_name - 1 - f_max : 1;
 }
 
-/* What a group header says of the group as a whole: whether it can go,
- * and with what; a group the user gave away by typing an address says
- * that it goes. */
-static const char *group_verdict(const struct tui *t, const struct iommu_group *g, const struct group_summary *s,
-				 char *buf, size_t n)
-{
-	struct strbuf with = {0};
-	bool typed = false;
-
-	/* taken from the host on the user's typed address: say so, not "stays" */
-	for (size_t k = 0; k < g->n_members; k++)
-		typed = typed || (t->confirmed[g->members[k]] && t->ticked[g->members[k]]);
-	if (s->host_critical)
-		return typed ? _("  HOST: goes to vfio-pci on your typed word") : _("  HOST: stays with the host");
-	if (s->platform && s->endpoints > s->platform)
-		return typed ? _("  CHIPSET: goes to vfio-pci on your typed word")
-			     : _("  CHIPSET: goes only with the chipset's functions");
-	if (!s->endpoints || s->endpoints == s->platform)
-		return "";
-	if (s->slots > 1)
-		return _("  shared: its devices go to a VM together");
-	if (s->endpoints == 1)
-		return _("  ready");
-	/* one slot, several functions: say which come along with the first,
-	 * by the rule the marks and the plan follow (a PF's VFs do not) */
-	for (size_t k = 0, first = (size_t)-1; k < g->n_members; k++) {
-		const struct device *d = &t->inv->devices[g->members[k]];
-		if (d->flags & DEV_BRIDGE)
-			continue;
-		if (first == (size_t)-1)
-			first = g->members[k];
-		else if (selection_companion(t->inv, first, g->members[k]) != COMPANION_NONE)
-			strbuf_printf(&with, "%s%s", with.len ? ", " : "",
-				      *analysis_class_short(d) ? analysis_class_short(d) : "?");
-	}
-	if (!with.len) /* nothing comes along, yet the group goes to one VM */
-		return _("  shared: its devices go to a VM together");
-	snprintf(buf, n, _("  ready, with its %s"), with.buf);
-	strbuf_free(&with);
-	return buf;
-}
-
 /* s cut to w screen columns at a character boundary and padded to w,
  * into out (n bytes): printf's precision counts bytes, and would cut an
  * arrow or a name's UTF-8 in half. What is cut ends in mark (…), so a
@@ -317,7 +259,7 @@ static void row_text(const struct tui *t, const struct row *r, char *buf, size_t
 		for (size_t k = 0; k < g->n_members; k++)
 			ticked += t->ticked[g->members[k]] || tree_brought_by(t, g->members[k]) >= 0;
 		snprintf(buf, n, "%s %s %-3d %zu %s%s%s", mark, _("Group"), g->id, g->n_members,
-			 g->n_members == 1 ? _("device") : _("devices"), group_verdict(t, g, &s, verdict, sizeof(verdict)),
+			 g->n_members == 1 ? _("device") : _("devices"), tree_group_verdict(t, g, &s, verdict, sizeof(verdict)),
 			 ticked ? (t->utf8 ? "  \u2713" : "  *") : "");
 		return;
 	}
@@ -338,9 +280,7 @@ static void tree_draw(struct tui *t)
 
 	/* a filter stays said while it is on */
 	if (!t->status[0] && t->filter != FILTER_ALL)
-		snprintf(t->status, sizeof(t->status), "%s",
-			 t->filter == FILTER_USABLE ? _("Filter: usable groups only (nothing the host needs, no chipset); f: GPUs")
-						    : _("Filter: usable groups with a GPU only; f: all groups"));
+		snprintf(t->status, sizeof(t->status), "%s", tree_filter_said(t));
 	body = LINES - 3 - tui_status_lines(t);
 
 	if (body < 1)
@@ -434,13 +374,52 @@ static size_t row_of(const struct tui *t, int g, size_t dev)
 	return at;
 }
 
-/* From the device after the cursor, the next one that matches t->search,
- * in closed groups too: only the match's group is opened. Without a match
+/* The row search_next() goes to from row from, or t->nrows. A device
+ * whose short class is the search word (/NIC, /GPU: the class column)
+ * comes before what only has the word in it somewhere (a "Communication
+ * controller" for /nic): the matches are the class's devices in tree
+ * order, then the others, and n steps through them in that order from
+ * the match the cursor is on, or from the cursor to the first of the
+ * class's after it. One pass over the rows. */
+static size_t search_pick(const struct tui *t, size_t from)
+{
+	size_t first[2] = {t->nrows, t->nrows}, after[2] = {t->nrows, t->nrows}; /* [0]: the class's */
+	int here = -1; /* the cursor's match: 0 the class's, 1 another, -1 none */
+
+	for (size_t i = 0; i < t->nrows; i++) {
+		const struct row *r = &t->rows[i];
+		int kind;
+		if (r->is_group)
+			continue;
+		if (strcasecmp(analysis_class_short(&t->inv->devices[r->dev]), t->search) == 0)
+			kind = 0;
+		else if (i == from || after[1] == t->nrows)
+			kind = row_matches(t, r) ? 1 : -1;
+		else
+			continue; /* every other match that counts is known */
+		if (kind < 0)
+			continue;
+		if (i == from)
+			here = kind;
+		if (first[kind] == t->nrows)
+			first[kind] = i;
+		if (i > from && from < t->nrows && after[kind] == t->nrows)
+			after[kind] = i;
+	}
+	if (here == 0)
+		return after[0] < t->nrows ? after[0] : first[1] < t->nrows ? first[1] : first[0];
+	if (here == 1)
+		return after[1] < t->nrows ? after[1] : first[0] < t->nrows ? first[0] : first[1];
+	return after[0] < t->nrows ? after[0] : first[0] < t->nrows ? first[0] : after[1] < t->nrows ? after[1] : first[1];
+}
+
+/* From the cursor, the next match of t->search (search_pick()), in
+ * closed groups too: only the match's group is opened. Without a match
  * the tree stays as it was (opening every group to look would leave a
  * first-timer with hundreds of rows and nothing found). */
 static void search_next(struct tui *t)
 {
-	size_t ngroups = t->inv->n_groups + 1, from, found = (size_t)-1;
+	size_t ngroups = t->inv->n_groups + 1, from, at, found = (size_t)-1;
 	bool *was = xmalloc(ngroups * sizeof(bool));
 	const struct row *r = t->nrows ? &t->rows[t->cur] : NULL;
 	int g = r ? r->group : 0;
@@ -458,13 +437,10 @@ static void search_next(struct tui *t)
 	tree_build_rows(t);
 	tree_layout(t);
 	from = row_of(t, g, dev);
-	for (size_t k = 1; t->nrows && k <= t->nrows; k++) {
-		size_t i = (from + k) % t->nrows;
-		if (!t->rows[i].is_group && row_matches(t, &t->rows[i])) {
-			found = t->rows[i].dev;
-			g = t->rows[i].group;
-			break;
-		}
+	at = search_pick(t, from);
+	if (at < t->nrows) {
+		found = t->rows[at].dev;
+		g = t->rows[at].group;
 	}
 	memcpy(t->open, was, ngroups * sizeof(bool));
 	free(was);
@@ -540,11 +516,10 @@ static bool tree_act(struct tui *t, enum action a)
 		open_all(t, a == ACT_OPEN_ALL);
 		break;
 	case ACT_FILTER:
-		t->filter = t->filter == FILTER_ALL ? FILTER_USABLE : t->filter == FILTER_USABLE ? FILTER_GPU : FILTER_ALL;
+		tree_next_filter(t);
 		t->cur = 0;
 		tree_build_rows(t);
-		if (t->filter == FILTER_ALL)
-			snprintf(t->status, sizeof(t->status), "%s", _("all groups"));
+		snprintf(t->status, sizeof(t->status), "%s", tree_filter_said(t));
 		break;
 	case ACT_HELP:
 		help_open(t);

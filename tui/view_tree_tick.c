@@ -1,7 +1,8 @@
 /* view_tree_tick.c - ticking on the group tree: what comes along, what
  * is refused and why, said at once on the message line; a device the host
  * needs (or a group with the chipset's functions) only on its address,
- * typed in full (DESIGN.md, Safety). core/selection.c decides. */
+ * typed in full (DESIGN.md, Safety). core/selection.c decides. And what a
+ * group header says of it beforehand (its verdict), and the filters. */
 #include "config.h"
 
 #include "core/analysis.h"
@@ -290,4 +291,128 @@ void tree_tick_group(struct tui *t, const struct row *r)
 		return;
 	}
 	tick_path(t, ask != (size_t)-1 ? ask : lead, true);
+}
+
+/* ---- what the tree says of a group as a whole: its verdict on the header
+ * row (what ticking it would do, or why it stays), and whether the filter
+ * of the moment (f) shows it and its rows ---- */
+
+/* Structure: what stays with the host whatever is ticked, a bridge or a
+ * function of the chipset (the " - " mark). */
+static bool structure(const struct device *d)
+{
+	return d->flags & (DEV_BRIDGE | DEV_PLATFORM);
+}
+
+bool tree_group_shown(const struct tui *t, const struct iommu_group *g)
+{
+	struct group_summary s;
+	bool gpu = false;
+
+	if (t->filter == FILTER_ALL)
+		return true;
+	analysis_group_summary(t->inv, g, &s);
+	/* without structure: a group with something else in it */
+	if (t->filter == FILTER_NO_STRUCTURE)
+		return s.endpoints > s.platform;
+	/* usable: nothing the host needs, no chipset function, something to
+	 * hand over; GPUs: usable, with a display controller (class 03) */
+	if (s.host_critical || s.platform || !s.endpoints)
+		return false;
+	for (size_t k = 0; k < g->n_members; k++)
+		gpu = gpu || (t->inv->devices[g->members[k]].class_code >> 16) == 0x03;
+	return t->filter == FILTER_USABLE || gpu;
+}
+
+bool tree_device_shown(const struct tui *t, const struct device *d)
+{
+	return t->filter == FILTER_ALL || !structure(d);
+}
+
+void tree_next_filter(struct tui *t)
+{
+	/* the first step is the one a first-timer is told of (usable); the
+	 * last, everything but the structure, before all again */
+	t->filter = t->filter == FILTER_ALL	     ? FILTER_USABLE
+		    : t->filter == FILTER_USABLE     ? FILTER_GPU
+		    : t->filter == FILTER_GPU	     ? FILTER_NO_STRUCTURE
+						     : FILTER_ALL;
+}
+
+const char *tree_filter_said(const struct tui *t)
+{
+	switch (t->filter) {
+	case FILTER_USABLE:
+		return _("Filter: usable groups only (nothing the host needs, no chipset); f: GPUs");
+	case FILTER_GPU:
+		return _("Filter: usable groups with a GPU only; f: hide structure");
+	case FILTER_NO_STRUCTURE:
+		return _("Filter: structure hidden (bridges, the chipset's functions); f: all groups");
+	default:
+		return _("all groups");
+	}
+}
+
+/* Why a HOST group stays, the first reason of its devices that applies
+ * (the flags in core/inventory.h), short. */
+static const char *host_reason(const struct tui *t, const struct iommu_group *g)
+{
+	static const struct {
+		unsigned flag;
+		const char *why;
+	} reasons[] = {
+		{DEV_ROOT_DISK, N_("  HOST: holds the root disk: stays")},
+		{DEV_BOOT_DISK, N_("  HOST: holds the boot disk: stays")},
+		{DEV_SWAP_DISK, N_("  HOST: holds the swap: stays")},
+		{DEV_MOUNT_DISK, N_("  HOST: holds a mounted disk: stays")},
+		{DEV_SSH_NIC, N_("  HOST: carries this SSH session: stays")},
+		{DEV_BOOT_VGA, N_("  HOST: the boot GPU: stays")},
+	};
+	unsigned flags = 0;
+
+	for (size_t k = 0; k < g->n_members; k++)
+		flags |= t->inv->devices[g->members[k]].flags;
+	for (size_t i = 0; i < ARRAY_SIZE(reasons); i++)
+		if (flags & reasons[i].flag)
+			return _(reasons[i].why);
+	return _("  HOST: stays with the host");
+}
+
+const char *tree_group_verdict(const struct tui *t, const struct iommu_group *g, const struct group_summary *s,
+			       char *buf, size_t n)
+{
+	struct strbuf with = {0};
+	bool typed = false;
+
+	/* taken from the host on the user's typed address: say so, not "stays" */
+	for (size_t k = 0; k < g->n_members; k++)
+		typed = typed || (t->confirmed[g->members[k]] && t->ticked[g->members[k]]);
+	if (s->host_critical)
+		return typed ? _("  HOST: goes to vfio-pci on your typed word") : host_reason(t, g);
+	if (s->platform && s->endpoints > s->platform)
+		return typed ? _("  CHIPSET: goes to vfio-pci on your typed word")
+			     : _("  CHIPSET: goes only with the chipset's functions");
+	if (!s->endpoints || s->endpoints == s->platform)
+		return _("  structure: stays with the host");
+	if (s->slots > 1)
+		return _("  shared: its devices go to a VM together");
+	if (s->endpoints == 1)
+		return _("  ready");
+	/* one slot, several functions: say which come along with the first,
+	 * by the rule the marks and the plan follow (a PF's VFs do not) */
+	for (size_t k = 0, first = (size_t)-1; k < g->n_members; k++) {
+		const struct device *d = &t->inv->devices[g->members[k]];
+		if (d->flags & DEV_BRIDGE)
+			continue;
+		if (first == (size_t)-1)
+			first = g->members[k];
+		else if (selection_companion(t->inv, first, g->members[k]) != COMPANION_NONE)
+			strbuf_printf(&with, "%s%s", with.len ? ", " : "",
+				      *analysis_class_short(d) ? analysis_class_short(d) : "?");
+	}
+	if (!with.len) /* nothing comes along, yet the group goes to one VM */
+		return _("  shared: its devices go to a VM together");
+	snprintf(buf, n, _("  ready, with its %s"), with.buf);
+	strbuf_free(&with);
+	return buf;
 }

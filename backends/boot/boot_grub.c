@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include "backends/boot/planner.h"
+#include "core/i18n.h"
 #include "backends/sys/rooted.h"
 #include "core/cmdline.h"
 #include "core/shellvar.h"
@@ -165,13 +166,13 @@ static void regenerate(struct plan_ctx *ctx)
 	/* Proxmox keeps the ESPs in sync itself. */
 	if (root_exists(ctx->sr, "etc/kernel/proxmox-boot-uuids") && (tool = root_find(ctx->sr, pbt))) {
 		plan_add_cmd(ctx->plan, (const char *[]){tool, "refresh", NULL},
-			     "write the new command line to every boot partition");
+			     _("write the new command line to every boot partition"));
 	} else if ((tool = root_find(ctx->sr, update_grub))) {
-		plan_add_cmd(ctx->plan, (const char *[]){tool, NULL}, "regenerate grub.cfg");
+		plan_add_cmd(ctx->plan, (const char *[]){tool, NULL}, _("regenerate grub.cfg"));
 	} else if ((tool = root_find(ctx->sr, mkconfig_paths)) || (tool = root_find(ctx->sr, mkconfig2_paths))) {
-		plan_add_cmd(ctx->plan, (const char *[]){tool, "-o", grub_cfg(ctx->sr), NULL}, "regenerate grub.cfg");
+		plan_add_cmd(ctx->plan, (const char *[]){tool, "-o", grub_cfg(ctx->sr), NULL}, _("regenerate grub.cfg"));
 	} else {
-		strv_push(&ctx->plan->warnings, "no grub-mkconfig under the root: regenerate grub.cfg yourself");
+		strv_push(&ctx->plan->warnings, _("no grub-mkconfig under the root: regenerate grub.cfg yourself"));
 		return;
 	}
 	free(tool);
@@ -278,14 +279,14 @@ static int grub_plan(struct plan_ctx *ctx)
 					strbuf_putc(&sb, '\\');
 				strbuf_putc(&sb, *c);
 			}
-			strbuf_printf(&why, "%sadd %s: %s", n ? "; " : "", p, param_reason(p));
+			strbuf_printf(&why, _("%sadd %s: %s"), n ? "; " : "", p, param_reason(p));
 			n++;
 		}
 		strbuf_puts(&sb, "\"\n");
 		cmdline_free(&cl);
 		free(eff);
 		ctx_write(ctx, DROPIN, n ? sb.buf : NULL, 0644,
-			  n ? why.buf : "vfioconf adds no kernel parameter any more");
+			  n ? why.buf : _("vfioconf adds no kernel parameter any more"));
 		strbuf_free(&sb);
 		strbuf_free(&why);
 		r = 0;

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "backends/boot/planner.h"
+#include "core/i18n.h"
 #include "core/cmdline.h"
 
 #include <stdlib.h>
@@ -90,7 +91,7 @@ static int it_plan(struct plan_ctx *ctx)
 	if (mods.n && ctx->want->virqfd_any)
 		strv_push(&mods, "vfio_virqfd");
 	r = ctx_words(ctx, MODULES, MODULES, &mods, &modules_ops, NULL,
-		      "load it in the initramfs, before other drivers");
+		      _("load it in the initramfs, before other drivers"));
 	strv_free(&mods);
 	if (r < 0)
 		return r;
@@ -106,13 +107,13 @@ static int it_plan(struct plan_ctx *ctx)
 				 "copy_file config /%s\n",
 				 ctx->bind_helper, STATE_PATH);
 	ctx_write(ctx, HOOK, hook, 0755,
-		  hook ? "copy vfioconf-bind and its device list into the initramfs"
-		       : "nothing is bound by address any more");
+		  hook ? _("copy vfioconf-bind and its device list into the initramfs")
+		       : _("nothing is bound by address any more"));
 	free(hook);
 	if (ctx_initramfs_inputs_changed(ctx, (const char *const[]){MODULES, HOOK, NULL})) {
 		tool = root_find(ctx->sr, tool_paths);
 		plan_add_cmd(ctx->plan, (const char *[]){tool, "-u", "-k", "all", NULL},
-			     "rebuild the initramfs of every installed kernel");
+			     _("rebuild the initramfs of every installed kernel"));
 		plan_add_artifact(ctx->plan, "boot/initrd.img-*");
 		free(tool);
 		ctx_check_initramfs(ctx, "lsinitramfs", (const struct initramfs_name[]){{"boot/initrd.img-", ""}}, 1);

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "backends/boot/planner.h"
+#include "core/i18n.h"
 #include "backends/scan/config_scan.h"
 #include "core/cmdline.h"
 #include "core/param_review.h"
@@ -377,8 +378,8 @@ int outcome_check(struct plan_ctx *ctx, const struct backend *boot, struct strv 
 		desc = effective_describe(&out[i]);
 		if (w && on_vfio(&out[i])) {
 			/* without an IOMMU vfio-pci's probe fails: no promise */
-			m = xasprintf("%s: %s (%s)%s", name, out[i].driver, w->method == BIND_IDS ? "by ID" : "by address",
-				      inventory_iommu_enabled(inv) ? "" : ", once the IOMMU is on (until then it cannot take it)");
+			m = xasprintf("%s: %s (%s)%s", name, out[i].driver, w->method == BIND_IDS ? _("by ID") : _("by address"),
+				      inventory_iommu_enabled(inv) ? "" : _(", once the IOMMU is on (until then it cannot take it)"));
 			strv_push(&ctx->plan->outcome, m);
 			free(m);
 		} else if (!w && !on_vfio(&out[i])) {

@@ -4,6 +4,7 @@
 #include "backends/boot/planner.h"
 #include "backends/sys/rooted.h"
 #include "core/cmdline.h"
+#include "core/i18n.h"
 #include "core/shellvar.h"
 
 #include <errno.h>
@@ -39,8 +40,8 @@ static int refuse_binary(struct plan_ctx *ctx, const char *rel, const char *text
 
 	if (!nul)
 		return 0;
-	m = xasprintf("%s: a NUL byte at offset %zu: not a text file, so vfioconf does not edit it; "
-		      "remove the byte (or restore the file) first",
+	m = xasprintf(_("%s: a NUL byte at offset %zu: not a text file, so vfioconf does not edit it; "
+		      "remove the byte (or restore the file) first"),
 		      rel, (size_t)(nul - text));
 	ctx_refuse(ctx, m);
 	return -EINVAL;
@@ -166,17 +167,17 @@ const char *param_reason(const char *param)
 	static const struct {
 		const char *prefix, *why;
 	} r[] = {
-		{"intel_iommu=", "turn the IOMMU on (Intel VT-d)"},
-		{"iommu=pt", "IOMMU pass-through mode for host devices (settings: iommu_pt)"},
-		{"vfio-pci.ids=", "vfio-pci is built into an installed kernel, which never reads modprobe.d"},
-		{"vfio-pci.disable_vga=", "the same, for a VGA device"},
-		{"rd.driver.pre=", "dracut: load vfio-pci before any other driver"},
+		{"intel_iommu=", N_("turn the IOMMU on (Intel VT-d)")},
+		{"iommu=pt", N_("IOMMU pass-through mode for host devices (settings: iommu_pt)")},
+		{"vfio-pci.ids=", N_("vfio-pci is built into an installed kernel, which never reads modprobe.d")},
+		{"vfio-pci.disable_vga=", N_("the same, for a VGA device")},
+		{"rd.driver.pre=", N_("dracut: load vfio-pci before any other driver")},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(r); i++)
 		if (str_starts_with(param, r[i].prefix))
-			return r[i].why;
-	return "settings: extra_params";
+			return _(r[i].why);
+	return _("settings: extra_params");
 }
 
 static void join(struct strbuf *sb, const struct strv *sv)
@@ -216,8 +217,8 @@ int ctx_words(struct plan_ctx *ctx, const char *rel, const char *key, const stru
 			continue;
 		if (ctx->added && !ctx->added(ctx->added_data, rel, prev.v[i])) {
 			/* devices.conf can be edited by hand; the journal cannot */
-			char *m = xasprintf("%s: devices.conf says vfioconf added %s, but no transaction in the "
-					    "journal did: left in place (take it out by hand if it should go)",
+			char *m = xasprintf(_("%s: devices.conf says vfioconf added %s, but no transaction in the "
+					    "journal did: left in place (take it out by hand if it should go)"),
 					    rel, prev.v[i]);
 			strv_push_unique(&ctx->plan->warnings, m);
 			free(m);
@@ -229,7 +230,7 @@ int ctx_words(struct plan_ctx *ctx, const char *rel, const char *key, const stru
 		}
 		free(text);
 		text = out;
-		strbuf_printf(&sb, "remove %s: vfioconf added it and nothing needs it now", prev.v[i]);
+		strbuf_printf(&sb, _("remove %s: vfioconf added it and nothing needs it now"), prev.v[i]);
 		ctx_write(ctx, rel, text, 0644, sb.buf);
 		strbuf_reset(&sb);
 	}
@@ -247,7 +248,7 @@ int ctx_words(struct plan_ctx *ctx, const char *rel, const char *key, const stru
 		free(text);
 		text = out;
 		strv_push(&now, w);
-		strbuf_printf(&sb, "add %s: %s", w, what ? what : param_reason(w));
+		strbuf_printf(&sb, _("add %s: %s"), w, what ? what : param_reason(w));
 		ctx_write(ctx, rel, text, 0644, sb.buf);
 		strbuf_reset(&sb);
 	}
@@ -412,13 +413,13 @@ static int plan_pass(const struct sysroot *sr, const struct inventory *inv, cons
 	/* modprobe.d: always, the initramfs copies it in */
 	text = intent_render_modprobe(want, inv, opts->bind_helper);
 	ctx_write(&ctx, MODPROBE_PATH, text, 0644,
-		  text ? "bind the selected devices to vfio-pci, before their own drivers"
-		       : "nothing is bound to vfio-pci any more");
+		  text ? _("bind the selected devices to vfio-pci, before their own drivers")
+		       : _("nothing is bound to vfio-pci any more"));
 	free(text);
 	text = intent_render_udev(want, inv, opts->bind_helper);
 	ctx_write(&ctx, UDEV_RULES_PATH, text, 0644,
-		  text ? "bind the selected virtual functions when their PF makes them"
-		       : "no virtual function to bind any more");
+		  text ? _("bind the selected virtual functions when their PF makes them")
+		       : _("no virtual function to bind any more"));
 	free(text);
 	intent_to_state(want, inv, &next);
 
@@ -433,12 +434,12 @@ static int plan_pass(const struct sysroot *sr, const struct inventory *inv, cons
 
 	text = state_render(&next);
 	ctx_write(&ctx, STATE_PATH, text, 0644,
-		  text ? "record the selection and what vfioconf added, for the next plan and for boot"
-		       : "vfioconf manages nothing any more");
+		  text ? _("record the selection and what vfioconf added, for the next plan and for boot")
+		       : _("vfioconf manages nothing any more"));
 	free(text);
 	if (want->any_override && !root_exists(sr, opts->bind_helper + 1))
-		strv_push(&plan->warnings, "vfioconf-bind is not installed on the target system: "
-					   "install vfioconf there before rebooting");
+		strv_push(&plan->warnings, _("vfioconf-bind is not installed on the target system: "
+					   "install vfioconf there before rebooting"));
 	state_free(&next);
 	strv_free(&params);
 	return ctx.refused ? -EINVAL : r;

@@ -20,7 +20,7 @@ expect_eq "headless: 24 lines" 24 "$(wc -l <"$tmp/screen")"
 expect_eq "headless: no line wider than 80" 1 "$([ "$(LC_ALL=C.UTF-8 width "$tmp/screen")" -le 80 ] && echo 1)"
 expect_contains "headless: the header (a machine that is not this one: DEMO)" "$tmp/screen" " vfioconf  DEMO  IOMMU on (Intel)"
 expect_contains "headless: the footer, whole" "$tmp/screen" "Space tick  g group  Enter open  d info  p preview  h history  ? help  q quit"
-expect_contains "headless: the root disk's group is marked" "$tmp/screen" "HOST: stays with the host"
+expect_contains "headless: the root disk's group is marked, with why" "$tmp/screen" "HOST: holds the root disk: stays"
 
 # search, tick, preview: the diff of /etc/default/grub is on the screen
 hl fedora 80x40 '/02:00.0\n p'
@@ -89,14 +89,26 @@ expect_contains "German plural: two devices" "$tmp/plan" "2 Geräte an vfio-pci 
 hl z170 80x24 '' VFIOCONF_LOCALEDIR="$tmp/locale" LC_ALL=C.UTF-8 LANGUAGE=de
 expect_contains "German screen: the column header" "$tmp/screen" "Adr.    Klasse Name"
 expect_contains "German screen: the footer" "$tmp/screen" "Leer Haken  g Gruppe"
-expect_contains "German screen: a group" "$tmp/screen" "Gruppe 4   1 Gerät  HOST: bleibt beim Host"
+expect_contains "German screen: a group" "$tmp/screen" "Gruppe 4   1 Gerät  HOST: enthält die Root-Platte: bleibt"
 expect_eq "German screen: no line wider than 80" 1 "$([ "$(LC_ALL=C.UTF-8 width "$tmp/screen")" -le 80 ] && echo 1)"
 hl z170 80x24 '?' VFIOCONF_LOCALEDIR="$tmp/locale" LC_ALL=C.UTF-8 LANGUAGE=de
 expect_contains "German help screen from the key table" "$tmp/screen" "Gerät für vfio-pci an- oder abhaken"
-# the key names too, as the footer says them (once de.po has them)
-if grep -q '^msgid "Space"$' "$top_srcdir/po/de.po"; then
-	expect_contains "German help: the key names translated (the footer's Leer)" "$tmp/screen" \
-		"  Leer       Gerät für vfio-pci an- oder abhaken"
-fi
+# the key names too, as the footer says them
+expect_contains "German help: the key names translated (the footer's Leer)" "$tmp/screen" \
+	"  Leer       Gerät für vfio-pci an- oder abhaken"
+# what core and the backends say: a plan's reasons, its outcome, a refusal
+de "$VFIOCONF" --root "$ROOTS/twin-gpus/root" --sysfs "$ROOTS/twin-gpus/sys" \
+	--procfs "$ROOTS/twin-gpus/proc" plan --select 0000:02:00.0 >"$tmp/plan" 2>&1
+expect_contains "German plan: the outcome's binding method" "$tmp/plan" ": vfio-pci (per Adresse)"
+de "$VFIOCONF" --root "$ROOTS/debian/root" --sysfs "$ROOTS/debian/sys" \
+	--procfs "$ROOTS/debian/proc" plan --select 0000:02:00.0 >"$tmp/plan" 2>&1
+expect_contains "German plan: a file's reason, from the planner" "$tmp/plan" \
+	"die gewählten Geräte an vfio-pci binden, vor ihren eigenen Treibern"
+expect_contains "German plan: the commands' heading" "$tmp/plan" "# dann ausführen:"
+expect_not_contains "German plan: what goes into a file stays English" "$tmp/plan" "+# Von vfioconf"
+expect_contains "... the file's own comment as it is written" "$tmp/plan" "+# Managed by vfioconf"
+de "$VFIOCONF" --root "$ROOTS/z170/root" --sysfs "$ROOTS/z170/sys" \
+	--procfs "$ROOTS/z170/proc" plan --select 0000:01:00.0 >"$tmp/plan" 2>&1
+expect_contains "German plan: a refusal, from core" "$tmp/plan" "bleibt beim Host: Boot-VGA: die Konsole der Firmware"
 
 finish

@@ -49,6 +49,19 @@ hl gpu-functions 80x30 '/boot-vga\n '
 expect_contains "a flag is searched too" "$tmp/screen" "0000:00:02.0 stays with the host"
 hl gpu-functions 80x30 '/snd_hda\n '
 expect_contains "a driver is searched too" "$tmp/screen" "[x] 01:00.1 Audio"
+# the class column's word first: /NIC is the NIC, not the "Communication
+# controller" (00:16.0, MEI) before it; n then goes on to the other matches
+hl z170 80x40 '/NIC\n '
+expect_contains "/NIC: the NIC first" "$tmp/screen" "[x] 00:1f.6 NIC"
+expect_not_contains "/NIC: not the MEI (communication) before it" "$tmp/screen" "[x] 00:16.0"
+hl z170 80x40 '/nic\nn '
+expect_contains "/nic then n: the substring match after the class's" "$tmp/screen" "[x] 00:16.0 Comm"
+expect_not_contains "/nic then n: the NIC left" "$tmp/screen" "[x] 00:1f.6"
+hl z170 80x40 '/nic\nnn '
+expect_contains "/nic, n, n: round to the NIC again" "$tmp/screen" "[x] 00:1f.6 NIC"
+hl z170 80x40 '/usb\n n '
+expect_contains "/usb, n: the class's devices in tree order (first)" "$tmp/screen" "[x] 00:14.0 USB"
+expect_contains "/usb, n: the class's devices in tree order (second)" "$tmp/screen" "[x] 03:00.0 USB"
 
 # Esc cancels the typed question, and the keys after it are keys again
 hl gpu-functions 80x30 '/VGA\nn \033/UCSI\n '
@@ -65,6 +78,15 @@ hl gpu-functions 80x30 '-+'
 expect_contains "+: every group open again" "$tmp/screen" "01:00.0"
 
 # the legend
+# the man page's KEYS table renders without a blank line in it (a table
+# that crosses groff's page length, 66 lines, gets one unless nokeep)
+if command -v groff >/dev/null 2>&1; then
+	groff -t -man -rcR=1 -Tutf8 -P-cbou "$top_srcdir/man/vfioconf.8" 2>/dev/null |
+		sed -n '/^KEYS$/,/^COMMANDS$/p' | sed '1d;$d' | sed '$d' >"$tmp/keys"
+	expect_eq "man page: the KEYS table has no blank line" "" "$(grep -n '^$' "$tmp/keys")"
+	expect_eq "man page: a row per key" "$("$VFIOCONF" --list-keys | wc -l)" "$(wc -l <"$tmp/keys")"
+fi
+
 hl gpu-functions 80x50 '?'
 expect_contains "help: what [+] means" "$tmp/screen" "[+] goes along with a ticked function of its"
 expect_contains "help: the columns" "$tmp/screen" "Columns: the address, a short class"
@@ -118,6 +140,13 @@ expect_eq "undo with 5 characters of the short ID: done" 0 "$rc"
 expect_eq "history: the undo is of that transaction" "$short" "$(at history --json | jq -r '.transactions[-1].of' | sed 's/.*-//' | cut -c1-8)"
 at history >"$tmp/h"
 expect_contains "history: the undo names it by its short ID" "$tmp/h" "(of $short)"
+# the screen's history as the CLI's: the short ID first, the undo "(of ID)"
+hld "$a" 100x30 'h'
+undo_short=$(at history --json | jq -r '.transactions[-1].short_id')
+expect_eq "screen history: the short ID first, as 'vfioconf history'" 1 "$(grep -c "^$undo_short  undo " "$tmp/screen")"
+expect_contains "screen history: the undo names it as the CLI does" "$tmp/screen" "(of $short)"
+expect_eq "screen history: the lines start with the ID" "$(grep -c "^$short  apply " "$tmp/h")" \
+	"$(grep -c "^$short  apply " "$tmp/screen")"
 
 # the IOMMU off on Intel: the firmware's VT-d, the parameter, and after a
 # reboot with the parameter but VT-d still off, the firmware named as the cause
@@ -150,7 +179,23 @@ hl z170 80x60 ''
 expect_contains "verdict: a lone device is ready" "$tmp/screen" "Group 2   1 device  ready"
 expect_contains "verdict: a GPU with its audio" "$tmp/screen" "Group 13  2 devices  ready, with its Audio"
 expect_contains "verdict: the chipset's group" "$tmp/screen" "Group 10  4 devices  CHIPSET: goes only with the chipset's functions"
-expect_contains "verdict: the root disk's group" "$tmp/screen" "Group 4   1 device  HOST: stays with the host"
+expect_contains "verdict: the root disk's group says why it stays" "$tmp/screen" \
+	"Group 4   1 device  HOST: holds the root disk: stays"
+expect_contains "verdict: the boot GPU's group says why it stays" "$tmp/screen" \
+	"Group 12  2 devices  HOST: the boot GPU: stays"
+expect_contains "verdict: a group of structure has one too" "$tmp/screen" \
+	"Group 0   1 device  structure: stays with the host"
+expect_contains "verdict: a bridge's group too" "$tmp/screen" "Group 15  1 device  structure: stays with the host"
+expect_eq "verdict: every group header has one" "" \
+	"$(grep -E '^[▾▸] Group [0-9]+ +[0-9]+ devices?$' "$tmp/screen")"
+SSH_CONNECTION=$(cat "$ROOTS/z170/ssh_connection"); export SSH_CONNECTION
+hl z170 80x60 ''
+unset SSH_CONNECTION
+expect_contains "verdict: the SSH NIC's group says why it stays" "$tmp/screen" \
+	"Group 11  1 device  HOST: carries this SSH session: stays"
+hl z170 80x50 '?'
+expect_contains "help: the HOST verdict's why" "$tmp/screen" "HOST: ... stays, with why"
+expect_contains "help: the structure verdict" "$tmp/screen" "structure (bridges or the chipset's"
 hl gpu-functions 80x30 '/2070\n '
 expect_contains "tick: what comes along is named at once" "$tmp/screen" \
 	"01:00.0 ticked: 01:00.1 Audio, 01:00.2 USB, 01:00.3 SerBus come along"
@@ -169,7 +214,15 @@ expect_contains "f: a usable group stays" "$tmp/screen" "Group 14  1 device  rea
 hl z170 80x24 'ff'
 expect_eq "f f: only the GPU's group" "Group 13" "$(grep -o 'Group [0-9]*' "$tmp/screen" | paste -sd' ')"
 hl z170 80x24 'fff'
-expect_contains "f f f: every group again" "$tmp/screen" "Group 0 "
+expect_contains "f f f: the structure hidden, said on the message line" "$tmp/screen" "Filter: structure hidden"
+expect_not_contains "f f f: no bridge" "$tmp/screen" "Bridge"
+expect_not_contains "f f f: no group of structure only" "$tmp/screen" "structure: stays with the host"
+expect_contains "f f f: the host's groups stay" "$tmp/screen" "Group 4   1 device  HOST"
+expect_contains "f f f: the chipset's group stays, its audio in it" "$tmp/screen" "[ ] 00:1f.3 Audio"
+expect_not_contains "f f f: not the chipset's own functions" "$tmp/screen" "00:1f.0"
+hl z170 80x24 'ffff'
+expect_contains "f f f f: every group again" "$tmp/screen" "Group 0 "
+expect_contains "f f f f: said on the message line" "$tmp/screen" "all groups"
 
 # the preview folds devices.conf, vfioconf's own bookkeeping; b unfolds it
 hl debian 80x80 '/970\n p'
@@ -251,6 +304,14 @@ hl debian 100x40 '/970\n t'
 expect_contains "t on the groups: points to the preview" "$tmp/screen" "p shows the preview first; t tries it once from there"
 hl debian 100x40 '/970\n pt'
 expect_contains "no trial here: t says so" "$tmp/screen" "no trial boot here: mkinitramfs is missing under the root"
+
+# nothing ticked: the preview in the CLI's words (plan's), not "Bind 0 devices"
+hl debian 80x24 'p'
+expect_contains "nothing ticked: the CLI's words" "$tmp/screen" "Bind no device: take out everything vfioconf set up."
+expect_not_contains "nothing ticked: never 'Bind 0 devices'" "$tmp/screen" "Bind 0 devices"
+hl iommu-off 80x24 'p'
+expect_not_contains "IOMMU off, nothing ticked: never 'Bind 0 devices'" "$tmp/screen" "Bind 0 devices"
+expect_contains "IOMMU off, nothing ticked: as 'plan --enable-iommu' says it" "$tmp/screen" "Bind no device; "
 
 # the preview with the IOMMU off and nothing a file can do: not "nothing to do"
 hl iommu-off 80x40 'p'

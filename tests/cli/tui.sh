@@ -41,7 +41,7 @@ see() { # NAME TEXT
 start debian LC_ALL=C.UTF-8
 see "header: host facts" "IOMMU on (Intel)  boot: grub  initramfs: initramfs-tools"
 see "tree: groups with a mark" "▾ Group 0   1 device"
-see "tree: the root disk's group is marked HOST" "Group 4   1 device  HOST: stays with the host"
+see "tree: the root disk's group is marked HOST, with why" "Group 4   1 device  HOST: holds the root disk: stays"
 see "footer: the keys, whole" "Space tick  g group  Enter open  d info  p preview  h history  ? help  q quit"
 screen >"$tmp/s1"
 lines=$(wc -l <"$tmp/s1")

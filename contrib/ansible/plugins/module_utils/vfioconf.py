@@ -57,6 +57,9 @@ def vfioconf_argv(module):
         conn = ancestor_ssh_connection()
     if conn is not None:
         module.run_command_environ_update['SSH_CONNECTION'] = conn
+    # the messages in the JSON in English, whatever the host's locale:
+    # what the task reports reads the same on every host of a fleet
+    module.run_command_environ_update.update(LC_ALL='C.UTF-8', LANGUAGE='')
     return argv
 
 
