@@ -83,20 +83,20 @@ const char *analysis_platform_kind(const struct device *d)
 	if (d->header_type == 1 || d->header_type == 2)
 		return NULL; /* a bridge: structure already */
 	switch (d->class_code >> 8) {
-	case 0x0600: return "host bridge";
-	case 0x0601: return "ISA bridge (LPC)";
-	case 0x0602: return "EISA bridge";
-	case 0x0603: return "MCA bridge";
-	case 0x0800: return "interrupt controller";
-	case 0x0801: return "DMA controller";
-	case 0x0802: return "system timer";
-	case 0x0803: return "RTC controller";
-	case 0x0806: return "IOMMU";
-	case 0x0807: return "root complex event collector";
-	case 0x0c05: return "SMBus controller";
+	case 0x0600: return N_("host bridge");
+	case 0x0601: return N_("ISA bridge (LPC)");
+	case 0x0602: return N_("EISA bridge");
+	case 0x0603: return N_("MCA bridge");
+	case 0x0800: return N_("interrupt controller");
+	case 0x0801: return N_("DMA controller");
+	case 0x0802: return N_("system timer");
+	case 0x0803: return N_("RTC controller");
+	case 0x0806: return N_("IOMMU");
+	case 0x0807: return N_("root complex event collector");
+	case 0x0c05: return N_("SMBus controller");
 	}
 	if ((d->class_code >> 16) == 0x05)
-		return "memory controller";
+		return N_("memory controller");
 	return NULL;
 }
 

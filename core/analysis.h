@@ -15,7 +15,8 @@
 void analysis_run(struct inventory *inv);
 
 /* What a platform function is ("SMBus controller"), by its class; NULL
- * for any other device. analysis_run sets DEV_PLATFORM from it. */
+ * for any other device. analysis_run sets DEV_PLATFORM from it. English
+ * (list --json's "platform"): _() it where people read it. */
 const char *analysis_platform_kind(const struct device *d);
 /* A short class label for a column (at most 6 characters): "GPU",
  * "Audio", "USB", "NVMe", "NIC", "Bridge", ...; "" when none fits. Not

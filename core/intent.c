@@ -43,7 +43,7 @@ static char *group_platform_names(const struct inventory *inv, const struct devi
 		const struct device *m = &inv->devices[g->members[k]];
 		if (m == d || !(m->flags & DEV_PLATFORM))
 			continue;
-		strbuf_printf(&sb, "%s%s (%s, driver %s)", sb.len ? ", " : "", m->addr_str, analysis_platform_kind(m),
+		strbuf_printf(&sb, _("%s%s (%s, driver %s)"), sb.len ? ", " : "", m->addr_str, _(analysis_platform_kind(m)),
 			      m->driver ? m->driver : "none");
 	}
 	return strbuf_detach(&sb);
@@ -67,7 +67,7 @@ static void refuse_picks(const struct inventory *inv, const bool *confirmed, boo
 		} else if (d->flags & DEV_PLATFORM) {
 			m = xasprintf(_("%s (%s) is a platform function (%s): it belongs to the chipset the host runs "
 				      "on and stays with the host"),
-				      d->addr_str, describe(d), analysis_platform_kind(d));
+				      d->addr_str, describe(d), _(analysis_platform_kind(d)));
 		} else if (analysis_group_platform(inv, d) >= 0 && !(confirmed && confirmed[i])) {
 			char *names = group_platform_names(inv, d);
 			m = xasprintf(_("%s (%s) cannot go alone: IOMMU group %d also holds %s, functions of the "

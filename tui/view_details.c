@@ -123,7 +123,7 @@ void details_open(struct tui *t, size_t dev)
 		strbuf_printf(&sb, "%s: %s\n", _("Stays with the host"), d->reasons.v[i]);
 	if (d->flags & DEV_PLATFORM)
 		strbuf_printf(&sb, _("Stays with the host: a platform function (%s), part of the chipset\n"),
-			      analysis_platform_kind(d));
+			      _(analysis_platform_kind(d)));
 	if (d->has_physfn) {
 		char pf[PCI_ADDR_STRLEN];
 		pci_addr_format(&d->physfn, pf);

@@ -76,7 +76,7 @@ static const char *block_reason(const struct device *d)
 		return _("bridges stay with the host; tick the devices behind it");
 	if (selection_blocked(d) == TICK_PLATFORM) {
 		snprintf(why, sizeof(why), _("a platform function (%s): part of the chipset, it stays with the host"),
-			 analysis_platform_kind(d));
+			 _(analysis_platform_kind(d)));
 		return why;
 	}
 	return d->reasons.n ? d->reasons.v[0] : _("host-critical");
@@ -122,10 +122,10 @@ static void take_with_group(struct tui *t, size_t di, size_t platform)
 	if (more)
 		snprintf(t->status, sizeof(t->status),
 			 _("group %d also holds %s (%s) and %zu more: all go along"), g->id, tui_addr(t, p),
-			 analysis_platform_kind(p), more);
+			 _(analysis_platform_kind(p)), more);
 	else
 		snprintf(t->status, sizeof(t->status), _("group %d also holds %s (%s): it goes along"), g->id,
-			 tui_addr(t, p), analysis_platform_kind(p));
+			 tui_addr(t, p), _(analysis_platform_kind(p)));
 	snprintf(prompt, sizeof(prompt), _("Type %s to take the whole group from the host: "), d->addr_str);
 	confirm_typed(t, di, prompt);
 }
