@@ -70,6 +70,7 @@ expect_eq "headless stats: the first frame and three keys" \
 
 # ---- German: catalogs from po/de.po, the locale from LANGUAGE
 need msgfmt
+need jq
 mkdir -p "$tmp/locale/de/LC_MESSAGES"
 if msgfmt -c -o "$tmp/locale/de/LC_MESSAGES/vfioconf.mo" "$top_srcdir/po/de.po" 2>"$tmp/msgfmt"; then
 	ok "de.po: msgfmt -c (formats, plurals, header)"
@@ -113,5 +114,9 @@ expect_contains "German plan: a refusal, from core" "$tmp/plan" "bleibt beim Hos
 hl z170 80x24 '/1f.0\n ' VFIOCONF_LOCALEDIR="$tmp/locale" LC_ALL=C.UTF-8 LANGUAGE=de
 expect_contains "German screen: a platform function named in German (list --json keeps English)" "$tmp/screen" \
 	"eine Plattformfunktion (ISA-Bridge (LPC))"
+de "$VFIOCONF" --root "$ROOTS/z170/root" --sysfs "$ROOTS/z170/sys" --procfs "$ROOTS/z170/proc" \
+	list --json >"$tmp/list.json" 2>/dev/null
+expect_eq "list --json under German: the platform value stays English" "ISA bridge (LPC)" \
+	"$(jq -r '.. | objects | select(.address? == "0000:00:1f.0") | .platform' "$tmp/list.json" | head -1)"
 
 finish
