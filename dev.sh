@@ -97,45 +97,6 @@ deb() {
 	ls "$out"/vfioconf_*_"$(dpkg --print-architecture)".deb
 }
 
-# The demo can try a plan once (apply --trial), as a Debian host with GRUB
-# can: grub.cfg as Debian's update-grub writes it (41_custom reads
-# custom.cfg), grubenv, vfioconf-trial-sync, and stand-ins for mkinitramfs,
-# grub-editenv and grub-reboot; update-grub writes that grub.cfg again with
-# the command line of /etc/default/grub and grub.d
-demo_trial() { # ROOT
-	mkdir -p "$1/usr/libexec/vfioconf" "$1/usr/bin" "$1/usr/share/vfioconf-demo"
-	cp "$srcdir/bind/vfioconf-trial-sync" "$1/usr/libexec/vfioconf/"
-	cp "$srcdir/tests/fixtures/grub/debian12.cfg" "$1/usr/share/vfioconf-demo/grub.cfg.in"
-	printf '# GRUB Environment Block\n' >"$1/boot/grub/grubenv"
-	cat >"$1/usr/sbin/update-grub" <<-'TOOL'
-	#!/bin/sh
-	# the demo's update-grub: Debian's grub.cfg, the command line from /etc/default/grub
-	. /etc/default/grub
-	for x in /etc/default/grub.d/*.cfg; do [ -e "$x" ] && . "$x"; done
-	sed "s|^\(	*linux	[^ ]* root=[^ ]* ro\) .*|\1 $GRUB_CMDLINE_LINUX $GRUB_CMDLINE_LINUX_DEFAULT|" \
-		/usr/share/vfioconf-demo/grub.cfg.in >/boot/grub/grub.cfg
-	TOOL
-	cat >"$1/usr/bin/grub-editenv" <<-'TOOL'
-	#!/bin/sh
-	# the demo's grub-editenv: list, set, unset
-	f=$1 op=$2 kv=${3:-}
-	case $op in
-	list) grep -v '^#' "$f" ;;
-	set) grep -v "^${kv%%=*}=" "$f" >"$f.new"; echo "$kv" >>"$f.new"; mv "$f.new" "$f" ;;
-	unset) grep -v "^$kv=" "$f" >"$f.new"; mv "$f.new" "$f" ;;
-	esac
-	TOOL
-	printf '#!/bin/sh\n# the demo'"'"'s grub-reboot\ngrub-editenv /boot/grub/grubenv set next_entry=$1\n' \
-		>"$1/usr/sbin/grub-reboot"
-	printf '#!/bin/sh\n# the demo'"'"'s mkinitramfs: an image that is only a name\nwhile [ $# -gt 1 ]; do case $1 in -o) o=$2; shift 2 ;; *) shift ;; esac; done\necho "demo initramfs" >"$o"\n' \
-		>"$1/usr/sbin/mkinitramfs"
-	chmod 755 "$1/usr/sbin/update-grub" "$1/usr/bin/grub-editenv" "$1/usr/sbin/grub-reboot" "$1/usr/sbin/mkinitramfs"
-	# what that update-grub writes, written here (no chroot: not root)
-	_cl=$(. "$1/etc/default/grub" 2>/dev/null; echo "$GRUB_CMDLINE_LINUX $GRUB_CMDLINE_LINUX_DEFAULT")
-	sed "s|^\(	*linux	[^ ]* root=[^ ]* ro\) .*|\1 $_cl|" "$1/usr/share/vfioconf-demo/grub.cfg.in" \
-		>"$1/boot/grub/grub.cfg"
-}
-
 case $cmd in
 try)
 	install_missing
@@ -154,7 +115,7 @@ try)
 		mkdir -p "$demo/root/bin"
 		cp /bin/busybox "$demo/root/bin/busybox"
 		for a in sh rm cat echo printf mkdir grep sed rmdir mv; do ln -sf busybox "$demo/root/bin/$a"; done
-		demo_trial "$demo/root"
+		sh "$srcdir/tests/tools/demo-trial.sh" "$srcdir" "$demo/root"
 	fi
 	echo "== This host shows no IOMMU groups, so here is the bundled DEMO MACHINE: =="
 	echo "== an ASUS Z170-A box with Debian 12 (tests/fixtures/z170.machine), not  =="

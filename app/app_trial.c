@@ -1,5 +1,5 @@
 /* app_trial.c - a trial boot (backends/boot/trial.h): the plan's boot path
- * as a GRUB entry booted once, its own initramfs, and nothing in /etc or
+ * as a boot entry booted once (or picked by hand), its own initramfs, and nothing in /etc or
  * the default entry changed. Made, undone and promoted through the
  * journal like any other change. */
 #include "config.h"
@@ -173,13 +173,15 @@ int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out,
 			l = trial_loaders[i];
 	if (!l)
 		return trial_refuse(a, xasprintf("the boot loader is %s; a trial boot needs GRUB with update-grub (Debian, "
-						 "Ubuntu, Proxmox on GRUB) or systemd-boot with loader entries for now",
+						 "Ubuntu, Proxmox on GRUB) or with BLS entries (Fedora), systemd-boot "
+						 "with loader entries, rEFInd or Limine",
 						 boot ? boot : "not found"));
 	if (!(im = initrd ? trial_image_by_name(initrd) : NULL))
 		return trial_refuse(a, xasprintf("the initramfs system is %s; a trial boot needs initramfs-tools, dracut, "
 						 "mkinitcpio or booster",
 						 initrd ? initrd : "not found"));
 	t.image = im;
+	t.loader = l;
 	if (!base->want.n_dev)
 		return trial_refuse(a, xstrdup("nothing is selected to try"));
 	{
@@ -235,11 +237,21 @@ int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out,
 	strv_push(&out->params, TRIAL_PARAM);
 	for (size_t i = 0; i < base->plan.outcome.n; i++)
 		strv_push(&out->outcome, base->plan.outcome.v[i]);
-	text = xasprintf("the trial boots once, kernel %s as in the entry '%s'; if it fails or panics, the next boot "
-			 "is the default entry, unchanged",
-			 t.kver, t.title);
+	if (l->by_hand) {
+		text = xasprintf("%s has no one-shot: pick 'vfioconf trial %s' %s at the next boot; the default entry is "
+				 "unchanged. The trial boots kernel %s as the entry '%s' does; if it fails or panics, the "
+				 "next boot is the default entry",
+				 l->shown, id, l->by_hand, t.kver, t.title);
+	} else {
+		text = xasprintf("the trial boots once, kernel %s as in the entry '%s'; if it fails or panics, the next "
+				 "boot is the default entry, unchanged",
+				 t.kver, t.title);
+	}
 	strv_push(&out->notes, text);
 	free(text);
+	if (l->by_hand) /* said again as the trial is made */
+		log_info(&a->log, "%s has no one-shot: pick 'vfioconf trial %s' %s at the next boot; the default entry "
+			 "is unchanged", l->shown, id, l->by_hand);
 out:
 	if (l && l->done)
 		l->done(&t);
@@ -251,6 +263,40 @@ out:
 	free(tool_mk);
 	free(tool_sync);
 	return r;
+}
+
+static char *conf_get(const char *text, const char *key);
+
+char *app_trial_pick(const struct app_trial *t)
+{
+	const struct trial_loader *l = trial_loader_by_name(t->loader ? t->loader : "grub");
+
+	if (!l || !l->by_hand)
+		return NULL;
+	return xasprintf("pick 'vfioconf trial %s' %s at the next boot; the default entry is unchanged", t->id,
+			 l->by_hand);
+}
+
+char *app_trial_pick_made(struct app *a, const struct plan *p, const char *id)
+{
+	char *rel = xasprintf("%s/%s/trial.conf", TRIAL_DIR, id), *text = trial_base_bytes(a, p, rel);
+	struct app_trial t = {0};
+	char *r;
+
+	snprintf(t.id, sizeof(t.id), "%s", id);
+	t.loader = text ? conf_get(text, "loader") : NULL;
+	r = t.loader ? app_trial_pick(&t) : NULL;
+	free(t.loader);
+	free(text);
+	free(rel);
+	return r;
+}
+
+bool app_trial_promote_abort_first(const struct app_trial *t)
+{
+	const struct trial_loader *l = trial_loader_by_name(t->loader ? t->loader : "grub");
+
+	return l && l->abort_first;
 }
 
 /* ---- the trial made: what it is, its health check ---- */

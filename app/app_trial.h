@@ -23,6 +23,7 @@ struct trial_ctx {
 	const char *dir;       /* "boot/vfioconf/ID" */
 	const char *tool_sync; /* vfioconf-trial-sync on the target */
 	const struct trial_image *image;
+	const struct trial_loader *loader;
 	/* the trial entry's kernel parameters: the base plan's, and what its
 	 * initramfs system needs on the command line */
 	struct strv params;
@@ -55,7 +56,8 @@ extern const struct trial_image *const trial_images[];
 const struct trial_image *trial_image_by_name(const char *name);
 
 struct trial_loader {
-	const char *name; /* "grub", "systemd-boot": trial.conf's loader */
+	const char *name; /* "grub", "systemd-boot", "grub-bls", "refind",
+			   * "limine": trial.conf's loader */
 	/* does it serve the planner's chosen boot backend */
 	bool (*detect)(const char *boot);
 	/* files of the base plan it can carry into the trial (path prefixes):
@@ -70,10 +72,30 @@ struct trial_loader {
 	bool (*pending)(struct app *a, const char *id);
 	/* "GRUB", "systemd-boot": for messages */
 	const char *shown;
+	/* NULL: booted once by the loader. Else the loader has no one-shot:
+	 * where the user picks the trial at the next boot ("in the rEFInd
+	 * menu ..."), and pending is "made, not booted yet" */
+	const char *by_hand;
+	/* its entry is in a file the default's apply changes too (all of
+	 * refind_linux.conf's lines, every cmdline of limine.conf): the
+	 * journal cannot take the trial back after that apply, so a promote
+	 * takes the trial away first, then applies */
+	bool abort_first;
 };
 
 extern const struct trial_loader *const trial_loaders[];
 const struct trial_loader *trial_loader_by_name(const char *name);
+
+/* For a trial its loader does not boot by itself (rEFInd, Limine): "pick
+ * 'vfioconf trial ID' in the ... at the next boot; the default entry is
+ * unchanged"; owned. NULL for a loader with a one-shot. */
+char *app_trial_pick(const struct app_trial *t);
+
+/* The same for the trial plan p makes (its trial.conf), as it is applied;
+ * owned, NULL. */
+char *app_trial_pick_made(struct app *a, const struct plan *p, const char *id);
+/* Must promote take the trial away before it applies (abort_first)? */
+bool app_trial_promote_abort_first(const struct app_trial *t);
 
 /* A file of the trial's directory, new. */
 void trial_put(struct plan *out, const char *dir, const char *name, const char *text, unsigned mode,

@@ -1,7 +1,8 @@
 /* app_trial_boot.c - where a trial's entry goes and how it is booted once,
- * per boot loader (app_trial.h): GRUB (a custom.cfg block, grub-reboot)
- * and systemd-boot (a counted loader entry, bootctl set-oneshot). Both
- * hand their entry to one script, vfioconf-trial-sync, that builds the
+ * per boot loader (app_trial.h): GRUB (custom.cfg, grub-reboot), systemd-
+ * boot (a counted entry, bootctl set-oneshot), GRUB with BLS entries (an
+ * entry, grub2-reboot); rEFInd and Limine have none: an entry appended to
+ * their file, picked by hand. One script, vfioconf-trial-sync, builds the
  * trial's initramfs and arms the one-shot, and takes both away when run
  * again with the trial's files gone (an undo, abort or promote). */
 #include "config.h"
@@ -333,7 +334,257 @@ static const struct trial_loader trial_sdboot = {
 	.shown = "systemd-boot",
 };
 
-const struct trial_loader *const trial_loaders[] = {&trial_grub, &trial_sdboot, NULL};
+/* ---- GRUB with BLS entries (Fedora) ---- */
+
+#define BLS_ENV "boot/grub2/grubenv"
+#define BLS_ENTRY "boot/loader/entries/" TRIAL_BLS_FILE
+
+static bool bls_detect(const char *boot)
+{
+	return strcmp(boot, "grub-bls") == 0;
+}
+
+static int bls_prepare(struct trial_ctx *t)
+{
+	struct app *a = t->a;
+	const struct sysroot *sr = &a->o.scan.sr;
+	const char *const gr[] = {"usr/sbin/grub2-reboot", "usr/bin/grub2-reboot", "sbin/grub2-reboot", NULL};
+	const char *const ge[] = {"usr/bin/grub2-editenv", "usr/sbin/grub2-editenv", "bin/grub2-editenv", NULL};
+	struct trial_bls_entry *e = xcalloc(1, sizeof(*e));
+	struct base_read br = {a, &t->base->plan};
+	struct sh_env env = {0};
+	struct sh_error err = {0};
+	char *why = NULL, *tool, *envtext = NULL, *saved, *bad = NULL, *mods;
+	int r = 0;
+
+	t->priv = e;
+	for (const char *const *p = gr; p; p = p == gr ? ge : NULL) {
+		if (!(tool = root_find(sr, p)))
+			return trial_refuse(a, xasprintf("%s is missing under the root", p == gr ? "grub2-reboot" : "grub2-editenv"));
+		free(tool);
+	}
+	if (trial_bls_grubenv(sr, &a->inv.host, BLS_ENV, &envtext, &why) < 0)
+		return trial_refuse(a, why);
+	if (grub_source_defaults(sr, read_base, &br, (const char *const[]){"GRUB_DEFAULT", NULL}, &env, &bad, &err) < 0) {
+		r = trial_refuse(a, xasprintf("%s:%d: cannot be read safely: %s; so GRUB's default entry cannot be known",
+					      bad, err.line, err.why));
+		goto out;
+	}
+	saved = trial_grubenv_get(envtext, "saved_entry");
+	r = trial_bls_entry(sr, sh_env_get(&env, "GRUB_DEFAULT"), saved, t->id, &t->params, e, &why);
+	free(saved);
+	if (r < 0) {
+		r = trial_refuse(a, why);
+		goto out;
+	}
+	mods = xasprintf("lib/modules/%s", e->kver);
+	if (!root_exists(sr, mods))
+		r = trial_refuse(a, xasprintf("the default entry (/boot/loader/entries/%s) boots kernel %s, which has no "
+					      "/%s to build the trial's initramfs from", e->file, e->kver, mods));
+	free(mods);
+	if (r == 0) {
+		t->kver = xstrdup(e->kver);
+		t->title = xstrdup(e->title);
+	}
+out:
+	free(bad);
+	sh_error_free(&err);
+	sh_env_free(&env);
+	free(envtext);
+	return r;
+}
+
+static void bls_plan(struct trial_ctx *t, struct plan *out)
+{
+	struct trial_bls_entry *e = t->priv;
+	char *entry = xasprintf("%s/bls-entry.conf", t->dir), *img = xasprintf("%s/initrd.img-%s", t->dir, t->kver), *m;
+
+	plan_set_file(out, entry, NULL, 0, e->text, strlen(e->text), 0644,
+		      "the trial's BLS entry: the sync script puts it in /boot/loader/entries as " TRIAL_BLS_FILE
+		      " (grubby and grub2-mkconfig rewrite the entries there); the default entry is not changed");
+	m = xasprintf("build the trial's initramfs (%s), put its entry in /boot/loader/entries, and boot it once, "
+		      "at the next boot only (grub2-reboot " TRIAL_GRUB_ID ")",
+		      t->image->how);
+	plan_add_cmd(out, (const char *[]){t->tool_sync, "grub-bls", t->id, t->kver, NULL}, m);
+	free(m);
+	plan_add_artifact(out, img);
+	plan_add_artifact(out, BLS_ENTRY);
+	plan_add_artifact(out, BLS_ENV);
+	strv_push(&out->vanish, img);
+	strv_push(&out->vanish, BLS_ENTRY);
+	trial_check_image(t, out, img);
+	m = xasprintf("%s=%s", TRIAL_PARAM, t->id);
+	plan_add_contains_check(out, BLS_ENTRY, m);
+	free(m);
+	plan_add_contains_check(out, BLS_ENV, "next_entry=" TRIAL_GRUB_ID);
+	free(entry);
+	free(img);
+}
+
+static void bls_done(struct trial_ctx *t)
+{
+	if (t->priv)
+		trial_bls_entry_free(t->priv);
+	free(t->priv);
+	t->priv = NULL;
+}
+
+static bool bls_pending(struct app *a, const char *id)
+{
+	char *text = NULL, *v;
+	bool r;
+
+	(void)id;
+	if (rooted_read_path(a->o.scan.sr.root, BLS_ENV, 1 << 16, &text, NULL) < 0)
+		return false;
+	v = trial_grubenv_get(text, "next_entry");
+	r = v && strcmp(v, TRIAL_GRUB_ID) == 0;
+	free(v);
+	free(text);
+	return r;
+}
+
+static const struct trial_loader trial_bls = {
+	.name = "grub-bls",
+	.detect = bls_detect,
+	.carries = (const char *const[]){"etc/default/grub", "etc/kernel/cmdline", NULL},
+	.prepare = bls_prepare,
+	.plan = bls_plan,
+	.done = bls_done,
+	.pending = bls_pending,
+	.shown = "GRUB (BLS)",
+};
+
+/* ---- rEFInd and Limine: an entry picked by hand ---- */
+
+#define REFIND "boot/refind_linux.conf"
+
+static const char *const limine_paths[] = {"boot/limine.conf", "boot/limine/limine.conf",
+					   "boot/EFI/limine/limine.conf", "efi/limine/limine.conf",
+					   "boot/limine.cfg", "boot/limine/limine.cfg", NULL};
+
+struct manual_priv {
+	struct trial_manual m;
+	const char *file; /* root-relative */
+	char *old;
+};
+
+static bool refind_detect(const char *boot) { return strcmp(boot, "refind") == 0; }
+static bool limine_detect(const char *boot) { return strcmp(boot, "limine") == 0; }
+
+static int manual_prepare(struct trial_ctx *t)
+{
+	struct app *a = t->a;
+	const struct sysroot *sr = &a->o.scan.sr;
+	struct manual_priv *p = xcalloc(1, sizeof(*p));
+	bool refind = strcmp(t->loader->name, "refind") == 0;
+	char *why = NULL;
+
+	t->priv = p;
+	for (const char *const *f = refind ? (const char *const[]){REFIND, NULL} : limine_paths; *f && !p->file; f++)
+		if (root_exists(sr, *f))
+			p->file = *f;
+	if (!p->file || rooted_read_path(sr->root, p->file, 1 << 20, &p->old, NULL) < 0)
+		return trial_refuse(a, xasprintf("/%s cannot be read", p->file ? p->file : "boot/limine.conf"));
+	if (trial_manual_entry(sr, &a->inv.host, refind, p->file, p->old, t->id, &t->params, &p->m, &why) < 0)
+		return trial_refuse(a, why);
+	t->kver = xstrdup(p->m.kver);
+	t->title = xstrdup(p->m.title);
+	return 0;
+}
+
+static void manual_plan(struct trial_ctx *t, struct plan *out)
+{
+	struct manual_priv *p = t->priv;
+	char *img = xasprintf("%s/initrd.img-%s", t->dir, t->kver), *dir = xasprintf("/%s", p->m.img_dir), *m;
+	bool refind = strcmp(t->loader->name, "refind") == 0;
+
+	m = xasprintf("the trial's entry, last: %s; picked by hand at boot",
+		      refind ? "the first line stays rEFInd's default options" : "default_entry keeps naming the default entry");
+	plan_set_file(out, p->file, p->old, strlen(p->old), p->m.text, strlen(p->m.text), 0644, m);
+	free(m);
+	m = xasprintf("build the trial's initramfs (%s)%s; no one-shot: %s has none", t->image->how,
+		      strcmp(p->m.img_dir, "boot") != 0 ? " and put it where the entry names it" : "", t->loader->shown);
+	plan_add_cmd(out, (const char *[]){t->tool_sync, t->loader->name, t->id, t->kver, dir, NULL}, m);
+	free(m);
+	plan_add_artifact(out, img);
+	strv_push(&out->vanish, img);
+	trial_check_image(t, out, img);
+	if (strcmp(p->m.img_dir, "boot") != 0) {
+		char *copy = xasprintf("%s%svfioconf/%s/initrd.img-%s", p->m.img_dir, *p->m.img_dir ? "/" : "", t->id,
+				       t->kver);
+		plan_add_artifact(out, copy);
+		strv_push(&out->vanish, copy);
+		trial_check_image(t, out, copy);
+		free(copy);
+	}
+	free(img);
+	free(dir);
+}
+
+static void manual_done(struct trial_ctx *t)
+{
+	struct manual_priv *p = t->priv;
+
+	if (p) {
+		trial_manual_free(&p->m);
+		free(p->old);
+		free(p);
+	}
+	t->priv = NULL;
+}
+
+/* No one-shot to read: made and not booted yet (no health check on
+ * record), its entry still in the file. */
+static bool manual_pending(struct app *a, const char *id, const char *const *files)
+{
+	char *p = xasprintf("var/lib/vfioconf/trials/%s", id), *text = NULL, *want = xasprintf("vfioconf trial %s", id);
+	const char *const *f = files;
+	bool r = !root_exists(&a->o.scan.sr, p);
+
+	while (*f && !root_exists(&a->o.scan.sr, *f))
+		f++;
+	r = r && *f && rooted_read_path(a->o.scan.sr.root, *f, 1 << 20, &text, NULL) == 0 && strstr(text, want);
+	free(text);
+	free(p);
+	free(want);
+	return r;
+}
+
+static bool refind_pending(struct app *a, const char *id)
+{
+	return manual_pending(a, id, (const char *const[]){REFIND, NULL});
+}
+static bool limine_pending(struct app *a, const char *id) { return manual_pending(a, id, limine_paths); }
+
+static const struct trial_loader trial_refind_loader = {
+	.name = "refind",
+	.detect = refind_detect,
+	.carries = (const char *const[]){REFIND, NULL},
+	.prepare = manual_prepare,
+	.plan = manual_plan,
+	.done = manual_done,
+	.pending = refind_pending,
+	.shown = "rEFInd",
+	.abort_first = true,
+	.by_hand = "in the rEFInd menu (the kernel's submenu: Insert, F2 or + on its entry)",
+};
+
+static const struct trial_loader trial_limine_loader = {
+	.name = "limine",
+	.detect = limine_detect,
+	.carries = limine_paths,
+	.prepare = manual_prepare,
+	.plan = manual_plan,
+	.done = manual_done,
+	.pending = limine_pending,
+	.shown = "Limine",
+	.abort_first = true,
+	.by_hand = "in the Limine menu",
+};
+
+const struct trial_loader *const trial_loaders[] = {&trial_grub, &trial_sdboot, &trial_bls, &trial_refind_loader,
+						    &trial_limine_loader, NULL};
 
 const struct trial_loader *trial_loader_by_name(const char *name)
 {

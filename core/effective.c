@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "core/effective.h"
+#include "core/i18n.h"
 #include "core/status.h"
 
 #include <stdio.h>
@@ -221,20 +222,20 @@ char *effective_describe(const struct eff_device *d)
 	char where[512] = "";
 
 	if (d->why && d->why->line)
-		snprintf(where, sizeof(where), " in %s:%d", d->why->file, d->why->line);
+		snprintf(where, sizeof(where), _(" in %s:%d"), d->why->file, d->why->line);
 	else if (d->why)
-		snprintf(where, sizeof(where), " in %s", d->why->file);
+		snprintf(where, sizeof(where), _(" in %s"), d->why->file);
 	switch (d->how) {
 	case EFF_BY_IDS:
-		return xasprintf("vfio-pci by ids=%s%s", where, d->why && d->why->ours ? " (vfioconf)" : "");
+		return xasprintf(_("vfio-pci by ids=%s%s"), where, d->why && d->why->ours ? " (vfioconf)" : "");
 	case EFF_BY_ADDRESS:
-		return xasprintf("%s by address (vfioconf-bind)", d->driver);
+		return xasprintf(_("%s by address (vfioconf-bind)"), d->driver);
 	case EFF_BY_DRIVERCTL:
-		return xasprintf("%s by a driverctl override%s", d->driver, where);
+		return xasprintf(_("%s by a driverctl override%s"), d->driver, where);
 	case EFF_NONE:
-		return d->why ? xasprintf("no driver: blacklisted%s", where) : xstrdup("no driver");
+		return d->why ? xasprintf(_("no driver: blacklisted%s"), where) : xstrdup(_("no driver"));
 	case EFF_NATIVE:
 		break;
 	}
-	return xstrdup(d->driver ? d->driver : "no driver");
+	return xstrdup(d->driver ? d->driver : _("no driver"));
 }

@@ -187,11 +187,7 @@ void cli_print_plan(const struct inventory *inv, const struct app_plan *p)
 				puts(want->dev[i].method == BIND_IDS ? _("by ID") : _("by address (its ID is shared)"));
 		}
 	} else {
-		printf(plan->refusals.n  ? _("Bind no device: what was selected is refused (below).\n")
-		       : want->params.n && plan_empty(plan)
-			       ? _("Bind no device; the kernel parameters that turn the IOMMU on are set already.\n")
-		       : want->params.n ? _("Bind no device; only turn the IOMMU on.\n")
-					: _("Bind no device: take out everything vfioconf set up.\n"));
+		fputs(report_bind_none(p), stdout);
 	}
 	print_list(_("Backends:"), &plan->backends);
 	print_list(_("Refused:"), &plan->refusals);

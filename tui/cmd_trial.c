@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include "app/app_trial.h"
 #include "core/i18n.h"
 #include "tui/cli.h"
 
@@ -108,6 +109,33 @@ static int promote(struct cli *cli, const struct app_trial *t)
 		}
 	}
 	state_free(&st);
+	if (app_trial_promote_abort_first(t)) {
+		/* its entry is in the file the default's apply changes: after
+		 * that apply the journal could not take the trial back, so it
+		 * goes first, then the plan is made from the files as they are */
+		struct cli quiet = *cli;
+		printf(_("Promote trial %s: take the trial away (its entry is in %s's file, which the default "
+			 "boot path changes too), then apply its selection as the default boot path.\n"),
+		       t->id, t->loader_shown);
+		if (!cli_confirm(cli, _("Go ahead?"))) {
+			printf(_("Nothing was changed.\n"));
+			free(sel);
+			free(confirmed);
+			return EXIT_FAIL;
+		}
+		quiet.yes = true;
+		r = cli_journal_cmd(&quiet, REPORT_UNDO, "trial promote", NULL, t->txid);
+		if (r == EXIT_OK) {
+			app_plan(a, sel, confirmed, false, &p);
+			report_log(&p.log);
+			cli_print_plan(&a->inv, &p);
+			r = p.refused ? EXIT_FAIL : plan_empty(&p.plan) ? EXIT_OK : report_apply(a, &p, NULL, NULL);
+			app_plan_free(&p);
+		}
+		free(sel);
+		free(confirmed);
+		return r;
+	}
 	/* the default path first: if that fails, nothing changed and the
 	 * trial is still there; then the trial goes (it touched only /boot) */
 	printf(_("Promote trial %s: apply its selection as the default boot path, then take the trial away.\n"),

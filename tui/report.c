@@ -1,6 +1,7 @@
 /* report.c - messages and transaction outcomes on the plain terminal. */
 #include "config.h"
 
+#include "app/app_trial.h"
 #include "core/i18n.h"
 #include "tui/report.h"
 
@@ -37,6 +38,20 @@ const char *report_irq_remap_off(void)
 	return _("Interrupt remapping is OFF: vfio refuses to hand a device's interrupts to a VM unless "
 		 "vfio_iommu_type1 allow_unsafe_interrupts=1 is set, which lets a VM forge interrupts; turn on "
 		 "interrupt remapping (x2APIC) in the firmware setup.");
+}
+
+const char *report_bind_none(const struct app_plan *p)
+{
+	const struct plan *plan = &p->plan;
+
+	if (plan->refusals.n)
+		return _("Bind no device: what was selected is refused (below).\n");
+	if (p->want.params.n)
+		return plan_empty(plan) ? _("Bind no device; the kernel parameters that turn the IOMMU on are set already.\n")
+					: _("Bind no device; only turn the IOMMU on.\n");
+	/* nothing ticked on a host vfioconf never touched: nothing to take out */
+	return plan_empty(plan) ? _("Bind no device: nothing is ticked, and vfioconf has set up nothing here.\n")
+				: _("Bind no device: take out everything vfioconf set up.\n");
 }
 
 void report_status_none(struct app *a, struct strbuf *sb)
@@ -212,7 +227,15 @@ int report_apply(struct app *a, const struct app_plan *p, const char *trial, cha
 	} else {
 		char sid[16];
 		journal_short_id(txid, sid);
-		if (trial) {
+		char *pick = trial ? app_trial_pick_made(a, &p->plan, trial) : NULL;
+		if (pick) {
+			/* rEFInd, Limine: no one-shot */
+			printf(_("Done: trial %s, transaction %s. Reboot, and %s.\n"
+				 "Then 'vfioconf trial status' says how the trial went; 'vfioconf trial promote' makes "
+				 "it the default, 'vfioconf trial abort' takes it away.\n"),
+			       trial, sid, pick);
+			free(pick);
+		} else if (trial) {
 			printf(_("Done: trial %s, transaction %s. Reboot: the boot loader boots the trial entry once; the boot "
 				 "after it is the default entry again, as it is now.\n"
 				 "Then 'vfioconf trial status' says how the trial went; 'vfioconf trial promote' makes "
@@ -326,7 +349,7 @@ const char *report_export_node(const struct app *a, char node[EXPORT_NODE_MAX])
 
 void report_trial_text(struct strbuf *sb, const struct app_trial *t)
 {
-	char sid[16];
+	char sid[16], *pick = NULL;
 
 	journal_short_id(t->txid, sid);
 	strbuf_printf(sb, _("Trial %s (transaction %s, %s): kernel %s, with %s\n"), t->id, sid, t->created,
@@ -335,6 +358,8 @@ void report_trial_text(struct strbuf *sb, const struct app_trial *t)
 		strbuf_puts(sb, _("Made with --promote-on-success: its health check promotes it when it passes.\n"));
 	if (t->running)
 		strbuf_puts(sb, _("This boot is the trial.\n"));
+	else if (t->pending && (pick = app_trial_pick(t)))
+		strbuf_printf(sb, _("Not booted yet: %s.\n"), pick);
 	else if (t->pending)
 		strbuf_printf(sb, _("Not booted yet: %s boots it once, at the next boot.\n"), t->loader_shown);
 	else if (!t->result)
@@ -347,4 +372,5 @@ void report_trial_text(struct strbuf *sb, const struct app_trial *t)
 	else
 		strbuf_puts(sb, _("Health check: not run yet.\n"));
 	strbuf_puts(sb, _("'vfioconf trial promote' makes it the default; 'vfioconf trial abort' takes it away.\n"));
+	free(pick);
 }

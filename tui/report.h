@@ -26,6 +26,9 @@ char *report_iommu_off(const struct host_facts *h);
 /* The IOMMU is on but interrupt remapping is off: what that means and
  * what to do, one sentence (static). */
 const char *report_irq_remap_off(void);
+/* What a plan that binds no device does, in one line (the CLI's plan and
+ * the screen's preview). */
+const char *report_bind_none(const struct app_plan *p);
 
 /* `vfioconf status` as text, for the CLI and the screen's status view:
  * the report of app_status(), or, when devices.conf does not exist,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* What a reset method means for a device handed from VM to VM. */
 static const char *reset_meaning(const char *m)
@@ -63,7 +64,9 @@ static void pcie_path(struct tui *t, const struct device *d, struct strbuf *sb)
 					  ? _("ACS on: the devices below it are kept apart")
 					  : _("ACS present but not enabled: the devices below it are not kept apart");
 		strbuf_printf(sb, "  %s %s: %s\n", tui_addr(t, b), b->port_read ? kind : _("bridge"),
-			      b->port_read ? acs : _("ACS unknown (its config space needs root to read)"));
+			      b->port_read  ? acs
+			      : geteuid() ? _("ACS unknown (its config space needs root to read)")
+					  : _("ACS unknown (its extended config space could not be read)"));
 	}
 	strbuf_printf(sb, "  %s %s\n", tui_addr(t, d), _("this device"));
 }

@@ -87,13 +87,9 @@ void preview_open(struct tui *t)
 		strbuf_puts(&sb, _("After reboot:\n"));
 	for (size_t i = 0; i < plan->outcome.n; i++)
 		text_put_wrapped(&sb, " ", plan->outcome.v[i]);
-	/* nothing to bind: the CLI's words (cmd_plan.c), the same msgids */
+	/* nothing to bind: the CLI's words (report.c) */
 	if (!want->n_dev)
-		strbuf_puts(&sb, plan->refusals.n ? _("Bind no device: what was selected is refused (below).\n")
-				 : want->params.n && plan_empty(plan)
-				     ? _("Bind no device; the kernel parameters that turn the IOMMU on are set already.\n")
-				 : want->params.n ? _("Bind no device; only turn the IOMMU on.\n")
-						  : _("Bind no device: take out everything vfioconf set up.\n"));
+		strbuf_puts(&sb, report_bind_none(&p));
 	else if (plan->refusals.n)
 		strbuf_printf(&sb,
 			      P_("Would bind %zu device to vfio-pci, but something is refused (below):\n",
@@ -199,8 +195,10 @@ static void try_preview(struct tui *t)
 		return;
 	}
 	r = tui_ask_outside(t, _("Try this once now, as a trial boot? (y/n)"), do_trial);
-	if (r < 0)
+	if (r < 0) { /* n or Esc: said, as undo says it */
+		snprintf(t->status, sizeof(t->status), "%s", _("Nothing was tried; nothing was written."));
 		return;
+	}
 	t->layout_cols = 0;
 	if (r == EXIT_OK) {
 		t->dirty = 0;
@@ -221,8 +219,10 @@ static void apply_preview(struct tui *t)
 	if (!can_apply(t))
 		return;
 	r = tui_ask_outside(t, _("Apply these changes now? (y/n)"), do_apply);
-	if (r < 0)
+	if (r < 0) {
+		snprintf(t->status, sizeof(t->status), "%s", _("Nothing was applied; nothing was written."));
 		return;
+	}
 	t->layout_cols = 0; /* the next boot's drivers changed */
 	if (r == EXIT_OK) {
 		t->dirty = 0;

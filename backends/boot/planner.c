@@ -359,9 +359,9 @@ static const struct backend *choose(const struct backend *const *list, const cha
 		strv_push(&plan->backends, m);
 		free(m);
 	} else if (!name) {
-		log_warn(log, "%s: no %s system found, so %s", sr->root, kind,
-			 strcmp(kind, "boot") == 0 ? "no kernel parameter is set"
-						   : "the initramfs is not configured");
+		log_warn(log, strcmp(kind, "boot") == 0 ? _("%s: no boot system found, so no kernel parameter is set")
+							: _("%s: no initramfs system found, so the initramfs is not configured"),
+			 sr->root);
 	}
 	strbuf_free(&why);
 	return b;

@@ -104,4 +104,84 @@ char *trial_efivar(const struct sysroot *sr, const char *name);
  * efivarfs mounted read-write (PROCFS/self/mountinfo). false with *why. */
 bool trial_efivars_writable(const struct sysroot *sr, char **why);
 
+/* ---- GRUB with BLS entries, Fedora (trial_bls.c) ---- */
+
+#define TRIAL_BLS_FILE TRIAL_GRUB_ID ".conf" /* blscfg's menu id: the name without .conf */
+
+struct trial_bls_entry {
+	char *title; /* the default entry's */
+	char *kver;  /* its kernel */
+	char *file;  /* its file name in /boot/loader/entries */
+	char *text;  /* the trial's entry, whole */
+};
+
+/* blscfg's comparison of two entries' file names (.conf taken off): rpm's
+ * vercmp of name, version and release, split at the last two '-'; 1: a is
+ * newer (sorts first), 0, -1. */
+int trial_bls_cmp(const char *a, const char *b);
+/* The trial entry for id from /boot/loader/entries, copied from the entry
+ * GRUB boots by default: grub_default is GRUB_DEFAULT ("saved": then
+ * saved_entry, grubenv's, NULL when unset; an entry's id, its title or its
+ * index in blscfg's order; NULL or "": the first). Refused where the trial,
+ * sorted in among them, would be or shift the default. 0, or -EINVAL with
+ * *why (owned). */
+int trial_bls_entry(const struct sysroot *sr, const char *grub_default, const char *saved_entry, const char *id,
+		    const struct strv *params, struct trial_bls_entry *out, char **why);
+void trial_bls_entry_free(struct trial_bls_entry *e);
+/* trial_grubenv_writable for a grubenv at rel (root-relative, links
+ * resolved: /boot/grub2/grubenv may lead to the ESP on older Fedora). */
+bool trial_grubenv_at_writable(const struct host_facts *h, const char *rel, char **why);
+/* grubenv at rel read (its text into *text, owned) where it can take the
+ * one-shot: 0, or -EINVAL with *why. */
+int trial_bls_grubenv(const struct sysroot *sr, const struct host_facts *h, const char *rel, char **text, char **why);
+/* "NAME=VALUE" of a grubenv's text, owned; NULL when unset. */
+char *trial_grubenv_get(const char *text, const char *name);
+
+/* ---- rEFInd and Limine: an entry picked by hand (trial_manual.c) ---- */
+
+/* Neither has a one-shot: the trial is an entry beside the default one, in
+ * the file the default's command line is in, appended so that the default
+ * stays what it was (refind_linux.conf's first line; Limine's default_entry
+ * counts from the top). Its initramfs is named where the default entry's
+ * is: on disk DIR/vfioconf/ID/initrd.img-KVER, DIR the default image's
+ * directory; the sync script copies it there when DIR is not /boot. */
+struct trial_manual {
+	char *title; /* the default entry's (Limine) or line's label (rEFInd) */
+	char *kver;
+	char *img_dir; /* root-relative: where the trial's image must be ("boot") */
+	char *text;    /* the file with the trial's entry appended */
+};
+
+/* rEFInd: refind_linux.conf's text (old), the kernel version of the
+ * default kernel of its directory (kver), the root-relative mount point
+ * of the file system holding /boot (mnt: "boot", or "" for /), which the
+ * paths of initrd= start from. */
+int trial_refind(const char *old, const char *kver, const char *mnt, const char *id, const struct strv *params,
+		 struct trial_manual *out, char **why);
+/* Limine: limine.conf (v8 syntax: "/Title", "key: value") or limine.cfg
+ * (":Title", "KEY=VALUE"). mnt: root-relative mount point of the file
+ * system holding the file ("" for /), which boot():/ names. kver_of maps
+ * the default entry's kernel path (on disk, root-relative) to its kernel
+ * version, NULL when unknown. */
+int trial_limine(const char *old, const char *mnt, char *(*kver_of)(void *data, const char *kernel), void *data,
+		 const char *id, const struct strv *params, struct trial_manual *out, char **why);
+void trial_manual_free(struct trial_manual *m);
+/* The trial's entry in file (refind_linux.conf, or limine.conf) whose
+ * text is old: the mount holding it from h, the kernel and its version
+ * from the root (its lib/modules there, to build from); 0, or -EINVAL
+ * with *why. */
+int trial_manual_entry(const struct sysroot *sr, const struct host_facts *h, bool refind, const char *file,
+		       const char *old, const char *id, const struct strv *params, struct trial_manual *out, char **why);
+
+/* The mount holding the root-relative path rel (the longest mount point
+ * above it), NULL when none is known. */
+const struct mount_info *trial_mount_of(const struct host_facts *h, const char *rel);
+/* The kernel version of a root-relative vmlinuz-X: X where lib/modules/X
+ * is, else the lib/modules directory whose pkgbase is X (Arch's
+ * vmlinuz-linux); owned, NULL when unknown. */
+char *trial_kernel_version(const struct sysroot *sr, const char *kernel);
+/* The kernel rEFInd takes for a directory's default: the newest time
+ * stamp among vmlinuz*, bzImage*, kernel* there; root-relative, owned. */
+char *trial_newest_kernel(const struct sysroot *sr, const char *dir);
+
 #endif

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "backends/journal/tx.h"
+#include "core/i18n.h"
 #include "backends/sys/failpoint.h"
 #include "backends/sys/mounts.h"
 #include "backends/sys/sysroot.h"
@@ -361,7 +362,7 @@ static int apply_files(struct journal *j, struct tx *t)
 						  : strerror(-e));
 			return e;
 		}
-		journal_say(j, "  %s %s\n", !f->pre_exists ? "created" : !f->post_exists ? "removed" : "changed",
+		journal_say(j, !f->pre_exists ? _("  created %s\n") : !f->post_exists ? _("  removed %s\n") : _("  changed %s\n"),
 			    f->path);
 	}
 	return 0;
@@ -378,7 +379,7 @@ static void remove_dirs(struct journal *j, const struct plan *p)
 		if (pfd >= 0) {
 			if (unlinkat(pfd, slash ? slash + 1 : d, AT_REMOVEDIR) == 0) {
 				fsync(pfd);
-				journal_say(j, "  removed %s/\n", d);
+				journal_say(j, _("  removed %s/\n"), d);
 			}
 			close(pfd);
 		}

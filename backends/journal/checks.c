@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "backends/journal/tx.h"
+#include "core/i18n.h"
 #include "backends/sys/runner.h"
 #include "backends/sys/sysroot.h"
 
@@ -212,14 +213,14 @@ static int check_lists(struct journal *j, struct tx *t, const struct plan_check 
 		free(rel);
 	}
 	if (!lister) {
-		journal_say(j, "  (no %s in the system: the initramfs contents are not checked)\n", c->lister);
+		journal_say(j, _("  (no %s in the system: %s is not checked)\n"), c->lister, c->path);
 		goto out;
 	}
 	tx_expand_glob(j->root, c->path, &imgs);
 	if (!imgs.n) {
 		/* a kernel without an initramfs; one that vanished is caught
 		 * with the other generated files */
-		journal_say(j, "  (no %s: not checked)\n", c->path);
+		journal_say(j, _("  (no %s: not checked)\n"), c->path);
 		goto out;
 	}
 	for (size_t k = 0; k < imgs.n; k++) {
@@ -238,7 +239,7 @@ static int check_lists(struct journal *j, struct tx *t, const struct plan_check 
 				  c->lister, any);
 			bad++;
 		} else {
-			journal_say(j, "  checked: %s holds %s\n", img, c->text ? c->text : any);
+			journal_say(j, _("  checked: %s holds %s\n"), img, c->text ? c->text : any);
 		}
 		tx_log(j, t, "$ %s %s\n%s", lister, img, strbuf_str(&cap));
 		strbuf_free(&cap);

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "backends/journal/tx.h"
+#include "core/i18n.h"
 #include "backends/sys/sysroot.h"
 
 #include <errno.h>
@@ -102,7 +103,7 @@ static void remove_leftovers(struct journal *j, struct tx *t)
 				for (size_t k = 0; k < t->nf && !ours; k++)
 					ours = strcmp(t->f[k].path, p) == 0;
 				if (!ours && atomic_remove_at(j->rootfd, p, ROOTED_FOLLOW, "leftover") == 0) {
-					journal_say(j, "  removed %s (left by a failed command)\n", p);
+					journal_say(j, _("  removed %s (left by a failed command)\n"), p);
 					tx_log(j, t, "removed leftover %s", p);
 				}
 			}
@@ -220,7 +221,7 @@ int tx_rollback(struct journal *j, struct tx *t, enum tx_rollback_how how)
 			log_error(j->log, "generated files changed since transaction %s; regenerate them (without "
 					  "--no-regenerate) to finish", t->id);
 		} else {
-			journal_say(j, "Generated files changed since transaction %s: regenerating them\n", t->id);
+			journal_say(j, _("Generated files changed since transaction %s: regenerating them\n"), t->id);
 			regenerated = regenerate(j, t) == 0;
 			if (!regenerated)
 				log_error(j->log, "regenerating after transaction %s failed", t->id);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "backends/journal/tx.h"
+#include "core/i18n.h"
 #include "backends/sys/failpoint.h"
 #include "backends/sys/runner.h"
 #include "backends/sys/sysroot.h"
@@ -191,7 +192,7 @@ int tx_run(struct journal *j, const struct tx *t, const struct strv *argv, int t
 	char *q = tx_quote_argv(argv);
 	int rc;
 
-	journal_say(j, "Running %s\n", q);
+	journal_say(j, _("Running %s\n"), q);
 	rc = run_cmd(argv, &ro);
 	tx_log(j, t, "$ %s\n%s[exit %d]", q, strbuf_str(&cap), rc);
 	strbuf_free(&cap);

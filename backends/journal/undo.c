@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "backends/journal/tx.h"
+#include "core/i18n.h"
 #include "backends/sys/mounts.h"
 #include "backends/sys/sysroot.h"
 #include "core/sha256.h"
@@ -71,7 +72,7 @@ static int reverse_plan(struct journal *j, struct tx *txs, size_t n, bool force,
 				if (f->post_exists)
 					tx_read_blob(j, t, "post", i, &post, &ql);
 				log_error(j->log, "%s/%s: changed by hand since vfioconf wrote it", j->root, f->path);
-				journal_say(j, "%s was changed by hand since vfioconf wrote it:\n", f->path);
+				journal_say(j, _("%s was changed by hand since vfioconf wrote it:\n"), f->path);
 				journal_say(j, "--- before vfioconf\n%s%s--- as vfioconf wrote it\n%s%s--- now\n%s%s",
 					    pre ? pre : "(no file)\n", pre && pl && pre[pl - 1] != '\n' ? "\n" : "",
 					    post ? post : "(no file)\n", post && ql && post[ql - 1] != '\n' ? "\n" : "",
@@ -98,7 +99,7 @@ static int reverse_plan(struct journal *j, struct tx *txs, size_t n, bool force,
 						file_state_free(&cur);
 						continue;
 					}
-					journal_say(j, "kept the hand-edited copy as %s\n", keep);
+					journal_say(j, _("kept the hand-edited copy as %s\n"), keep);
 					free(keep);
 				}
 			}
@@ -289,7 +290,10 @@ static int reverse_for(struct journal *j, const char *txid, bool rollback, bool 
 		{
 			char *why = undo_blocked(v, n, pick, force);
 			if (why) {
-				log_error(j->log, "transaction %s cannot be undone: %s", v[pick].id, why);
+				char sid[16];
+				/* the short ID, as history shows it and the reason names the rest */
+				journal_short_id(v[pick].id, sid);
+				log_error(j->log, "transaction %s cannot be undone: %s", sid, why);
 				free(why);
 				e = -EALREADY;
 				goto out;
