@@ -4,6 +4,7 @@
 #include "app/app_trial.h"
 #include "core/i18n.h"
 #include "tui/report.h"
+#include "tui/tui.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -205,6 +207,46 @@ static int open_journal(struct app *a)
 	return r;
 }
 
+/* text on stdout, its lines broken between words at the terminal's width
+ * when stdout is one (a terminal breaks them inside a word: "the tr" /
+ * "ial entry"); as it is otherwise. Takes text. */
+static void say_wrapped(char *text)
+{
+	struct winsize ws;
+	size_t w = isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20
+			   ? (size_t)ws.ws_col - 1
+			   : 0;
+
+	for (char *line = text, *nl; w && *line; line = nl ? nl + 1 : line + strlen(line)) {
+		size_t col = 0;
+		char *word = line;
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		while (*word) {
+			size_t len = strcspn(word, " ");
+			size_t cols = tui_columns(word, len);
+			if (col && col + 1 + cols > w) {
+				putchar('\n');
+				col = 0;
+			} else if (col) {
+				putchar(' ');
+				col++;
+			}
+			fwrite(word, 1, len, stdout);
+			col += cols;
+			word += len;
+			word += strspn(word, " ");
+		}
+		putchar('\n');
+		if (!nl)
+			break;
+	}
+	if (!w)
+		fputs(text, stdout);
+	free(text);
+}
+
 int report_apply(struct app *a, const struct app_plan *p, const char *trial, char **txid_out)
 {
 	char *txid = NULL;
@@ -230,17 +272,17 @@ int report_apply(struct app *a, const struct app_plan *p, const char *trial, cha
 		char *pick = trial ? app_trial_pick_made(a, &p->plan, trial) : NULL;
 		if (pick) {
 			/* rEFInd, Limine: no one-shot */
-			printf(_("Done: trial %s, transaction %s. Reboot, and %s.\n"
-				 "Then 'vfioconf trial status' says how the trial went; 'vfioconf trial promote' makes "
-				 "it the default, 'vfioconf trial abort' takes it away.\n"),
-			       trial, sid, pick);
+			say_wrapped(xasprintf(_("Done: trial %s, transaction %s. Reboot, and %s.\n"
+						"Then 'vfioconf trial status' says how the trial went; 'vfioconf trial "
+						"promote' makes it the default, 'vfioconf trial abort' takes it away.\n"),
+					      trial, sid, pick));
 			free(pick);
 		} else if (trial) {
-			printf(_("Done: trial %s, transaction %s. Reboot: the boot loader boots the trial entry once; the boot "
-				 "after it is the default entry again, as it is now.\n"
-				 "Then 'vfioconf trial status' says how the trial went; 'vfioconf trial promote' makes "
-				 "it the default, 'vfioconf trial abort' takes it away.\n"),
-			       trial, sid);
+			say_wrapped(xasprintf(_("Done: trial %s, transaction %s. Reboot: the boot loader boots the trial "
+						"entry once; the boot after it is the default entry again, as it is now.\n"
+						"Then 'vfioconf trial status' says how the trial went; 'vfioconf trial "
+						"promote' makes it the default, 'vfioconf trial abort' takes it away.\n"),
+					      trial, sid));
 		} else {
 			printf(_("Done: transaction %s ('vfioconf undo %s' takes it back).\n"), sid, sid);
 			print_next_boot(&a->inv, &p->want, &p->plan, a->o.regenerate);

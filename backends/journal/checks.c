@@ -213,7 +213,9 @@ static int check_lists(struct journal *j, struct tx *t, const struct plan_check 
 		free(rel);
 	}
 	if (!lister) {
-		journal_say(j, _("  (no %s in the system: %s is not checked)\n"), c->lister, c->path);
+		/* one line per image, short enough for 80 columns */
+		journal_say(j, _("  (no %s in the system: %s is not checked)\n"), c->lister,
+			    strrchr(c->path, '/') ? strrchr(c->path, '/') + 1 : c->path);
 		goto out;
 	}
 	tx_expand_glob(j->root, c->path, &imgs);

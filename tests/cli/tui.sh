@@ -184,6 +184,27 @@ see "by hand: details name the file and line" \
 	"After reboot: vfio-pci by ids= in etc/modprobe.d/vfio.conf:2 (set up by hand)"
 keys Escape ; keys q
 
+# try once from the screen on the demo's stack: apply's last lines, on the
+# terminal itself, break between words (a terminal breaks inside them)
+tw="$tmp/tw"
+cp -a "$ROOTS/debian" "$tw"
+with_shell "$tw/root"
+for _a in grep sed rmdir mv; do ln -sf busybox "$tw/root/bin/$_a"; done
+sh "$top_srcdir/tests/tools/demo-trial.sh" "$top_srcdir" "$tw/root"
+start "$tw" LC_ALL=C
+keys / ; keys -l GTX ; keys Enter ; keys Space ; keys p
+see "demo stack: the preview offers to try once" "t try once  a apply"
+keys t
+see "try once asks first" "Try this once now, as a trial boot? (y/n)"
+keys y
+see "try once: done" "Done: trial "
+screen >"$tmp/screen"
+expect_contains "the Done lines broken between words at 80 columns" "$tmp/screen" \
+	"trial entry once; the boot after it is the default entry again, as it is now."
+expect_eq "... no line of them wider than 79" "" \
+	"$(sed -n '/^Done: trial/,/takes it away/p' "$tmp/screen" | awk 'length > 79')"
+keys Enter ; keys q
+
 start iommu-off LC_ALL=C
 see "IOMMU off: said in the header" "IOMMU OFF (AMD)"
 see "IOMMU off: what to do, for this vendor" "The IOMMU is off: enable IOMMU (AMD-Vi;"
