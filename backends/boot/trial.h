@@ -73,6 +73,10 @@ bool trial_grubenv_writable(const struct host_facts *h, char **why);
 
 /* ---- systemd-boot (trial_sdboot.c) ---- */
 
+/* A boot loader entry's (BLS, systemd-boot) first "key value" line's
+ * value, blanks around it taken off; owned, NULL when there is none. */
+char *trial_entry_field(const char *text, const char *key);
+
 #define TRIAL_SD_BASE "vfioconf-trial"
 #define TRIAL_SD_FILE TRIAL_SD_BASE "+1-0.conf" /* one try left, none done */
 /* LoaderEntryOneShot for it: systemd-boot's own id of an entry is its whole

@@ -158,30 +158,6 @@ int trial_bls_cmp(const char *a, const char *b)
 	return r;
 }
 
-/* The first "key value" line's value, owned; NULL if none. */
-static char *field(const char *text, const char *key)
-{
-	size_t kl = strlen(key);
-
-	for (const char *l = text; l && *l;) {
-		const char *nl = strchr(l, '\n');
-		size_t len = nl ? (size_t)(nl - l) : strlen(l);
-		while (len && (*l == ' ' || *l == '\t'))
-			l++, len--;
-		if (len > kl && strncmp(l, key, kl) == 0 && (l[kl] == ' ' || l[kl] == '\t')) {
-			const char *v = l + kl;
-			size_t vl = len - kl;
-			while (vl && (*v == ' ' || *v == '\t'))
-				v++, vl--;
-			while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t' || v[vl - 1] == '\r'))
-				vl--;
-			return xstrndup(v, vl);
-		}
-		l = nl ? nl + 1 : NULL;
-	}
-	return NULL;
-}
-
 static void bls_free(struct bls *b)
 {
 	free(b->name);
@@ -221,9 +197,9 @@ static size_t load(const struct sysroot *sr, bool with_trial, struct bls **out)
 		}
 		b.name = xstrndup(f, l - 5);
 		b.text = text;
-		b.title = text ? field(text, "title") : NULL;
-		b.version = text ? field(text, "version") : NULL;
-		b.linux_path = text ? field(text, "linux") : xstrdup("(trial)");
+		b.title = text ? trial_entry_field(text, "title") : NULL;
+		b.version = text ? trial_entry_field(text, "version") : NULL;
+		b.linux_path = text ? trial_entry_field(text, "linux") : xstrdup("(trial)");
 		/* insertion as bls_add_entry does it: before the first older one */
 		for (at = 0; at < n && trial_bls_cmp(b.name, v[at].name) != 1; at++)
 			;

@@ -28,8 +28,7 @@ struct sd_entry {
 	int tries_left; /* -1: not counted */
 };
 
-/* The value of "key value" lines (the first one), owned; NULL if none. */
-static char *field(const char *text, const char *key)
+char *trial_entry_field(const char *text, const char *key)
 {
 	size_t kl = strlen(key);
 
@@ -159,14 +158,14 @@ static size_t load_entries(const struct sysroot *sr, struct sd_entry **out)
 				e->file = xstrdup(names.v[i]);
 				e->part = xstrdup(*p);
 				e->text = text;
-				e->title = field(text, "title");
-				e->version = field(text, "version");
-				e->sort_key = field(text, "sort-key");
-				e->machine_id = field(text, "machine-id");
-				e->linux_path = field(text, "linux");
-				e->efi = field(text, "efi");
+				e->title = trial_entry_field(text, "title");
+				e->version = trial_entry_field(text, "version");
+				e->sort_key = trial_entry_field(text, "sort-key");
+				e->machine_id = trial_entry_field(text, "machine-id");
+				e->linux_path = trial_entry_field(text, "linux");
+				e->efi = trial_entry_field(text, "efi");
 				if (!e->efi)
-					e->efi = field(text, "uki");
+					e->efi = trial_entry_field(text, "uki");
 				parse_name(e);
 			}
 			free(rel);
@@ -187,7 +186,7 @@ static char *conf_default(const struct sysroot *sr)
 	for (const char *const *p = parts; *p; p++) {
 		char *rel = xasprintf("%s/loader/loader.conf", *p), *text = NULL, *d = NULL;
 		if (rooted_read_path(sr->root, rel, 1 << 16, &text, NULL) == 0)
-			d = field(text, "default");
+			d = trial_entry_field(text, "default");
 		free(text);
 		free(rel);
 		if (d) {

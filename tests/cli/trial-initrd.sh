@@ -27,18 +27,7 @@ sys_root() { # NAME SYSTEM: Debian on GRUB with SYSTEM for its initramfs
 	mkdir -p "$_r/usr/bin" "$_r/usr/libexec/vfioconf" "$_r/var/log"
 	cp "$top_srcdir/tests/fixtures/grub/debian12.cfg" "$_r/boot/grub/grub.cfg"
 	cp "$top_srcdir/bind/vfioconf-trial-sync" "$_r/usr/libexec/vfioconf/vfioconf-trial-sync"
-	printf '# GRUB Environment Block\n' >"$_r/boot/grub/grubenv"
-	cat >"$_r/usr/bin/grub-editenv" <<'TOOL'
-#!/bin/sh
-f=$1 op=$2 kv=${3:-}
-case $op in
-list) grep -v '^#' "$f" ;;
-set) grep -v "^${kv%%=*}=" "$f" >"$f.new"; echo "$kv" >>"$f.new"; mv "$f.new" "$f" ;;
-unset) grep -v "^$kv=" "$f" >"$f.new"; mv "$f.new" "$f" ;;
-esac
-TOOL
-	printf '#!/bin/sh\ngrub-editenv /boot/grub/grubenv set next_entry=$1\n' >"$_r/usr/sbin/grub-reboot"
-	chmod 755 "$_r/usr/bin/grub-editenv" "$_r/usr/sbin/grub-reboot"
+	sh "$top_srcdir/tests/tools/grubenv-stand-ins.sh" "$_r"
 	# no initramfs-tools: the planner finds SYSTEM alone
 	rm -rf "$_r/usr/sbin/update-initramfs" "$_r/usr/sbin/mkinitramfs" "$_r/etc/initramfs-tools"
 	"setup_$2" "$_r"

@@ -130,17 +130,7 @@ trial_root() { # NAME: a Debian stack that can run the trial's commands
 	cp "$cfg" "$r/boot/grub/grub.cfg"
 	mkdir -p "$r/usr/libexec/vfioconf"
 	cp "$top_srcdir/bind/vfioconf-trial-sync" "$r/usr/libexec/vfioconf/vfioconf-trial-sync"
-	printf '# GRUB Environment Block\n' >"$r/boot/grub/grubenv"
-	cat >"$r/usr/bin/grub-editenv" <<'TOOL'
-#!/bin/sh
-f=$1 op=$2 kv=${3:-}
-case $op in
-list) grep -v '^#' "$f" ;;
-set) grep -v "^${kv%%=*}=" "$f" >"$f.new"; echo "$kv" >>"$f.new"; mv "$f.new" "$f" ;;
-unset) grep -v "^$kv=" "$f" >"$f.new"; mv "$f.new" "$f" ;;
-esac
-TOOL
-	printf '#!/bin/sh\ngrub-editenv /boot/grub/grubenv set next_entry=$1\n' >"$r/usr/sbin/grub-reboot"
+	sh "$top_srcdir/tests/tools/grubenv-stand-ins.sh" "$r"
 	cat >"$r/usr/sbin/mkinitramfs" <<'TOOL'
 #!/bin/sh
 while [ $# -gt 1 ]; do case $1 in -d) d=$2; shift 2 ;; -o) o=$2; shift 2 ;; *) shift ;; esac; done

@@ -13,7 +13,6 @@ set -- "$2"
 mkdir -p "$1/usr/libexec/vfioconf" "$1/usr/bin" "$1/usr/share/vfioconf-demo"
 cp "$srcdir/bind/vfioconf-trial-sync" "$1/usr/libexec/vfioconf/"
 cp "$srcdir/tests/fixtures/grub/debian12.cfg" "$1/usr/share/vfioconf-demo/grub.cfg.in"
-printf '# GRUB Environment Block\n' >"$1/boot/grub/grubenv"
 cat >"$1/usr/sbin/update-grub" <<-'TOOL'
 #!/bin/sh
 # the demo's update-grub: Debian's grub.cfg, the command line from /etc/default/grub
@@ -22,21 +21,10 @@ for x in /etc/default/grub.d/*.cfg; do [ -e "$x" ] && . "$x"; done
 sed "s|^\(	*linux	[^ ]* root=[^ ]* ro\) .*|\1 $GRUB_CMDLINE_LINUX $GRUB_CMDLINE_LINUX_DEFAULT|" \
 	/usr/share/vfioconf-demo/grub.cfg.in >/boot/grub/grub.cfg
 TOOL
-cat >"$1/usr/bin/grub-editenv" <<-'TOOL'
-#!/bin/sh
-# the demo's grub-editenv: list, set, unset
-f=$1 op=$2 kv=${3:-}
-case $op in
-list) grep -v '^#' "$f" ;;
-set) grep -v "^${kv%%=*}=" "$f" >"$f.new"; echo "$kv" >>"$f.new"; mv "$f.new" "$f" ;;
-unset) grep -v "^$kv=" "$f" >"$f.new"; mv "$f.new" "$f" ;;
-esac
-TOOL
-printf '#!/bin/sh\n# the demo'"'"'s grub-reboot\ngrub-editenv /boot/grub/grubenv set next_entry=$1\n' \
-	>"$1/usr/sbin/grub-reboot"
+sh "$srcdir/tests/tools/grubenv-stand-ins.sh" "$1"
 printf '#!/bin/sh\n# the demo'"'"'s mkinitramfs: an image that is only a name\nwhile [ $# -gt 1 ]; do case $1 in -o) o=$2; shift 2 ;; *) shift ;; esac; done\necho "demo initramfs" >"$o"\n' \
 	>"$1/usr/sbin/mkinitramfs"
-chmod 755 "$1/usr/sbin/update-grub" "$1/usr/bin/grub-editenv" "$1/usr/sbin/grub-reboot" "$1/usr/sbin/mkinitramfs"
+chmod 755 "$1/usr/sbin/update-grub" "$1/usr/sbin/mkinitramfs"
 # what that update-grub writes, written here (no chroot: not root)
 # shellcheck disable=SC1091 # the root's, not ours
 _cl=$(. "$1/etc/default/grub" 2>/dev/null; echo "$GRUB_CMDLINE_LINUX $GRUB_CMDLINE_LINUX_DEFAULT")
