@@ -52,7 +52,7 @@ const char *report_bind_none(const struct app_plan *p)
 		return plan_empty(plan) ? _("Bind no device; the kernel parameters that turn the IOMMU on are set already.\n")
 					: _("Bind no device; only turn the IOMMU on.\n");
 	/* nothing ticked on a host vfioconf never touched: nothing to take out */
-	return plan_empty(plan) ? _("Bind no device: nothing is ticked, and vfioconf has set up nothing here.\n")
+	return plan_empty(plan) ? _("Bind no device: nothing is selected, and vfioconf has set up nothing here.\n")
 				: _("Bind no device: take out everything vfioconf set up.\n");
 }
 

@@ -327,7 +327,7 @@ expect_contains "no trial here: t says so" "$tmp/screen" "no trial boot here: mk
 # nothing ticked: the preview in the CLI's words (plan's), not "Bind 0 devices"
 hl debian 80x24 'p'
 expect_contains "nothing ticked on a host vfioconf never touched: the CLI's words" "$tmp/screen" \
-	"Bind no device: nothing is ticked, and vfioconf has set up nothing here."
+	"Bind no device: nothing is selected, and vfioconf has set up nothing here."
 expect_not_contains "... not 'take out everything' where there is nothing" "$tmp/screen" "take out everything"
 expect_not_contains "nothing ticked: never 'Bind 0 devices'" "$tmp/screen" "Bind 0 devices"
 hl iommu-off 80x24 'p'
