@@ -129,7 +129,15 @@ static int promote(struct cli *cli, const struct app_trial *t)
 			app_plan(a, sel, confirmed, false, &p);
 			report_log(&p.log);
 			cli_print_plan(&a->inv, &p);
-			r = p.refused ? EXIT_FAIL : plan_empty(&p.plan) ? EXIT_OK : report_apply(a, &p, NULL, NULL);
+			/* the plan is seen before it is applied: asked again (--yes:
+			 * not); the trial is gone either way, and said so */
+			if (p.refused || (!plan_empty(&p.plan) && !cli_confirm(cli, _("Apply this as the default boot path?")))) {
+				printf(_("The trial is taken away; nothing else was changed ('vfioconf apply' with the "
+					 "same selection applies it later).\n"));
+				r = EXIT_FAIL;
+			} else {
+				r = plan_empty(&p.plan) ? EXIT_OK : report_apply(a, &p, NULL, NULL);
+			}
 			app_plan_free(&p);
 		}
 		free(sel);

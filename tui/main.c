@@ -310,6 +310,10 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* JSON is for scripts: its messages and every value in English,
+	 * whatever the locale (core translates the messages it makes) */
+	if (cli.json)
+		setlocale(LC_MESSAGES, "C");
 	if (optind < argc) {
 		for (size_t i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++)
 			if (strcmp(argv[optind], cli_commands[i].name) == 0)

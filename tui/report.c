@@ -218,21 +218,24 @@ static void say_wrapped(char *text)
 			   : 0;
 
 	for (char *line = text, *nl; w && *line; line = nl ? nl + 1 : line + strlen(line)) {
-		size_t col = 0;
-		char *word = line;
+		size_t col = strspn(line, " ");
+		char *word = line + col;
 		nl = strchr(line, '\n');
 		if (nl)
 			*nl = '\0';
+		bool first = true; /* the line's first word follows its indent */
+		fwrite(line, 1, col, stdout); /* a line's own indent stays */
 		while (*word) {
 			size_t len = strcspn(word, " ");
 			size_t cols = tui_columns(word, len);
-			if (col && col + 1 + cols > w) {
+			if (!first && col + 1 + cols > w) {
 				putchar('\n');
 				col = 0;
-			} else if (col) {
+			} else if (!first) {
 				putchar(' ');
 				col++;
 			}
+			first = false;
 			fwrite(word, 1, len, stdout);
 			col += cols;
 			word += len;

@@ -118,5 +118,13 @@ de "$VFIOCONF" --root "$ROOTS/z170/root" --sysfs "$ROOTS/z170/sys" --procfs "$RO
 	list --json >"$tmp/list.json" 2>/dev/null
 expect_eq "list --json under German: the platform value stays English" "ISA bridge (LPC)" \
 	"$(jq -r '.. | objects | select(.address? == "0000:00:1f.0") | .platform' "$tmp/list.json" | head -1)"
+expect_contains "list --json under German: a device's reasons stay English (scripts read them)" "$tmp/list.json" \
+	'"holds / (/dev/sda2)"'
+de "$VFIOCONF" --root "$ROOTS/debian/root" --sysfs "$ROOTS/debian/sys" --procfs "$ROOTS/debian/proc" \
+	plan --json --select 0000:02:00.0 >"$tmp/plan.json" 2>/dev/null
+expect_eq "plan --json under German: the outcome in English" \
+	"0000:02:00.0 GM204 [GeForce GTX 970]: vfio-pci (by ID)" "$(jq -r '.outcome[0]' "$tmp/plan.json")"
+expect_eq "plan --json under German: a command's reason in English" \
+	"rebuild the initramfs of every installed kernel" "$(jq -r '.commands[0].reason' "$tmp/plan.json")"
 
 finish

@@ -261,6 +261,23 @@ at "$rp" trial check >"$tmp/out" 2>&1; rc=$?
 expect_eq "rEFInd: the trial's health check passes" 0 "$rc"
 at "$rp" trial status >"$tmp/out" 2>&1
 expect_not_contains "rEFInd: booted and checked: no longer pending" "$tmp/out" "Not booted yet"
+# on a terminal, promote asks again once the plan is shown (the trial is
+# taken away first): n keeps /etc as it was and says the trial is gone
+if command -v script >/dev/null 2>&1; then
+	arch_root rq; rq="$tmp/rq"
+	at "$rq" apply --trial --select $SEL --yes >"$tmp/out" 2>&1
+	boot_trial "$rq" "$(trial_id "$tmp/out")"
+	at "$rq" trial check >/dev/null 2>&1
+	snapshot "$rq/root" "$tmp/rq-before"
+	printf 'y\nn\n' | script -qec "VFIOCONF_CMD_TIMEOUT=30 '$VFIOCONF' --root '$rq/root' --sysfs '$rq/sys' \
+		--procfs '$rq/proc' trial promote" /dev/null >"$tmp/out" 2>&1
+	expect_contains "rEFInd promote on a terminal: asked again, after the plan" "$tmp/out" \
+		"Apply this as the default boot path?"
+	expect_contains "... n: says the trial is gone and nothing else changed" "$tmp/out" \
+		"The trial is taken away; nothing else was changed"
+	expect_eq "... /etc as before" "" \
+		"$(snapshot "$rq/root" "$tmp/rq-after"; changed "$tmp/rq-before" "$tmp/rq-after" | tr ' ' '\n' | grep '^etc/')"
+fi
 at "$rp" trial promote --yes >"$tmp/out" 2>&1; rc=$?
 expect_eq "rEFInd: trial promote: exit 0" 0 "$rc"
 expect_eq "rEFInd: promote leaves /etc and /boot as a direct apply does" "" \

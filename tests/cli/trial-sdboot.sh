@@ -87,12 +87,13 @@ boot_trial() { # DIR ID: the trial's boot: systemd-boot used up the one-shot and
 		ln -sfn ../../../../bus/pci/drivers/vfio-pci "$1/root/run/sys/bus/pci/devices/$_b/driver"
 	done
 }
-set_oneshot() { # DIR ID: LoaderEntryOneShot as bootctl set-oneshot writes it
-	_s=$2 _o='\007\000\000\000'
+set_efivar() { # DIR NAME VALUE: a variable of the boot loader's, as the firmware holds it
+	_s=$3 _o='\007\000\000\000'
 	while [ -n "$_s" ]; do _c=${_s%"${_s#?}"}; _s=${_s#?}; _o="$_o$_c\\000"; done
 	# shellcheck disable=SC2059 # the format is the bytes
-	printf "$_o\\000\\000" >"$1/root/run/sys/firmware/efi/efivars/$VAR"
+	printf "$_o\\000\\000" >"$1/root/run/sys/firmware/efi/efivars/$2-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
 }
+set_oneshot() { set_efivar "$1" LoaderEntryOneShot "$2"; } # DIR ID: as bootctl set-oneshot writes it
 ESP=boot/efi/loader/entries
 
 # ---- plan --trial: the entry shown, nothing written
@@ -125,7 +126,7 @@ expect_contains "the sync script: bootctl set-oneshot with systemd-boot's own id
 expect_contains "the note says the default stays" "$tmp/out" "the next boot is the default entry, unchanged"
 at "$s" plan --trial --select 0000:02:00.0 --json >"$tmp/j" 2>/dev/null
 expect_eq "--json: the check that reads the one-shot back" \
-	"contains boot/vfioconf/$(jq -r '.files[0].path' "$tmp/j" | cut -d/ -f3)/oneshot LoaderEntryOneShot=vfioconf-trial+1-0.conf" \
+	"contains boot/vfioconf/$(jq -r '.files[0].path' "$tmp/j" | cut -d/ -f3)/oneshot LoaderEntryOneShot=vfioconf-trial" \
 	"$(jq -r '.checks[]' "$tmp/j" | grep oneshot)"
 
 # ---- apply --trial: the ESP's entry and image, the one-shot, nothing else
@@ -250,6 +251,24 @@ printf '%s-6.1.0-18-amd64.conf' "$MID" | sed 's/./&\n/g' | while read -r c; do p
 	>>"$n/root/run/sys/firmware/efi/efivars/LoaderEntryDefault-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
 at "$n" plan --trial --select 0000:02:00.0 >"$tmp/out" 2>&1
 expect_contains "LoaderEntryDefault names the default: that entry" "$tmp/out" "+linux      /$MID/6.1.0-18-amd64/linux"
+
+# ---- systemd-boot 258 and later know the entry without its counter
+# (systemd#38897): the one-shot names it so there, the older way before
+sd_root v; v="$tmp/v"
+set_efivar "$v" LoaderInfo "systemd-boot 258.3"
+snapshot "$v/root" "$tmp/v-before"
+at "$v" apply --trial --select 0000:02:00.0 --yes >"$tmp/out" 2>&1; rc=$?
+expect_eq "systemd-boot 258: apply --trial: exit 0" 0 "$rc"
+expect_eq "systemd-boot 258: the one-shot names the entry without its counter" vfioconf-trial.conf "$(oneshot "$v")"
+expect_eq "... the entry itself still counted" yes "$([ -f "$v/root/$ESP/vfioconf-trial+1-0.conf" ] && echo yes || echo no)"
+at "$v" trial status >"$tmp/out" 2>&1
+expect_contains "systemd-boot 258: trial status: armed" "$tmp/out" "Not booted yet: systemd-boot boots it once"
+at "$v" trial abort --yes >"$tmp/out" 2>&1
+expect_eq "systemd-boot 258: abort clears that one-shot too, every file as before" "" \
+	"$(snapshot "$v/root" "$tmp/v-after"; changed "$tmp/v-before" "$tmp/v-after")"
+set_efivar "$v" LoaderInfo "systemd-boot 257.7"
+at "$v" apply --trial --select 0000:02:00.0 --yes >/dev/null 2>&1
+expect_eq "systemd-boot 257: the whole file name" vfioconf-trial+1-0.conf "$(oneshot "$v")"
 
 # ---- a one-shot that does not hold (firmware dropped it): the apply fails, nothing changes
 sd_root x; x="$tmp/x"
