@@ -9,6 +9,7 @@
 #include "backends/boot/trial.h"
 #include "backends/sys/atomic.h"
 #include "backends/sys/rooted.h"
+#include "core/i18n.h"
 #include "core/cmdline.h"
 
 #include <errno.h>
@@ -22,7 +23,7 @@
 
 int trial_refuse(struct app *a, char *why)
 {
-	log_error(&a->log, "no trial boot here: %s; 'vfioconf apply' without --trial changes the default boot path",
+	log_error(&a->log, _("no trial boot here: %s; 'vfioconf apply' without --trial changes the default boot path"),
 		  why);
 	free(why);
 	return -ENOTSUP;
@@ -172,34 +173,34 @@ int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out,
 		if (trial_loaders[i]->detect(boot))
 			l = trial_loaders[i];
 	if (!l)
-		return trial_refuse(a, xasprintf("the boot loader is %s; a trial boot needs GRUB with update-grub (Debian, "
+		return trial_refuse(a, xasprintf(_("the boot loader is %s; a trial boot needs GRUB with update-grub (Debian, "
 						 "Ubuntu, Proxmox on GRUB) or with BLS entries (Fedora), systemd-boot "
-						 "with loader entries, rEFInd or Limine",
+						 "with loader entries, rEFInd or Limine"),
 						 boot ? boot : "not found"));
 	if (!(im = initrd ? trial_image_by_name(initrd) : NULL))
-		return trial_refuse(a, xasprintf("the initramfs system is %s; a trial boot needs initramfs-tools, dracut, "
-						 "mkinitcpio or booster",
+		return trial_refuse(a, xasprintf(_("the initramfs system is %s; a trial boot needs initramfs-tools, dracut, "
+						 "mkinitcpio or booster"),
 						 initrd ? initrd : "not found"));
 	t.image = im;
 	t.loader = l;
 	if (!base->want.n_dev)
-		return trial_refuse(a, xstrdup("nothing is selected to try"));
+		return trial_refuse(a, xstrdup(_("nothing is selected to try")));
 	{
 		struct app_trial old;
 		if (app_trial_find(a, &old) == 0) {
-			r = trial_refuse(a, xasprintf("trial %s is there already; 'vfioconf trial promote' or 'vfioconf "
-						      "trial abort' first", old.id));
+			r = trial_refuse(a, xasprintf(_("trial %s is there already; 'vfioconf trial promote' or 'vfioconf "
+						      "trial abort' first"), old.id));
 			app_trial_free(&old);
 			return r;
 		}
 	}
 	if (base->plan.refusals.n || base->refused)
-		return trial_refuse(a, xstrdup("the plan refuses something"));
+		return trial_refuse(a, xstrdup(_("the plan refuses something")));
 	for (size_t i = 0; i < base->plan.n_files; i++)
 		if (!carried(l, im, base->plan.files[i].path))
-			return trial_refuse(a, xasprintf("the plan changes %s, which a trial cannot carry: it changes "
+			return trial_refuse(a, xasprintf(_("the plan changes %s, which a trial cannot carry: it changes "
 							 "only /boot (a hand-made setting the plan takes over, or an "
-							 "SR-IOV VF's udev rule)",
+							 "SR-IOV VF's udev rule)"),
 							 base->plan.files[i].path));
 	{
 		const char *const sy[] = {"usr/libexec/vfioconf/vfioconf-trial-sync",
@@ -209,7 +210,7 @@ int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out,
 		tool_sync = root_find(&a->o.scan.sr, sy);
 	}
 	if (!tool_mk || !tool_sync) {
-		r = trial_refuse(a, xasprintf("%s is missing under the root", !tool_mk ? im->tool : "vfioconf-trial-sync"));
+		r = trial_refuse(a, xasprintf(_("%s is missing under the root"), !tool_mk ? im->tool : "vfioconf-trial-sync"));
 		goto out;
 	}
 	dir = xasprintf("%s/%s", TRIAL_DIR, id);

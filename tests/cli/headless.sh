@@ -111,6 +111,9 @@ expect_contains "... the file's own comment as it is written" "$tmp/plan" "+# Ma
 de "$VFIOCONF" --root "$ROOTS/z170/root" --sysfs "$ROOTS/z170/sys" \
 	--procfs "$ROOTS/z170/proc" plan --select 0000:01:00.0 >"$tmp/plan" 2>&1
 expect_contains "German plan: a refusal, from core" "$tmp/plan" "bleibt beim Host: Boot-VGA: die Konsole der Firmware"
+hl debian 80x24 '/970\n p\033OF' VFIOCONF_LOCALEDIR="$tmp/locale" LC_ALL=C.UTF-8 LANGUAGE=de
+expect_contains "German preview: why no trial boot here, from the application layer" "$tmp/screen" \
+	"Einmal ausprobieren: hier kein Probestart: mkinitramfs fehlt unter der Wurzel;"
 hl z170 80x24 '/1f.0\n ' VFIOCONF_LOCALEDIR="$tmp/locale" LC_ALL=C.UTF-8 LANGUAGE=de
 expect_contains "German screen: a platform function named in German (list --json keeps English)" "$tmp/screen" \
 	"eine Plattformfunktion (ISA-Bridge (LPC))"
