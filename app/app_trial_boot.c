@@ -288,8 +288,8 @@ static void sd_plan(struct trial_ctx *t, struct plan *out)
 	m = xasprintf("%s=%s", TRIAL_PARAM, t->id);
 	plan_add_contains_check(out, on_part, m);
 	free(m);
-	/* the one-shot as the firmware holds it, read back after bootctl */
-	/* either name (the sync script picks by the loader's version) */
+	/* the one-shot as the firmware holds it, read back after bootctl:
+	 * either name (the sync script picks by the loader's version) */
 	plan_add_contains_check(out, oneshot, "LoaderEntryOneShot=" TRIAL_SD_BASE);
 	free(entry);
 	free(img);
@@ -317,7 +317,7 @@ static bool sd_pending(struct app *a, const char *id)
 	/* any name of the trial's entry: the counted one (re-armed by hand
 	 * after systemd-boot counted a try, vfioconf-trial+0-1.conf), or the
 	 * one systemd-boot 258 and later know it by */
-	bool r = v && (str_starts_with(v, TRIAL_SD_BASE "+") || strcmp(v, TRIAL_SD_ID_NEW) == 0);
+	bool r = v && (str_starts_with(v, TRIAL_SD_BASE "+") || strcmp(v, TRIAL_SD_ID) == 0);
 
 	(void)id;
 	free(v);

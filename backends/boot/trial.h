@@ -80,11 +80,11 @@ char *trial_entry_field(const char *text, const char *key);
 #define TRIAL_SD_BASE "vfioconf-trial"
 #define TRIAL_SD_FILE TRIAL_SD_BASE "+1-0.conf" /* one try left, none done */
 /* LoaderEntryOneShot for it is systemd-boot's own id of the entry: until
- * 258 the whole file name, the counter too (Debian 12's 252 does not boot
+ * 258 the whole file name, TRIAL_SD_FILE (Debian 12's 252 does not boot
  * "vfioconf-trial.conf" as a one-shot: found by check-vm), since 258 the
- * name without the counter; the sync script picks by LoaderInfo */
-#define TRIAL_SD_ID TRIAL_SD_FILE
-#define TRIAL_SD_ID_NEW TRIAL_SD_BASE ".conf"
+ * name without the counter, TRIAL_SD_ID; the sync script picks by
+ * LoaderInfo */
+#define TRIAL_SD_ID TRIAL_SD_BASE ".conf"
 #define TRIAL_EFI_LOADER_GUID "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
 
 struct trial_sd_entry {

@@ -335,7 +335,7 @@ int trial_sdboot_entry(const struct sysroot *sr, const char *efi_default, const 
 		r = fail(why, xasprintf("systemd-boot would boot the trial by default: %s; give loader.conf a "
 					"default entry that is not %s (bootctl set-default ID) first",
 					pattern ? "loader.conf's default matches it" : "no default entry is set and it sorts first",
-					TRIAL_SD_ID));
+					TRIAL_SD_FILE));
 		goto out;
 	}
 	if (v[pick].efi || !v[pick].linux_path) {

@@ -214,8 +214,7 @@ static int check_lists(struct journal *j, struct tx *t, const struct plan_check 
 	}
 	if (!lister) {
 		/* one line per image, short enough for 80 columns */
-		journal_say(j, _("  (no %s in the system: %s is not checked)\n"), c->lister,
-			    strrchr(c->path, '/') ? strrchr(c->path, '/') + 1 : c->path);
+		journal_say(j, _("  (no %s in the system: %s is not checked)\n"), c->lister, path_basename(c->path));
 		goto out;
 	}
 	tx_expand_glob(j->root, c->path, &imgs);

@@ -17,7 +17,6 @@ width() { LC_ALL=C.UTF-8 wc -L <"$1"; } # display columns (mawk's length counts 
 # to try the plan once before applying it
 dm="$tmp/demo"
 regen_stack "$dm" debian
-for _a in grep sed rmdir mv; do ln -sf busybox "$dm/root/bin/$_a"; done
 sh "$top_srcdir/tests/tools/demo-trial.sh" "$top_srcdir" "$dm/root"
 printf '%b' '/970\n p\033OF' | env VFIOCONF_HEADLESS=80x24 TERM=xterm LC_ALL=C.UTF-8 \
 	SSH_CONNECTION="$(cat "$dm/ssh_connection")" "$VFIOCONF" --root "$dm/root" --sysfs "$dm/sys" \

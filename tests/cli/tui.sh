@@ -189,7 +189,6 @@ keys Escape ; keys q
 tw="$tmp/tw"
 cp -a "$ROOTS/debian" "$tw"
 with_shell "$tw/root"
-for _a in grep sed rmdir mv; do ln -sf busybox "$tw/root/bin/$_a"; done
 sh "$top_srcdir/tests/tools/demo-trial.sh" "$top_srcdir" "$tw/root"
 start "$tw" LC_ALL=C
 keys / ; keys -l GTX ; keys Enter ; keys Space ; keys p

@@ -4,12 +4,15 @@
 # Debian's update-grub writes it (41_custom reads custom.cfg), grubenv,
 # vfioconf-trial-sync, and stand-ins for mkinitramfs, grub-editenv and
 # grub-reboot; update-grub writes that grub.cfg again with the command line
-# of /etc/default/grub and grub.d. ROOT's /bin has busybox's tools (the
-# stand-ins run in a chroot). Used by ./dev.sh try and tests/cli/screen.sh.
+# of /etc/default/grub and grub.d. ROOT's /bin has busybox (the stand-ins
+# run in a chroot); this links the applets they need. Used by ./dev.sh try,
+# tests/cli/screen.sh and tests/cli/tui.sh.
 # shellcheck disable=SC2016 # the stand-ins' own $1, $#, $o, in single quotes
 set -eu
 srcdir=$1
 set -- "$2"
+# what the stand-ins and vfioconf-trial-sync run, beside ROOT's busybox
+for _a in grep sed rmdir mv; do ln -sf busybox "$1/bin/$_a"; done
 mkdir -p "$1/usr/libexec/vfioconf" "$1/usr/bin" "$1/usr/share/vfioconf-demo"
 cp "$srcdir/bind/vfioconf-trial-sync" "$1/usr/libexec/vfioconf/"
 cp "$srcdir/tests/fixtures/grub/debian12.cfg" "$1/usr/share/vfioconf-demo/grub.cfg.in"
