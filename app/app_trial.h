@@ -83,6 +83,12 @@ struct trial_loader {
 	bool abort_first;
 };
 
+/* systemd-boot's, in app_trial_sdboot.c; the others are
+ * app_trial_boot.c's */
+extern const struct trial_loader trial_sdboot;
+/* A check of the plan that the trial's image at img holds vfio-pci, where
+ * its initramfs system has a lister. */
+void trial_check_image(struct trial_ctx *t, struct plan *out, const char *img);
 extern const struct trial_loader *const trial_loaders[];
 const struct trial_loader *trial_loader_by_name(const char *name);
 

@@ -1,7 +1,7 @@
 /* app_trial_boot.c - where a trial's entry goes and how it is booted once,
- * per boot loader (app_trial.h): GRUB (custom.cfg, grub-reboot), systemd-
- * boot (a counted entry, bootctl set-oneshot), GRUB with BLS entries (an
- * entry, grub2-reboot); rEFInd and Limine have none: an entry appended to
+ * per boot loader (app_trial.h): GRUB (custom.cfg, grub-reboot), GRUB with
+ * BLS entries (an entry, grub2-reboot), systemd-boot in
+ * app_trial_sdboot.c (a counted entry, bootctl set-oneshot); rEFInd and Limine have none: an entry appended to
  * their file, picked by hand. One script, vfioconf-trial-sync, builds the
  * trial's initramfs and arms the one-shot, and takes both away when run
  * again with the trial's files gone (an undo, abort or promote). */
@@ -22,7 +22,7 @@
 
 /* The trial's image holds vfio-pci, where its initramfs system has a
  * lister. */
-static void trial_check_image(struct trial_ctx *t, struct plan *out, const char *img)
+void trial_check_image(struct trial_ctx *t, struct plan *out, const char *img)
 {
 	if (t->image->lister)
 		plan_add_lists_check(out, t->image->lister, img, "vfio-pci",
@@ -65,6 +65,13 @@ static int grub_prepare(struct trial_ctx *t)
 	int r = 0, e2;
 
 	t->priv = g;
+	/* GRUB boots from those ESPs, its grub.cfg, custom.cfg and grubenv
+	 * there (proxmox-boot-tool runs update-grub with the ESP on /boot):
+	 * an entry in /boot/grub would be made, armed, and never booted */
+	if (root_exists(&a->o.scan.sr, TRIAL_PMX_UUIDS))
+		return trial_refuse(a, xstrdup("GRUB boots from the ESPs of /" TRIAL_PMX_UUIDS ", which "
+					       "proxmox-boot-tool keeps unmounted and writes itself; a trial is made for "
+					       "systemd-boot on them only"));
 	if (!trial_grubenv_writable(&a->inv.host, &why))
 		return trial_refuse(a, why);
 	if (!(tool = root_find(&a->o.scan.sr, gr)))
@@ -173,167 +180,6 @@ static const struct trial_loader trial_grub = {
 	.done = grub_done,
 	.pending = grub_pending,
 	.shown = "GRUB",
-};
-
-/* ---- systemd-boot ---- */
-
-struct sd_priv {
-	struct trial_sd_entry e;
-	char *efivars; /* where the sync script finds them, inside the root */
-};
-
-static bool sd_detect(const char *boot)
-{
-	return strcmp(boot, "kernel-cmdline") == 0 || strcmp(boot, "loader-entries") == 0;
-}
-
-/* The efivars the command sees: it runs chrooted in the root, where a
- * sysfs beneath the root is that directory and any other is /sys. */
-static char *efivars_in_root(const struct sysroot *sr)
-{
-	size_t rl = strlen(sr->root);
-
-	if (strcmp(sr->root, "/") == 0)
-		return path_join(sr->sysfs, "firmware/efi/efivars");
-	if (strncmp(sr->sysfs, sr->root, rl) == 0 && sr->sysfs[rl] == '/')
-		return path_join(sr->sysfs + rl, "firmware/efi/efivars");
-	return xstrdup("/sys/firmware/efi/efivars");
-}
-
-static int sd_prepare(struct trial_ctx *t)
-{
-	struct app *a = t->a;
-	const struct sysroot *sr = &a->o.scan.sr;
-	const char *const bc[] = {"usr/bin/bootctl", "bin/bootctl", NULL};
-	struct sd_priv *s = xcalloc(1, sizeof(*s));
-	char *why = NULL, *def, *tool, *mods;
-	int r;
-
-	t->priv = s;
-	/* proxmox-boot-tool keeps every ESP it lists unmounted, and copies
-	 * kernels and entries onto them itself (/var/tmp/espmounts/UUID, in
-	 * a mount namespace of its own): an entry written to a mounted ESP
-	 * would be on one of them, or none */
-	if (rooted_read_path(sr->root, "etc/kernel/proxmox-boot-uuids", 1 << 16, &why, NULL) == 0) {
-		struct strbuf sb = {0};
-		char *save = NULL;
-		for (char *l = strtok_r(why, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-			if (*l && *l != '#')
-				strbuf_printf(&sb, "%s%s", sb.len ? ", " : "", l);
-		free(why);
-		why = xasprintf("the ESPs are Proxmox's (%s in /etc/kernel/proxmox-boot-uuids), kept unmounted and in "
-				"sync by proxmox-boot-tool; a trial on them is not supported yet",
-				strbuf_str(&sb));
-		strbuf_free(&sb);
-		return trial_refuse(a, why);
-	}
-	/* the entry first: where there is none, GRUB may be what boots */
-	def = trial_efivar(sr, "LoaderEntryDefault");
-	r = trial_sdboot_entry(sr, def, t->id, &t->params, &s->e, &why);
-	free(def);
-	if (r < 0)
-		return trial_refuse(a, why);
-	if (!trial_efivars_writable(sr, &why))
-		return trial_refuse(a, why);
-	if (!(tool = root_find(sr, bc)))
-		return trial_refuse(a, xstrdup("bootctl is missing under the root"));
-	free(tool);
-	mods = xasprintf("lib/modules/%s", s->e.kver);
-	if (!root_exists(sr, mods)) {
-		r = trial_refuse(a, xasprintf("the default entry (%s/loader/entries/%s) boots kernel %s, which has no "
-					      "/%s to build the trial's initramfs from",
-					      s->e.part, s->e.file, s->e.kver, mods));
-		free(mods);
-		return r;
-	}
-	free(mods);
-	s->efivars = efivars_in_root(sr);
-	t->kver = xstrdup(s->e.kver);
-	t->title = xstrdup(s->e.title);
-	return 0;
-}
-
-static void sd_plan(struct trial_ctx *t, struct plan *out)
-{
-	struct sd_priv *s = t->priv;
-	const char *part = s->e.part;
-	char *entry = xasprintf("%s/loader-entry.conf", t->dir), *img = xasprintf("%s/initrd.img-%s", t->dir, t->kver);
-	char *part_abs = xasprintf("/%s", part), *on_part = xasprintf("%s/loader/entries/%s", part, TRIAL_SD_FILE);
-	char *any = xasprintf("%s/loader/entries/" TRIAL_SD_BASE "*.conf", part);
-	char *oneshot = xasprintf("%s/oneshot", t->dir), *m;
-
-	plan_set_file(out, entry, NULL, 0, s->e.text, strlen(s->e.text), 0644,
-		      "the trial's loader entry: the sync script copies it to the boot partition as " TRIAL_SD_FILE
-		      " (systemd-boot renames it there as it counts the try); loader.conf is not changed");
-	m = xasprintf("build the trial's initramfs (%s), put it and the entry on the boot partition, and boot the "
-		      "entry once, at the next boot only (bootctl set-oneshot)",
-		      t->image->how);
-	plan_add_cmd(out, (const char *[]){t->tool_sync, "systemd-boot", t->id, t->kver, s->efivars, part_abs, NULL}, m);
-	free(m);
-	/* what the command makes; its undo takes each of them away */
-	plan_add_artifact(out, img);
-	plan_add_artifact(out, any);
-	plan_add_artifact(out, oneshot);
-	strv_push(&out->vanish, img);
-	strv_push(&out->vanish, any);
-	strv_push(&out->vanish, oneshot);
-	if (strcmp(part, "boot") != 0) {
-		char *copy = xasprintf("%s/vfioconf/%s/initrd.img-%s", part, t->id, t->kver);
-		plan_add_artifact(out, copy);
-		strv_push(&out->vanish, copy);
-		trial_check_image(t, out, copy);
-		free(copy);
-	}
-	trial_check_image(t, out, img);
-	m = xasprintf("%s=%s", TRIAL_PARAM, t->id);
-	plan_add_contains_check(out, on_part, m);
-	free(m);
-	/* the one-shot as the firmware holds it, read back after bootctl:
-	 * either name (the sync script picks by the loader's version) */
-	plan_add_contains_check(out, oneshot, "LoaderEntryOneShot=" TRIAL_SD_BASE);
-	free(entry);
-	free(img);
-	free(part_abs);
-	free(on_part);
-	free(any);
-	free(oneshot);
-}
-
-static void sd_done(struct trial_ctx *t)
-{
-	struct sd_priv *s = t->priv;
-
-	if (s) {
-		trial_sd_entry_free(&s->e);
-		free(s->efivars);
-		free(s);
-	}
-	t->priv = NULL;
-}
-
-static bool sd_pending(struct app *a, const char *id)
-{
-	char *v = trial_efivar(&a->o.scan.sr, "LoaderEntryOneShot");
-	/* any name of the trial's entry: the counted one (re-armed by hand
-	 * after systemd-boot counted a try, vfioconf-trial+0-1.conf), or the
-	 * one systemd-boot 258 and later know it by */
-	bool r = v && (str_starts_with(v, TRIAL_SD_BASE "+") || strcmp(v, TRIAL_SD_ID) == 0);
-
-	(void)id;
-	free(v);
-	return r;
-}
-
-static const struct trial_loader trial_sdboot = {
-	.name = "systemd-boot",
-	.detect = sd_detect,
-	.carries = (const char *const[]){"etc/kernel/cmdline", "boot/loader/entries/", "efi/loader/entries/",
-					 "boot/efi/loader/entries/", NULL},
-	.prepare = sd_prepare,
-	.plan = sd_plan,
-	.done = sd_done,
-	.pending = sd_pending,
-	.shown = "systemd-boot",
 };
 
 /* ---- GRUB with BLS entries (Fedora) ---- */

@@ -21,6 +21,7 @@
 #include "app/app_trial.h"
 #include "backends/sys/rooted.h"
 #include "core/cmdline.h"
+#include "core/i18n.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -45,7 +46,7 @@ static void it_plan(struct trial_ctx *t, struct plan *out)
 	trial_copy(t, IT_CONF, to, out);
 	free(to);
 	text = trial_base_bytes(a, &base->plan, IT_MODULES);
-	trial_put(out, t->dir, "initramfs-tools/modules", text, 0644, "the plan's modules for the initramfs");
+	trial_put(out, t->dir, "initramfs-tools/modules", text, 0644, _("the plan's modules for the initramfs"));
 	free(text);
 	/* the hook puts the trial's files where the image's modprobe and
 	 * vfioconf-bind look */
@@ -63,7 +64,8 @@ static void it_plan(struct trial_ctx *t, struct plan *out)
 			 t->id, base->want.any_override ? "copy_exec " : "",
 			 base->want.any_override ? app_bind_helper(a) : "", base->want.any_override ? "\n" : "", t->dir,
 			 t->dir);
-	trial_put(out, t->dir, "initramfs-tools/hooks/vfioconf", hook, 0755, "puts the trial's files into its initramfs");
+	trial_put(out, t->dir, "initramfs-tools/hooks/vfioconf", hook, 0755,
+		  _("puts the trial's files into its initramfs"));
 	free(hook);
 }
 
@@ -117,12 +119,14 @@ static void dr_plan(struct trial_ctx *t, struct plan *out)
 {
 	struct app *a = t->a;
 	const struct plan *p = &t->base->plan;
-	char *text, *to = xasprintf("%s/dracut.conf.d", t->dir);
+	char *text, *to = xasprintf("%s/dracut.conf.d", t->dir), *why;
 	size_t tl = strlen(to);
 
 	/* dracut --conf wants the file there; /etc's may be missing */
 	text = trial_base_bytes(a, p, DR_CONF);
-	trial_put(out, t->dir, "dracut.conf", text, 0644, "a copy of /" DR_CONF " (dracut --conf)");
+	why = xasprintf(_("a copy of /%s (dracut --conf)"), DR_CONF);
+	trial_put(out, t->dir, "dracut.conf", text, 0644, why);
+	free(why);
 	free(text);
 	trial_copy(t, DR_CONF_D, to, out);
 	/* install_items naming /etc's vfioconf files (the plan's drop-in)
@@ -139,8 +143,8 @@ static void dr_plan(struct trial_ctx *t, struct plan *out)
 			const char *n = a2 ? a2 : a1;
 			char *path = xstrdup(f->path);
 			plan_set_file(out, path, NULL, 0, n, strlen(n), f->mode,
-				      "the plan's drop-in, without /etc's modprobe.d file and device list: the trial's own "
-				      "go into the image (dracut --include)");
+				      _("the plan's drop-in, without /etc's modprobe.d file and device list: the trial's "
+					"own go into the image (dracut --include)"));
 			free(path);
 		}
 		free(a1);
@@ -149,10 +153,10 @@ static void dr_plan(struct trial_ctx *t, struct plan *out)
 	free(to);
 	text = trial_base_bytes(a, p, MODPROBE_PATH);
 	trial_put(out, t->dir, "include/" MODPROBE_PATH, text, 0644,
-		  "the trial's modprobe.d file, as the image holds it (dracut --include of this directory)");
+		  _("the trial's modprobe.d file, as the image holds it (dracut --include of this directory)"));
 	free(text);
 	text = trial_base_bytes(a, p, STATE_PATH);
-	trial_put(out, t->dir, "include/" STATE_PATH, text, 0644, "the trial's device list, as the image holds it");
+	trial_put(out, t->dir, "include/" STATE_PATH, text, 0644, _("the trial's device list, as the image holds it"));
 	free(text);
 }
 
@@ -256,7 +260,8 @@ static void mk_plan(struct trial_ctx *t, struct plan *out)
 		      "HOOKS+=(" MK_HOOK ")\n",
 		      t->id);
 	trial_put(out, t->dir, "mkinitcpio.conf", sb.buf, 0644,
-		  "the configuration the trial's image is built from (mkinitcpio -c): the plan's, with a hook of its own");
+		  _("the configuration the trial's image is built from (mkinitcpio -c): the plan's, with a hook of its "
+		    "own"));
 	strbuf_free(&sb);
 	hook = xasprintf("#!/bin/bash\n"
 			 "# Managed by vfioconf: trial %s. Puts the trial's modprobe.d file and device\n"
@@ -271,7 +276,7 @@ static void mk_plan(struct trial_ctx *t, struct plan *out)
 			 "}\n",
 			 t->id, t->dir, t->dir, t->id);
 	trial_put(out, t->dir, "initcpio/install/" MK_HOOK, hook, 0644,
-		  "puts the trial's files into its initramfs (mkinitcpio -D finds it here)");
+		  _("puts the trial's files into its initramfs (mkinitcpio -D finds it here)"));
 	free(hook);
 }
 
@@ -300,8 +305,8 @@ static int bo_prepare(struct trial_ctx *t)
 		struct strv w = {0};
 		if (strncmp(l, "options", 7) == 0 && (l[7] == ' ' || l[7] == '\t')) {
 			if (strpbrk(l, "\"'\\")) {
-				r = trial_refuse(t->a, xasprintf("/%s: '%s' quotes a value, which the trial's command line "
-								 "cannot carry for booster",
+				r = trial_refuse(t->a, xasprintf(_("/%s: '%s' quotes a value, which the trial's command "
+								   "line cannot carry for booster"),
 								 MODPROBE_PATH, l));
 			} else {
 				cmdline_split(l, &w);
@@ -323,10 +328,11 @@ static void bo_plan(struct trial_ctx *t, struct plan *out)
 	char *text = trial_base_bytes(t->a, &t->base->plan, BO_YAML);
 
 	trial_put(out, t->dir, "booster.yaml", text, 0644,
-		  "the configuration the trial's image is built from (booster build --config): the plan's");
+		  _("the configuration the trial's image is built from (booster build --config): the plan's"));
 	free(text);
-	strv_push(&out->notes, "booster takes module options from /etc/modprobe.d only, when it builds an image: the "
-			       "trial's (its modprobe.d file's options lines) are on its kernel command line instead");
+	strv_push(&out->notes, _("booster takes module options from /etc/modprobe.d only, when it builds an image: "
+				 "the trial's (its modprobe.d file's options lines) are on its kernel command line "
+				 "instead"));
 }
 
 static const struct trial_image image_booster = {

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "backends/boot/planner.h"
+#include "core/i18n.h"
 
 #include <stdlib.h>
 
@@ -33,10 +34,10 @@ static int ki_plan(struct plan_ctx *ctx)
 		return r;
 	if ((tool = root_find(ctx->sr, pbt))) {
 		plan_add_cmd(ctx->plan, (const char *[]){tool, "refresh", NULL},
-			     "copy kernels and the new command line to every boot partition");
+			     _("copy kernels and the new command line to every boot partition"));
 	} else if ((tool = root_find(ctx->sr, reinstall))) {
 		plan_add_cmd(ctx->plan, (const char *[]){tool, NULL},
-			     "reinstall every kernel with the new command line");
+			     _("reinstall every kernel with the new command line"));
 	} else if ((tool = root_find(ctx->sr, ki))) {
 		for (size_t k = 0; k < ctx->inv->host.n_kernels; k++) {
 			const char *v = ctx->inv->host.kernels[k].version;
@@ -47,13 +48,13 @@ static int ki_plan(struct plan_ctx *ctx)
 			}
 			abs = xasprintf("/%s", img);
 			plan_add_cmd(ctx->plan, (const char *[]){tool, "add", v, abs, NULL},
-				     "install the kernel's boot entry with the new command line");
+				     _("install the kernel's boot entry with the new command line"));
 			free(abs);
 			free(img);
 		}
 	} else {
-		strv_push(&ctx->plan->warnings, "no kernel-install under the root: reinstall the boot "
-						"entries yourself so they carry /etc/kernel/cmdline");
+		strv_push(&ctx->plan->warnings, _("no kernel-install under the root: reinstall the boot "
+						  "entries yourself so they carry /etc/kernel/cmdline"));
 		return r;
 	}
 	free(tool);

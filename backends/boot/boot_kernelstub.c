@@ -6,6 +6,7 @@
 
 #include "backends/boot/planner.h"
 #include "core/cmdline.h"
+#include "core/i18n.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +62,7 @@ static int ks_plan(struct plan_ctx *ctx)
 	for (size_t i = 0; i < prev.n; i++)
 		if (!strv_contains(ctx->params, prev.v[i]) && strv_contains(&cur, prev.v[i]))
 			plan_add_cmd(ctx->plan, (const char *[]){tool, "-d", prev.v[i], NULL},
-				     "vfioconf added it and nothing needs it now");
+				     _("vfioconf added it and nothing needs it now"));
 	for (size_t i = 0; i < ctx->params->n; i++) {
 		const char *p = ctx->params->v[i];
 		if (strv_contains(&cur, p)) {

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "backends/boot/planner.h"
+#include "core/i18n.h"
 
 #include <stdlib.h>
 
@@ -42,8 +43,8 @@ static int limine_plan(struct plan_ctx *ctx)
 	if (!f)
 		return 0;
 	if (root_exists(ctx->sr, "etc/default/limine"))
-		strv_push(&ctx->plan->warnings, "/etc/default/limine exists: limine-entry-tool may rewrite "
-						"limine.conf from it; add the parameters there as well");
+		strv_push(&ctx->plan->warnings, _("/etc/default/limine exists: limine-entry-tool may rewrite "
+						  "limine.conf from it; add the parameters there as well"));
 	return ctx_params(ctx, f, f, &line_span_ops, &limine_lines);
 }
 

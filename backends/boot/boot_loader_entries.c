@@ -5,6 +5,7 @@
 
 #include "backends/boot/planner.h"
 #include "backends/sys/rooted.h"
+#include "core/i18n.h"
 
 #include <unistd.h>
 #include <stdlib.h>
@@ -69,9 +70,9 @@ static int le_plan(struct plan_ctx *ctx)
 		free(key);
 	}
 	if (r == 0 && ctx->params->n)
-		strv_push(&ctx->plan->notes, "systemd-boot entries belong to one kernel each: a kernel "
-					     "installed later gets its entry without these parameters "
-					     "unless /etc/kernel/cmdline exists");
+		strv_push(&ctx->plan->notes, _("systemd-boot entries belong to one kernel each: a kernel "
+					       "installed later gets its entry without these parameters "
+					       "unless /etc/kernel/cmdline exists"));
 	strv_free(&e);
 	return r;
 }

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "backends/boot/planner.h"
+#include "core/i18n.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -141,25 +142,25 @@ static int bo_plan(struct plan_ctx *ctx)
 	int r;
 
 	if (ctx->want->any_override) {
-		strv_push(&ctx->plan->refusals, "booster runs no modprobe install hook: devices that share "
-						"their vendor:device with one the host keeps cannot be bound "
-						"by address; select every device with that ID, or use mkinitcpio "
-						"or dracut");
+		strv_push(&ctx->plan->refusals, _("booster runs no modprobe install hook: devices that share "
+						  "their vendor:device with one the host keeps cannot be bound "
+						  "by address; select every device with that ID, or use mkinitcpio "
+						  "or dracut"));
 		ctx->refused++;
 	}
 	for (size_t i = 0; i < ctx->want->modules.n; i++)
 		strv_push(&mods, ctx->want->modules.v[i]);
 	r = ctx_words(ctx, YAML, YAML " modules_force_load", &mods, &yaml_ops, NULL,
-		      "load it in the initramfs, before other drivers");
+		      _("load it in the initramfs, before other drivers"));
 	strv_free(&mods);
 	if (r == 0 && ctx_initramfs_inputs_changed(ctx, (const char *const[]){YAML, NULL})) {
 		if ((tool = root_find(ctx->sr, regen_paths))) {
 			plan_add_cmd(ctx->plan, (const char *[]){tool, NULL},
-				     "rebuild the booster image of every kernel");
+				     _("rebuild the booster image of every kernel"));
 			plan_add_artifact(ctx->plan, "boot/booster-*");
 		} else
-			strv_push(&ctx->plan->warnings, "no /usr/lib/booster/regenerate_images: rebuild "
-							"the booster images yourself");
+			strv_push(&ctx->plan->warnings, _("no /usr/lib/booster/regenerate_images: rebuild "
+							  "the booster images yourself"));
 		free(tool);
 	}
 	return r;

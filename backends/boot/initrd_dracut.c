@@ -7,6 +7,7 @@
 
 #include "backends/boot/planner.h"
 #include "backends/scan/dracut_conf.h"
+#include "core/i18n.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -45,12 +46,13 @@ static bool dr_refused(struct plan_ctx *ctx)
 		char *from;
 		for (size_t i = 0; i < ctx->params->n; i++)
 			strbuf_printf(&params, "%s%s", i ? " " : "", ctx->params->v[i]);
-		from = c.kernel_cmdline.value ? xasprintf("kernel_cmdline= at %s:%d", c.kernel_cmdline.file,
+		/* TRANSLATORS: these two complete "whose kernel command line is %s" below */
+		from = c.kernel_cmdline.value ? xasprintf(_("kernel_cmdline= at %s:%d"), c.kernel_cmdline.file,
 								 c.kernel_cmdline.line)
-						    : xstrdup("the running system's, stored when the image is built");
-		ctx_refuse(ctx, xasprintf("%s:%d: dracut builds unified kernel images (uefi=yes) whose kernel command line "
-				      "is %s; the parameters this plan needs (%s) would not reach the kernel, so "
-				      "nothing is planned",
+						    : xstrdup(_("the running system's, stored when the image is built"));
+		ctx_refuse(ctx, xasprintf(_("%s:%d: dracut builds unified kernel images (uefi=yes) whose kernel command "
+					    "line is %s; the parameters this plan needs (%s) would not reach the kernel, "
+					    "so nothing is planned"),
 				      c.uefi.file, c.uefi.line, from, params.buf));
 		free(from);
 		strbuf_free(&params);
@@ -83,13 +85,13 @@ static int dr_plan(struct plan_ctx *ctx)
 		strbuf_puts(&sb, "\"\n");
 	}
 	ctx_write(ctx, DROPIN, sb.len ? sb.buf : NULL, 0644,
-		  sb.len ? "put vfio-pci, its settings and vfioconf-bind into the initramfs"
-			 : "nothing to put in the initramfs any more");
+		  sb.len ? _("put vfio-pci, its settings and vfioconf-bind into the initramfs")
+			 : _("nothing to put in the initramfs any more"));
 	strbuf_free(&sb);
 	if (ctx_initramfs_inputs_changed(ctx, (const char *const[]){DROPIN, NULL})) {
 		tool = root_find(ctx->sr, tool_paths);
 		plan_add_cmd(ctx->plan, (const char *[]){tool, "-f", "--regenerate-all", NULL},
-			     "rebuild the initramfs of every installed kernel");
+			     _("rebuild the initramfs of every installed kernel"));
 		plan_add_artifact(ctx->plan, "boot/initramfs-*");
 		plan_add_artifact(ctx->plan, "boot/initrd.img-*");
 		free(tool);

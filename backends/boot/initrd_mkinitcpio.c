@@ -10,6 +10,7 @@
 #include "backends/boot/planner.h"
 #include "backends/sys/rooted.h"
 #include "core/cmdline.h"
+#include "core/i18n.h"
 #include "core/shellvar.h"
 
 #include <errno.h>
@@ -307,16 +308,16 @@ static int in_file(struct plan_ctx *ctx, const char *conf, const struct intent *
 			strv_push(&mods, "vfio_virqfd");
 	}
 	key = xasprintf("%s MODULES", conf);
-	r = ctx_words(ctx, conf, key, &mods, &mk_ops, "MODULES", "load it in the initramfs, before other drivers");
+	r = ctx_words(ctx, conf, key, &mods, &mk_ops, "MODULES", _("load it in the initramfs, before other drivers"));
 	free(key);
 	if (r == 0) {
 		key = xasprintf("%s FILES", conf);
-		r = ctx_words(ctx, conf, key, files, &mk_ops, "FILES", "copy it into the initramfs");
+		r = ctx_words(ctx, conf, key, files, &mk_ops, "FILES", _("copy it into the initramfs"));
 		free(key);
 	}
 	if (r == 0) {
 		key = xasprintf("%s BINARIES", conf);
-		r = ctx_words(ctx, conf, key, bins, &mk_ops, "BINARIES", "copy vfioconf-bind into the initramfs");
+		r = ctx_words(ctx, conf, key, bins, &mk_ops, "BINARIES", _("copy vfioconf-bind into the initramfs"));
 		free(key);
 	}
 	strv_free(&mods);
@@ -347,8 +348,8 @@ static int mk_plan(struct plan_ctx *ctx)
 	for (size_t i = 0; i < configs.n; i++) {
 		if (ctx_read(ctx, configs.v[i], &conf) == 0) {
 			if (!mk_has(conf, "HOOKS", "modconf") && w->n_dev) {
-				char *m = xasprintf("%s: HOOKS has no modconf, so modprobe.d and the vfio-pci binding "
-						    "never reach the initramfs; add modconf",
+				char *m = xasprintf(_("%s: HOOKS has no modconf, so modprobe.d and the vfio-pci binding "
+						      "never reach the initramfs; add modconf"),
 						    configs.v[i]);
 				strv_push(&ctx->plan->warnings, m);
 				free(m);
@@ -382,8 +383,8 @@ static int mk_plan(struct plan_ctx *ctx)
 		string = syn == SYN_STRING;
 		char *text = w->modules.n ? dropin(w, &files, &bins, string) : NULL;
 		ctx_write(ctx, DROPIN, text, 0644,
-			  text ? "put vfio-pci, its settings and vfioconf-bind into the initramfs"
-			       : "nothing to put in the initramfs any more");
+			  text ? _("put vfio-pci, its settings and vfioconf-bind into the initramfs")
+			       : _("nothing to put in the initramfs any more"));
 		free(text);
 	} else {
 		for (size_t i = 0; i < configs.n && r == 0; i++)
@@ -398,7 +399,7 @@ static int mk_plan(struct plan_ctx *ctx)
 			extra[i] = watch.v[i];
 		if (r == 0 && ctx_initramfs_inputs_changed(ctx, extra)) {
 			tool = root_find(ctx->sr, tool_paths);
-			plan_add_cmd(ctx->plan, (const char *[]){tool, "-P", NULL}, "rebuild the initramfs of every preset");
+			plan_add_cmd(ctx->plan, (const char *[]){tool, "-P", NULL}, _("rebuild the initramfs of every preset"));
 			plan_add_artifact(ctx->plan, "boot/initramfs-*");
 			free(tool);
 			if (ctx->want->n_dev)

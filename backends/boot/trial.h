@@ -102,6 +102,45 @@ int trial_sdboot_entry(const struct sysroot *sr, const char *efi_default, const 
 		       struct trial_sd_entry *out, char **why);
 void trial_sd_entry_free(struct trial_sd_entry *e);
 
+/* The trial's entry from an entry's text (name: its title, for the
+ * trial's): title marked, no sort-key, the options with params, the
+ * trial's id and panic=10, initrd img in place of the kernel's (microcode
+ * images kept); owned, NULL when the entry loads no initramfs. */
+char *trial_sdboot_copy(const char *text, const char *name, const char *id, const struct strv *params,
+			const char *img);
+
+/* ---- Proxmox VE's ESPs (trial_pmx.c) ----
+ *
+ * proxmox-boot-tool keeps every ESP of /etc/kernel/proxmox-boot-uuids
+ * unmounted and writes them alone: each kernel as
+ * /EFI/proxmox/KVER/{vmlinuz,initrd.img}-KVER and an entry
+ * loader/entries/proxmox-KVER.conf whose options are /etc/kernel/cmdline's
+ * first line; loader.conf's default "proxmox-*", or the pinned kernel's
+ * entry (zz-proxmox-boot's copy_and_config_kernels and
+ * set_systemd_boot_default). vfioconf does not mount them to plan, so the
+ * default entry is made here as proxmox-boot-tool writes it, and the sync
+ * script checks on each ESP it mounts that the ESP holds that entry, and
+ * that systemd-boot takes it for the default, before it puts the trial's
+ * entry beside it. */
+
+#define TRIAL_PMX_UUIDS "etc/kernel/proxmox-boot-uuids"
+
+struct trial_pmx {
+	struct strv uuids; /* the ESPs' file system UUIDs, XXXX-XXXX */
+	char *kver;        /* the kernel systemd-boot boots by default */
+	char *title;       /* proxmox-boot-tool's title for the product */
+	char *entry;       /* its entry, as proxmox-boot-tool writes it */
+	char *text;        /* the trial's entry */
+};
+
+/* From the root: proxmox-boot-uuids, /etc/kernel/cmdline, the pins, the
+ * kernels in /boot; efi_default: LoaderEntryDefault (NULL when unset);
+ * loader_info: LoaderInfo (NULL when unset: not booted by systemd-boot).
+ * 0, or -EINVAL with *why (owned). */
+int trial_pmx_entry(const struct sysroot *sr, const char *efi_default, const char *loader_info, const char *id,
+		    const struct strv *params, struct trial_pmx *out, char **why);
+void trial_pmx_free(struct trial_pmx *p);
+
 /* An EFI variable of the boot loader's vendor GUID (LoaderEntryOneShot)
  * from SYSFS/firmware/efi/efivars, as text; owned, NULL when unset. */
 char *trial_efivar(const struct sysroot *sr, const char *name);

@@ -11,6 +11,7 @@
 #include "backends/boot/trial.h"
 #include "backends/sys/rooted.h"
 #include "core/cmdline.h"
+#include "core/i18n.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -320,34 +321,38 @@ int trial_bls_entry(const struct sysroot *sr, const char *grub_default, const ch
 	if (def && strcmp(def, "saved") == 0)
 		def = saved_entry;
 	if (!n) {
-		r = fail(why, xstrdup("no BLS entry in /" ENTRIES));
+		r = fail(why, xasprintf(_("no BLS entry in /%s"), ENTRIES));
 		goto out;
 	}
 	if (def && strchr(def, '>')) {
-		r = fail(why, xasprintf("GRUB's default (%s) names an entry in a submenu; a trial copies a BLS entry", def));
+		r = fail(why, xasprintf(_("GRUB's default (%s) names an entry in a submenu; a trial copies a BLS entry"),
+					def));
 		goto out;
 	}
 	d = pick(v, n, def);
 	if (d == n) {
-		r = fail(why, xasprintf("GRUB's default entry (%s%s) is none of the BLS entries in /" ENTRIES
-					"; set one with grub2-set-default first",
+		r = fail(why, xasprintf(_("GRUB's default entry (%s%s) is none of the BLS entries in /%s; set one with "
+					  "grub2-set-default first"),
 					grub_default && strcmp(grub_default, "saved") == 0 ? "saved_entry=" : "GRUB_DEFAULT=",
-					def ? def : ""));
+					def ? def : "", ENTRIES));
 		goto out;
 	}
 	/* with the trial sorted in, the default must be the same entry */
 	dw = pick(w, nw, def);
 	if (dw == nw || !w[dw].text || strcmp(w[dw].name, v[d].name) != 0) {
-		r = fail(why, xasprintf("blscfg sorts the trial's entry (" TRIAL_BLS_FILE ") before %s, which GRUB boots "
-					"by default as %s: the trial would %s; name the default by its id first "
-					"(grub2-set-default %s)",
-					v[d].name, def && *def ? "a number" : "the first entry",
-					dw < nw && !w[dw].text ? "become the default" : "move the default to another entry",
+		/* TRANSLATORS: the third %s is "a number" or "the first entry", the
+		 * fourth "become the default" or "move the default to another entry" */
+		r = fail(why, xasprintf(_("blscfg sorts the trial's entry (%s) before %s, which GRUB boots by default "
+					  "as %s: the trial would %s; name the default by its id first "
+					  "(grub2-set-default %s)"),
+					TRIAL_BLS_FILE, v[d].name, def && *def ? _("a number") : _("the first entry"),
+					dw < nw && !w[dw].text ? _("become the default")
+							       : _("move the default to another entry"),
 					v[d].name));
 		goto out;
 	}
 	if (!v[d].linux_path) {
-		r = fail(why, xasprintf("/" ENTRIES "/%s.conf has no linux line", v[d].name));
+		r = fail(why, xasprintf(_("/%s/%s.conf has no linux line"), ENTRIES, v[d].name));
 		goto out;
 	}
 	if (v[d].version) {
@@ -358,13 +363,14 @@ int trial_bls_entry(const struct sysroot *sr, const char *grub_default, const ch
 			out->kver = xstrdup(b + 8);
 	}
 	if (!out->kver) {
-		r = fail(why, xasprintf("/" ENTRIES "/%s.conf: which kernel it boots is not known (no version line, no "
-					"vmlinuz-VERSION)", v[d].name));
+		r = fail(why, xasprintf(_("/%s/%s.conf: which kernel it boots is not known (no version line, no "
+					  "vmlinuz-VERSION)"),
+					ENTRIES, v[d].name));
 		goto out;
 	}
 	out->text = trial_text(&v[d], id, out->kver, params);
 	if (!out->text) {
-		r = fail(why, xasprintf("/" ENTRIES "/%s.conf loads no initramfs", v[d].name));
+		r = fail(why, xasprintf(_("/%s/%s.conf loads no initramfs"), ENTRIES, v[d].name));
 		goto out;
 	}
 	out->title = xstrdup(v[d].title ? v[d].title : v[d].name);
@@ -412,19 +418,21 @@ bool trial_grubenv_at_writable(const struct host_facts *h, const char *rel, char
 
 	*why = NULL;
 	if (!m) {
-		*why = xasprintf("the file system holding /%s is unknown (no mount above it)", rel);
+		*why = xasprintf(_("the file system holding /%s is unknown (no mount above it)"), rel);
 		return false;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(fs_no); i++)
 		if (strcmp(m->fstype, fs_no[i]) == 0) {
-			*why = xasprintf("/%s is on %s (%s), where GRUB cannot write grubenv: a one-shot boot would "
-					 "stay the default", rel, m->fstype, m->target);
+			*why = xasprintf(_("/%s is on %s (%s), where GRUB cannot write grubenv: a one-shot boot would "
+					   "stay the default"),
+					 rel, m->fstype, m->target);
 			return false;
 		}
 	if (str_starts_with(m->source, "/dev/mapper/") || str_starts_with(m->source, "/dev/md") ||
 	    str_starts_with(m->source, "/dev/dm-")) {
-		*why = xasprintf("/%s is on %s (LVM, RAID or encryption), where GRUB cannot write grubenv: a "
-				 "one-shot boot would stay the default", rel, m->source);
+		*why = xasprintf(_("/%s is on %s (LVM, RAID or encryption), where GRUB cannot write grubenv: a "
+				   "one-shot boot would stay the default"),
+				 rel, m->source);
 		return false;
 	}
 	return true;
@@ -441,7 +449,7 @@ int trial_bls_grubenv(const struct sysroot *sr, const struct host_facts *h, cons
 	 * there (FAT): the one-shot is used up where the link leads */
 	if (root_resolve(sr->root, rel, &at) < 0 || rooted_read_path(sr->root, at, 1 << 16, text, NULL) < 0) {
 		*text = NULL;
-		r = fail(why, xasprintf("/%s cannot be read (grub2-editenv - create makes it)", rel));
+		r = fail(why, xasprintf(_("/%s cannot be read (grub2-editenv - create makes it)"), rel));
 	} else if (!trial_grubenv_at_writable(h, at, why)) {
 		free(*text);
 		*text = NULL;

@@ -4,6 +4,7 @@
 
 #include "backends/boot/trial.h"
 #include "core/cmdline.h"
+#include "core/i18n.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -185,19 +186,20 @@ int trial_grub_entry(const char *cfg, const char *grub_default, const char *id, 
 	memset(out, 0, sizeof(*out));
 	*why = NULL;
 	if (grub_default && *grub_default && strcmp(grub_default, "saved") == 0)
-		return fail(why, xstrdup("GRUB_DEFAULT=saved: the default entry is whatever booted last, so a trial "
-					 "could become it; set GRUB_DEFAULT to an entry first"));
+		return fail(why, xstrdup(_("GRUB_DEFAULT=saved: the default entry is whatever booted last, so a trial "
+					   "could become it; set GRUB_DEFAULT to an entry first")));
 	if (grub_default && *grub_default && strchr(grub_default, '>'))
-		return fail(why, xasprintf("GRUB_DEFAULT=%s names an entry in a submenu; a trial copies only a "
-					   "top-level default entry", grub_default));
+		return fail(why, xasprintf(_("GRUB_DEFAULT=%s names an entry in a submenu; a trial copies only a "
+					     "top-level default entry"),
+					   grub_default));
 	/* 0 (or nothing): the first entry. Another number counts entries GRUB
 	 * may skip (30_uefi-firmware's is inside an if): only an id or a title
 	 * names one for sure */
 	if (grub_default && *grub_default && strcmp(grub_default, "0") != 0) {
 		if (strspn(grub_default, "0123456789-") == strlen(grub_default))
-			return fail(why, xasprintf("GRUB_DEFAULT=%s counts menu entries, and GRUB skips some of them "
-						   "(30_uefi-firmware's on BIOS); name the entry by its id, as "
-						   "grub-set-default does, for a trial",
+			return fail(why, xasprintf(_("GRUB_DEFAULT=%s counts menu entries, and GRUB skips some of them "
+						     "(30_uefi-firmware's on BIOS); name the entry by its id, as "
+						     "grub-set-default does, for a trial"),
 						   grub_default));
 		want_id = xstrdup(grub_default);
 		want = -1;
@@ -218,7 +220,8 @@ int trial_grub_entry(const char *cfg, const char *grub_default, const char *id, 
 				free(t);
 				free(eid);
 				free(want_id);
-				return fail(why, xstrdup("grub.cfg's default entry is a submenu; a trial copies a menu entry"));
+				return fail(why, xstrdup(_("grub.cfg's default entry is a submenu; a trial copies a menu "
+							   "entry")));
 			}
 			if (hit) {
 				start = nl ? nl + 1 : l + len;
@@ -233,8 +236,8 @@ int trial_grub_entry(const char *cfg, const char *grub_default, const char *id, 
 			/* "menuentry 'x' { ... }" on one line */
 			free(want_id);
 			free(title);
-			return fail(why, xstrdup("grub.cfg's default entry is written on one line; a trial copies an "
-						 "entry of several lines, as grub-mkconfig writes them"));
+			return fail(why, xstrdup(_("grub.cfg's default entry is written on one line; a trial copies an "
+						   "entry of several lines, as grub-mkconfig writes them")));
 		}
 		if (start && !end && depth == 0 && l >= start)
 			end = l; /* the closing brace's line */
@@ -243,7 +246,7 @@ int trial_grub_entry(const char *cfg, const char *grub_default, const char *id, 
 	free(want_id);
 	if (!start || !end) {
 		free(title);
-		return fail(why, xasprintf("grub.cfg has no menu entry %s%s (GRUB_DEFAULT)",
+		return fail(why, xasprintf(_("grub.cfg has no menu entry %s%s (GRUB_DEFAULT)"),
 					   grub_default && *grub_default ? "" : "0",
 					   grub_default && *grub_default ? grub_default : ""));
 	}
@@ -264,7 +267,7 @@ int trial_grub_entry(const char *cfg, const char *grub_default, const char *id, 
 			   out->kver) {
 			char *line = initrd_line(l, len, out->kver, id);
 			if (!line) {
-				char *m = xasprintf("grub.cfg's default entry loads no initrd.img-%s", out->kver);
+				char *m = xasprintf(_("grub.cfg's default entry loads no initrd.img-%s"), out->kver);
 				strbuf_free(&sb);
 				trial_grub_entry_free(out);
 				free(title);
@@ -281,8 +284,9 @@ int trial_grub_entry(const char *cfg, const char *grub_default, const char *id, 
 	}
 	strbuf_puts(&sb, "}\n");
 	if (!have_linux || !out->kver || !have_initrd) {
-		char *m = xstrdup(have_linux && out->kver ? "grub.cfg's default entry loads no initrd"
-							  : "grub.cfg's default entry has no linux /boot/vmlinuz-VERSION line");
+		char *m = xstrdup(have_linux && out->kver
+					  ? _("grub.cfg's default entry loads no initrd")
+					  : _("grub.cfg's default entry has no linux /boot/vmlinuz-VERSION line"));
 		strbuf_free(&sb);
 		free(title);
 		trial_grub_entry_free(out);
@@ -363,19 +367,20 @@ bool trial_grubenv_writable(const struct host_facts *h, char **why)
 		    (!m && strcmp(h->mounts[i].target, "/") == 0))
 			m = &h->mounts[i];
 	if (!m) {
-		*why = xstrdup("the file system holding /boot/grub is unknown (no mount for / or /boot)");
+		*why = xstrdup(_("the file system holding /boot/grub is unknown (no mount for / or /boot)"));
 		return false;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(fs_no); i++)
 		if (strcmp(m->fstype, fs_no[i]) == 0) {
-			*why = xasprintf("%s is on %s, where GRUB cannot write grubenv: a one-shot boot would "
-					 "stay the default", m->target, m->fstype);
+			*why = xasprintf(_("%s is on %s, where GRUB cannot write grubenv: a one-shot boot would "
+					   "stay the default"),
+					 m->target, m->fstype);
 			return false;
 		}
 	if (str_starts_with(m->source, "/dev/mapper/") || str_starts_with(m->source, "/dev/md") ||
 	    str_starts_with(m->source, "/dev/dm-")) {
-		*why = xasprintf("%s is on %s (LVM, RAID or encryption), where GRUB cannot write grubenv: a "
-				 "one-shot boot would stay the default",
+		*why = xasprintf(_("%s is on %s (LVM, RAID or encryption), where GRUB cannot write grubenv: a "
+				   "one-shot boot would stay the default"),
 				 m->target, m->source);
 		return false;
 	}

@@ -10,6 +10,7 @@
 #include "backends/boot/trial.h"
 #include "backends/sys/rooted.h"
 #include "core/cmdline.h"
+#include "core/i18n.h"
 
 #include <ctype.h>
 #include <fcntl.h>
@@ -107,10 +108,10 @@ int trial_refind(const char *old, const char *kver, const char *mnt, const char 
 		l = nl ? nl + 1 : NULL;
 	}
 	if (nq < 4)
-		return fail(why, xstrdup("/boot/refind_linux.conf has no line \"LABEL\" \"OPTIONS\" to copy"));
+		return fail(why, xstrdup(_("/boot/refind_linux.conf has no line \"LABEL\" \"OPTIONS\" to copy")));
 	if (q[3][1] == '"' || q[1][1] == '"')
-		return fail(why, xstrdup("/boot/refind_linux.conf's first line has doubled quotes (\"\"), which a trial "
-					 "does not copy"));
+		return fail(why, xstrdup(_("/boot/refind_linux.conf's first line has doubled quotes (\"\"), which a "
+					   "trial does not copy")));
 	o = xstrndup(q[2] + 1, (size_t)(q[3] - q[2] - 1));
 	/* its initramfs moves to vfioconf\ID\ beside the one it names */
 	for (char *w = strtok_r(o, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
@@ -211,7 +212,7 @@ int trial_limine(const char *old, const char *mnt, char *(*kver_of)(void *data, 
 		l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL;
 	}
 	if (!s)
-		return fail(why, xstrdup("limine.conf has no entry"));
+		return fail(why, xstrdup(_("limine.conf has no entry")));
 	/* the globals, anywhere in the file; the default entry's lines */
 	for (l = old; l && *l;) {
 		const char *nl = strchr(l, '\n'), *t = l + strspn(l, " \t"), *v;
@@ -221,8 +222,8 @@ int trial_limine(const char *old, const char *mnt, char *(*kver_of)(void *data, 
 			line[strlen(line) - 1] = '\0';
 		if (*line == s->entry) {
 			if (line[1] == s->entry) {
-				r = fail(why, xstrdup("limine.conf has sub-entries: which entry default_entry names is not "
-						      "certain, so a trial is not added to it"));
+				r = fail(why, xstrdup(_("limine.conf has sub-entries: which entry default_entry names is "
+							"not certain, so a trial is not added to it")));
 				free(line);
 				goto out;
 			}
@@ -233,13 +234,13 @@ int trial_limine(const char *old, const char *mnt, char *(*kver_of)(void *data, 
 			char *e;
 			want = strtol(v, &e, 10);
 			if (*e || want < 1) {
-				r = fail(why, xasprintf("limine.conf: default_entry %s is not an entry's number", v));
+				r = fail(why, xasprintf(_("limine.conf: default_entry %s is not an entry's number"), v));
 				free(line);
 				goto out;
 			}
 		} else if ((v = opt(s, line, "remember_last_entry")) && strcasecmp(v, "yes") == 0) {
-			r = fail(why, xstrdup("limine.conf has remember_last_entry: yes, so the trial, once picked, would "
-					      "become the default entry"));
+			r = fail(why, xstrdup(_("limine.conf has remember_last_entry: yes, so the trial, once picked, "
+						"would become the default entry")));
 			free(line);
 			goto out;
 		}
@@ -249,7 +250,7 @@ int trial_limine(const char *old, const char *mnt, char *(*kver_of)(void *data, 
 		l = nl ? nl + 1 : NULL;
 	}
 	if (!start) {
-		r = fail(why, xasprintf("limine.conf has no entry %ld (default_entry)", want));
+		r = fail(why, xasprintf(_("limine.conf has no entry %ld (default_entry)"), want));
 		goto out;
 	}
 	/* the copy: its title line replaced, cmdline and the initramfs */
@@ -282,8 +283,9 @@ int trial_limine(const char *old, const char *mnt, char *(*kver_of)(void *data, 
 		} else if ((v = opt(s, line, "module_path")) && !mod_done && !is_microcode(v)) {
 			const char *p = on_boot(s, v), *b;
 			if (!p) {
-				r = fail(why, xasprintf("limine.conf's default entry loads its initramfs from %s, not from the "
-							"partition limine.conf is on (%s/)", v, s->uri));
+				r = fail(why, xasprintf(_("limine.conf's default entry loads its initramfs from %s, not from "
+							  "the partition limine.conf is on (%s/)"),
+							v, s->uri));
 				free(line);
 				goto out;
 			}
@@ -301,16 +303,20 @@ int trial_limine(const char *old, const char *mnt, char *(*kver_of)(void *data, 
 		l = nl ? nl + 1 : NULL;
 	}
 	if (!is_linux) {
-		r = fail(why, xasprintf("limine.conf's default entry (%ld) does not boot Linux (protocol: linux)", want));
+		r = fail(why,
+			 xasprintf(_("limine.conf's default entry (%ld) does not boot Linux (protocol: linux)"), want));
 		goto out;
 	}
 	if (!kernel || !on_boot(s, kernel)) {
-		r = fail(why, xasprintf("limine.conf's default entry (%ld) has %s", want,
-					kernel ? "its kernel on another partition than limine.conf" : "no kernel path"));
+		/* TRANSLATORS: %s is "its kernel on another partition than
+		 * limine.conf" or "no kernel path" */
+		r = fail(why, xasprintf(_("limine.conf's default entry (%ld) has %s"), want,
+					kernel ? _("its kernel on another partition than limine.conf")
+					       : _("no kernel path")));
 		goto out;
 	}
 	if (!mod_done) {
-		r = fail(why, xasprintf("limine.conf's default entry (%ld) loads no initramfs (module_path)", want));
+		r = fail(why, xasprintf(_("limine.conf's default entry (%ld) loads no initramfs (module_path)"), want));
 		goto out;
 	}
 	{
@@ -318,8 +324,9 @@ int trial_limine(const char *old, const char *mnt, char *(*kver_of)(void *data, 
 		char *dir = disk_dir(mnt, p, strlen(p));
 		out->kver = kver_of(data, dir);
 		if (!out->kver) {
-			r = fail(why, xasprintf("which kernel version /%s is (for the trial's initramfs) is not known: no "
-						"/lib/modules/VERSION for it", dir));
+			r = fail(why, xasprintf(_("which kernel version /%s is (for the trial's initramfs) is not known: "
+						  "no /lib/modules/VERSION for it"),
+						dir));
 			free(dir);
 			goto out;
 		}
@@ -470,14 +477,15 @@ int trial_manual_entry(const struct sysroot *sr, const struct host_facts *h, boo
 	memset(out, 0, sizeof(*out));
 	*why = NULL;
 	if (!mnt)
-		return fail(why, xasprintf("the file system holding /%s is unknown (no mount above it)", file));
+		return fail(why, xasprintf(_("the file system holding /%s is unknown (no mount above it)"), file));
 	if (refind) {
 		/* rEFInd's default for /boot: its newest kernel */
 		if (!(kernel = trial_newest_kernel(sr, "boot")))
-			return fail(why, xstrdup("rEFInd: no kernel (vmlinuz*) in /boot beside refind_linux.conf"));
+			return fail(why, xstrdup(_("rEFInd: no kernel (vmlinuz*) in /boot beside refind_linux.conf")));
 		if (!(kver = trial_kernel_version(sr, kernel))) {
-			r = fail(why, xasprintf("which kernel version /%s is (for the trial's initramfs) is not known: no "
-						"/lib/modules/VERSION for it", kernel));
+			r = fail(why, xasprintf(_("which kernel version /%s is (for the trial's initramfs) is not known: "
+						  "no /lib/modules/VERSION for it"),
+						kernel));
 			free(kernel);
 			return r;
 		}
@@ -496,8 +504,9 @@ int trial_manual_entry(const struct sysroot *sr, const struct host_facts *h, boo
 		return r;
 	mods = xasprintf("lib/modules/%s", out->kver);
 	if (!root_exists(sr, mods)) {
-		r = fail(why, xasprintf("the default entry boots kernel %s, which has no /%s to build the trial's "
-					"initramfs from", out->kver, mods));
+		r = fail(why, xasprintf(_("the default entry boots kernel %s, which has no /%s to build the trial's "
+					  "initramfs from"),
+					out->kver, mods));
 		trial_manual_free(out);
 	}
 	free(mods);

@@ -236,14 +236,15 @@ static int fail(char **why, char *m)
  * (an entry without one sorts after every entry with one), its options
  * with the plan's parameters, the trial's id and panic=10, and the
  * trial's initramfs on the same partition instead of the kernel's. */
-static char *trial_text(const struct sd_entry *d, const char *id, const struct strv *params, const char *img)
+char *trial_sdboot_copy(const char *text, const char *name, const char *id, const struct strv *params,
+			const char *img)
 {
 	struct strbuf sb = {0}, opts = {0};
 	struct cmdline cl;
 	bool opts_done = false, initrd_done = false;
 	char *o;
 
-	for (const char *l = d->text; l && *l;) {
+	for (const char *l = text; l && *l;) {
 		const char *nl = strchr(l, '\n');
 		size_t len = nl ? (size_t)(nl - l) : strlen(l);
 		char *line = xstrndup(l, len), *k = line;
@@ -262,8 +263,8 @@ static char *trial_text(const struct sd_entry *d, const char *id, const struct s
 	strbuf_printf(&opts, "%s%s=%s panic=10", opts.len ? " " : "", TRIAL_PARAM, id);
 	o = strbuf_detach(&opts);
 	strbuf_printf(&sb, "# Managed by vfioconf: trial %s, booted once ('vfioconf trial abort' takes it out)\n", id);
-	strbuf_printf(&sb, "title vfioconf trial %s (once): %s\n", id, d->title ? d->title : d->id);
-	for (const char *l = d->text; l && *l;) {
+	strbuf_printf(&sb, "title vfioconf trial %s (once): %s\n", id, name);
+	for (const char *l = text; l && *l;) {
 		const char *nl = strchr(l, '\n');
 		size_t len = nl ? (size_t)(nl - l) : strlen(l);
 		char *line = xstrndup(l, len), *k = line, *v;
@@ -352,7 +353,7 @@ int trial_sdboot_entry(const struct sysroot *sr, const char *efi_default, const 
 		goto out;
 	}
 	img = xasprintf("/vfioconf/%s/initrd.img-%s", id, out->kver);
-	out->text = trial_text(&v[pick], id, params, img);
+	out->text = trial_sdboot_copy(v[pick].text, v[pick].title ? v[pick].title : v[pick].id, id, params, img);
 	free(img);
 	if (!out->text) {
 		r = fail(why, xasprintf("%s/loader/entries/%s loads no initramfs", v[pick].part, v[pick].file));

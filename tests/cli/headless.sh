@@ -108,6 +108,10 @@ expect_contains "German plan: a file's reason, from the planner" "$tmp/plan" \
 expect_contains "German plan: the commands' heading" "$tmp/plan" "# dann ausführen:"
 expect_not_contains "German plan: what goes into a file stays English" "$tmp/plan" "+# Von vfioconf"
 expect_contains "... the file's own comment as it is written" "$tmp/plan" "+# Managed by vfioconf"
+de "$VFIOCONF" --root "$ROOTS/endeavour/root" --sysfs "$ROOTS/endeavour/sys" \
+	--procfs "$ROOTS/endeavour/proc" plan --select 0000:06:00.0 >"$tmp/plan" 2>&1
+expect_contains "German plan: a file's reason, from the dracut backend" "$tmp/plan" \
+	"# etc/dracut.conf.d/10-vfioconf.conf: vfio-pci, seine Einstellungen und vfioconf-bind ins Initramfs bringen"
 de "$VFIOCONF" --root "$ROOTS/z170/root" --sysfs "$ROOTS/z170/sys" \
 	--procfs "$ROOTS/z170/proc" plan --select 0000:01:00.0 >"$tmp/plan" 2>&1
 expect_contains "German plan: a refusal, from core" "$tmp/plan" "bleibt beim Host: Boot-VGA: die Konsole der Firmware"

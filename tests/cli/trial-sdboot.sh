@@ -280,15 +280,6 @@ expect_contains "the read-back says what it found" "$tmp/out" "bootctl set-onesh
 snapshot "$x/root" "$tmp/x-after"
 expect_eq "the one-shot not read back: every file as before" "" "$(changed "$tmp/x-before" "$tmp/x-after")"
 
-# ---- Proxmox: its ESPs are proxmox-boot-tool's, unmounted: refused, named
-regen_stack "$tmp/pve" proxmox
-mkdir -p "$tmp/pve/root/usr/libexec/vfioconf"
-cp "$top_srcdir/bind/vfioconf-trial-sync" "$tmp/pve/root/usr/libexec/vfioconf/"
-cp "$s/root/usr/sbin/mkinitramfs" "$tmp/pve/root/usr/sbin/mkinitramfs"
-VFIOCONF_CMD_TIMEOUT=30 "$VFIOCONF" --root "$tmp/pve/root" --sysfs "$tmp/pve/sys" --procfs "$tmp/pve/proc" \
-	plan --trial --select 0000:02:00.2 >"$tmp/out" 2>&1; rc=$?
-expect_eq "Proxmox (proxmox-boot-uuids): refused, exit 3" 3 "$rc"
-expect_contains "Proxmox: names the ESPs and why" "$tmp/out" \
-	"the ESPs are Proxmox's (3C4D-5E6F, 7A8B-9C0D in /etc/kernel/proxmox-boot-uuids), kept unmounted"
+# (Proxmox's ESPs, kept unmounted by proxmox-boot-tool: trial-proxmox.sh)
 
 finish
