@@ -325,17 +325,23 @@ expect_contains "... named by file and line" "$tmp/out" \
 rm "$g/root/run/sys/firmware/efi/efivars/LoaderInfo-"*
 cp "$top_srcdir/tests/fixtures/distros/proxmox/etc/kernel/proxmox-boot-uuids" "$g/root/etc/kernel/"
 expect_eq "refused: nothing written" "" "$(snapshot "$g/root" "$tmp/g-after"; changed "$tmp/g-before" "$tmp/g-after")"
-# Proxmox with GRUB (/etc/default/grub) on those ESPs: GRUB's trial would
-# arm /boot/grub, which that GRUB never reads
-regen_stack "$tmp/pg" proxmox-grub
-mkdir -p "$tmp/pg/root/etc/kernel"
-cp "$s/root/usr/sbin/mkinitramfs" "$tmp/pg/root/usr/sbin/mkinitramfs"
+# GRUB booting from those ESPs (proxmox-boot-tool in GRUB mode, its update-grub
+# run with the ESP on /boot): GRUB's trial would arm /boot/grub, which that
+# GRUB never reads. A GRUB host able to make a trial, then with the ESPs
+regen_stack "$tmp/pg" debian
+cp "$top_srcdir/tests/fixtures/grub/debian12.cfg" "$tmp/pg/root/boot/grub/grub.cfg"
+sh "$top_srcdir/tests/tools/grubenv-stand-ins.sh" "$tmp/pg/root"
 mkdir -p "$tmp/pg/root/usr/libexec/vfioconf"
 cp "$top_srcdir/bind/vfioconf-trial-sync" "$tmp/pg/root/usr/libexec/vfioconf/"
+cp "$s/root/usr/sbin/mkinitramfs" "$tmp/pg/root/usr/sbin/mkinitramfs"
+pg() { VFIOCONF_CMD_TIMEOUT=30 "$VFIOCONF" --root "$tmp/pg/root" --sysfs "$tmp/pg/sys" --procfs "$tmp/pg/proc" "$@"; }
+pg plan --trial --select 0000:02:00.0 >"$tmp/out" 2>&1; rc=$?
+expect_eq "GRUB from /boot/grub: a trial, exit 0" 0 "$rc"
+mkdir -p "$tmp/pg/root/etc/kernel"
 cp "$top_srcdir/tests/fixtures/distros/proxmox/etc/kernel/proxmox-boot-uuids" "$tmp/pg/root/etc/kernel/"
-VFIOCONF_CMD_TIMEOUT=30 "$VFIOCONF" --root "$tmp/pg/root" --sysfs "$tmp/pg/sys" --procfs "$tmp/pg/proc" \
-	plan --trial --select 0000:02:00.0 >"$tmp/out" 2>&1; rc=$?
+pg plan --trial --select 0000:02:00.0 >"$tmp/out" 2>&1; rc=$?
 expect_eq "GRUB with proxmox-boot-uuids: refused, exit 3" 3 "$rc"
-expect_contains "... says why" "$tmp/out" "GRUB boots from the ESPs of /etc/kernel/proxmox-boot-uuids"
+expect_contains "... says why" "$tmp/out" \
+	"GRUB boots from the ESPs of /etc/kernel/proxmox-boot-uuids, which proxmox-boot-tool keeps unmounted"
 
 finish
