@@ -58,7 +58,8 @@ static void copy_tree(struct trial_ctx *t, int base, const char *rel, const char
 		struct stat st;
 		int fd = rooted_open(base, src, O_RDONLY, 0, ROOTED_FOLLOW);
 		if (fd < 0 || fstat(fd, &st) < 0) {
-			log_warn(&a->log, "%s/%s: unreadable; the trial's initramfs is made without it", a->o.scan.sr.root, src);
+			log_warn(&a->log, _("%s/%s: unreadable; the trial's initramfs is made without it"),
+				 a->o.scan.sr.root, src);
 		} else if (S_ISDIR(st.st_mode)) {
 			copy_tree(t, base, src, dst, out, depth + 1);
 		} else if (S_ISREG(st.st_mode) && plan_current(&t->base->plan, src, &cur, &len)) {
@@ -67,7 +68,7 @@ static void copy_tree(struct trial_ctx *t, int base, const char *rel, const char
 		} else if (S_ISREG(st.st_mode) && rooted_read(base, src, 1 << 20, &text, &len, ROOTED_FOLLOW) == 0) {
 			plan_set_file(out, dst, NULL, 0, text, len, st.st_mode & 07777, NULL);
 		} else if (S_ISREG(st.st_mode)) {
-			log_warn(&a->log, "%s/%s: unreadable or over 1 MiB; the trial's initramfs is made without it",
+			log_warn(&a->log, _("%s/%s: unreadable or over 1 MiB; the trial's initramfs is made without it"),
 				 a->o.scan.sr.root, src);
 		}
 		if (fd >= 0)
@@ -145,13 +146,15 @@ static void plan_image(struct trial_ctx *t, struct plan *out)
 {
 	struct app *a = t->a;
 	const struct app_plan *base = t->base;
-	char *text;
+	char *text, *why;
 
 	text = trial_base_bytes(a, &base->plan, STATE_PATH);
-	trial_put(out, t->dir, "devices.conf", text, 0644, "the devices the trial binds (its own devices.conf)");
+	trial_put(out, t->dir, "devices.conf", text, 0644, _("the devices the trial binds (its own devices.conf)"));
 	free(text);
 	text = trial_base_bytes(a, &base->plan, MODPROBE_PATH);
-	trial_put(out, t->dir, "modprobe.conf", text, 0644, "the trial's modprobe.d file (the plan's " MODPROBE_PATH ")");
+	why = xasprintf(_("the trial's modprobe.d file (the plan's %s)"), MODPROBE_PATH);
+	trial_put(out, t->dir, "modprobe.conf", text, 0644, why);
+	free(why);
 	free(text);
 	t->image->plan(t, out);
 }
@@ -176,11 +179,11 @@ int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out,
 		return trial_refuse(a, xasprintf(_("the boot loader is %s; a trial boot needs GRUB with update-grub (Debian, "
 						 "Ubuntu, Proxmox on GRUB) or with BLS entries (Fedora), systemd-boot "
 						 "with loader entries, rEFInd or Limine"),
-						 boot ? boot : "not found"));
+						 boot ? boot : _("not found")));
 	if (!(im = initrd ? trial_image_by_name(initrd) : NULL))
 		return trial_refuse(a, xasprintf(_("the initramfs system is %s; a trial boot needs initramfs-tools, dracut, "
 						 "mkinitcpio or booster"),
-						 initrd ? initrd : "not found"));
+						 initrd ? initrd : _("not found")));
 	t.image = im;
 	t.loader = l;
 	if (!base->want.n_dev)
@@ -233,26 +236,32 @@ int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out,
 	/* an unattended host: the health check at the trial's boot promotes it */
 	if (a->o.promote_on_success)
 		strbuf_puts(&sb, "promote = on-success\n");
-	trial_put(out, dir, "trial.conf", sb.buf, 0644, "what the trial is, for its health check");
+	trial_put(out, dir, "trial.conf", sb.buf, 0644, _("what the trial is, for its health check"));
 	l->plan(&t, out);
 	strv_push(&out->params, TRIAL_PARAM);
 	for (size_t i = 0; i < base->plan.outcome.n; i++)
 		strv_push(&out->outcome, base->plan.outcome.v[i]);
 	if (l->by_hand) {
-		text = xasprintf("%s has no one-shot: pick 'vfioconf trial %s' %s at the next boot; the default entry is "
-				 "unchanged. The trial boots kernel %s as the entry '%s' does; if it fails or panics, the "
-				 "next boot is the default entry",
-				 l->shown, id, l->by_hand, t.kver, t.title);
+		/* TRANSLATORS: the boot loader, the trial's id, where it is
+		 * picked ("in the Limine menu"), the kernel, the default
+		 * entry's title */
+		text = xasprintf(_("%s has no one-shot: pick 'vfioconf trial %s' %s at the next boot; the default entry "
+				   "is unchanged. The trial boots kernel %s as the entry '%s' does; if it fails or panics, "
+				   "the next boot is the default entry"),
+				 l->shown, id, _(l->by_hand), t.kver, t.title);
 	} else {
-		text = xasprintf("the trial boots once, kernel %s as in the entry '%s'; if it fails or panics, the next "
-				 "boot is the default entry, unchanged",
+		text = xasprintf(_("the trial boots once, kernel %s as in the entry '%s'; if it fails or panics, the "
+				   "next boot is the default entry, unchanged"),
 				 t.kver, t.title);
 	}
 	strv_push(&out->notes, text);
 	free(text);
 	if (l->by_hand) /* said again as the trial is made */
-		log_info(&a->log, "%s has no one-shot: pick 'vfioconf trial %s' %s at the next boot; the default entry "
-			 "is unchanged", l->shown, id, l->by_hand);
+		/* TRANSLATORS: the boot loader, the trial's id, where it is
+		 * picked ("in the Limine menu") */
+		log_info(&a->log, _("%s has no one-shot: pick 'vfioconf trial %s' %s at the next boot; the default "
+				    "entry is unchanged"),
+			 l->shown, id, _(l->by_hand));
 out:
 	if (l && l->done)
 		l->done(&t);
@@ -274,8 +283,10 @@ char *app_trial_pick(const struct app_trial *t)
 
 	if (!l || !l->by_hand)
 		return NULL;
-	return xasprintf("pick 'vfioconf trial %s' %s at the next boot; the default entry is unchanged", t->id,
-			 l->by_hand);
+	/* TRANSLATORS: the trial's id, where it is picked ("in the Limine
+	 * menu") */
+	return xasprintf(_("pick 'vfioconf trial %s' %s at the next boot; the default entry is unchanged"), t->id,
+			 _(l->by_hand));
 }
 
 char *app_trial_pick_made(struct app *a, const struct plan *p, const char *id)

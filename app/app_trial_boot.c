@@ -10,6 +10,7 @@
 #include "app/app_trial.h"
 #include "backends/boot/trial.h"
 #include "backends/sys/rooted.h"
+#include "core/i18n.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -69,18 +70,19 @@ static int grub_prepare(struct trial_ctx *t)
 	 * there (proxmox-boot-tool runs update-grub with the ESP on /boot):
 	 * an entry in /boot/grub would be made, armed, and never booted */
 	if (root_exists(&a->o.scan.sr, TRIAL_PMX_UUIDS))
-		return trial_refuse(a, xstrdup("GRUB boots from the ESPs of /" TRIAL_PMX_UUIDS ", which "
-					       "proxmox-boot-tool keeps unmounted and writes itself; a trial is made for "
-					       "systemd-boot on them only"));
+		return trial_refuse(a, xasprintf(_("GRUB boots from the ESPs of /%s, which proxmox-boot-tool keeps "
+						 "unmounted and writes itself; a trial is made for systemd-boot on them "
+						 "only"),
+						 TRIAL_PMX_UUIDS));
 	if (!trial_grubenv_writable(&a->inv.host, &why))
 		return trial_refuse(a, why);
 	if (!(tool = root_find(&a->o.scan.sr, gr)))
-		return trial_refuse(a, xstrdup("grub-reboot is missing under the root"));
+		return trial_refuse(a, xasprintf(_("%s is missing under the root"), "grub-reboot"));
 	free(tool);
 	if (rooted_read_path(root, GRUB_CFG, 4 << 20, &cfg, NULL) < 0)
-		return trial_refuse(a, xstrdup("/" GRUB_CFG " cannot be read"));
+		return trial_refuse(a, xasprintf(_("/%s cannot be read"), GRUB_CFG));
 	if (!strstr(cfg, "custom.cfg")) {
-		r = trial_refuse(a, xstrdup("/" GRUB_CFG " does not read custom.cfg (/etc/grub.d/41_custom)"));
+		r = trial_refuse(a, xasprintf(_("/%s does not read custom.cfg (/etc/grub.d/41_custom)"), GRUB_CFG));
 		goto out;
 	}
 	{
@@ -90,8 +92,9 @@ static int grub_prepare(struct trial_ctx *t)
 		char *bad = NULL;
 		if (grub_source_defaults(&a->o.scan.sr, read_base, &br, (const char *const[]){"GRUB_DEFAULT", NULL},
 					 &env, &bad, &err) < 0) {
-			r = trial_refuse(a, xasprintf("%s:%d: cannot be read safely: %s; so GRUB's default entry cannot "
-						      "be known", bad, err.line, err.why));
+			r = trial_refuse(a, xasprintf(_("%s:%d: cannot be read safely: %s; so GRUB's default entry "
+							"cannot be known"),
+						      bad, err.line, err.why));
 			free(bad);
 			sh_error_free(&err);
 			goto out;
@@ -104,7 +107,7 @@ static int grub_prepare(struct trial_ctx *t)
 	}
 	if ((e2 = rooted_read_path(root, CUSTOM_CFG, 1 << 20, &g->custom, NULL)) < 0 && e2 != -ENOENT) {
 		g->custom = NULL;
-		r = trial_refuse(a, xasprintf("/" CUSTOM_CFG ": %s; the entries in it would be lost", strerror(-e2)));
+		r = trial_refuse(a, xasprintf(_("/%s: %s; the entries in it would be lost"), CUSTOM_CFG, strerror(-e2)));
 		goto out;
 	}
 	if (e2 < 0)
@@ -128,15 +131,17 @@ static void grub_plan(struct trial_ctx *t, struct plan *out)
 		      t->id, g->e.text);
 	text = trial_custom_cfg(g->custom, sb.buf);
 	plan_set_file(out, CUSTOM_CFG, g->custom, g->custom ? strlen(g->custom) : 0, text, strlen(text), 0644,
-		      "the trial's GRUB entry (41_custom reads this file at boot); the default entry is not changed");
+		      _("the trial's GRUB entry (41_custom reads this file at boot); the default entry is not changed"));
 	free(text);
 	strbuf_free(&sb);
 	img = xasprintf("%s/initrd.img-%s", t->dir, t->kver);
 	/* one command that makes the image and the one-shot match the files:
 	 * run again by an undo, with the files gone, it takes both away */
-	reason = xasprintf("build the trial's initramfs (%s) and boot its entry once, at the next boot only "
-			   "(grub-reboot)",
-			   t->image->how);
+	/* TRANSLATORS: %s says how ("mkinitramfs -d, its own
+	 * configuration") */
+	reason = xasprintf(_("build the trial's initramfs (%s) and boot its entry once, at the next boot only "
+			     "(grub-reboot)"),
+			   _(t->image->how));
 	plan_add_cmd(out, (const char *[]){t->tool_sync, t->id, t->kver, NULL}, reason);
 	free(reason);
 	plan_add_artifact(out, img);
@@ -208,13 +213,15 @@ static int bls_prepare(struct trial_ctx *t)
 	t->priv = e;
 	for (const char *const *p = gr; p; p = p == gr ? ge : NULL) {
 		if (!(tool = root_find(sr, p)))
-			return trial_refuse(a, xasprintf("%s is missing under the root", p == gr ? "grub2-reboot" : "grub2-editenv"));
+			return trial_refuse(a, xasprintf(_("%s is missing under the root"),
+							 p == gr ? "grub2-reboot" : "grub2-editenv"));
 		free(tool);
 	}
 	if (trial_bls_grubenv(sr, &a->inv.host, BLS_ENV, &envtext, &why) < 0)
 		return trial_refuse(a, why);
 	if (grub_source_defaults(sr, read_base, &br, (const char *const[]){"GRUB_DEFAULT", NULL}, &env, &bad, &err) < 0) {
-		r = trial_refuse(a, xasprintf("%s:%d: cannot be read safely: %s; so GRUB's default entry cannot be known",
+		r = trial_refuse(a, xasprintf(_("%s:%d: cannot be read safely: %s; so GRUB's default entry cannot be "
+						"known"),
 					      bad, err.line, err.why));
 		goto out;
 	}
@@ -227,8 +234,9 @@ static int bls_prepare(struct trial_ctx *t)
 	}
 	mods = xasprintf("lib/modules/%s", e->kver);
 	if (!root_exists(sr, mods))
-		r = trial_refuse(a, xasprintf("the default entry (/boot/loader/entries/%s) boots kernel %s, which has no "
-					      "/%s to build the trial's initramfs from", e->file, e->kver, mods));
+		r = trial_refuse(a, xasprintf(_("the default entry (/boot/loader/entries/%s) boots kernel %s, which has "
+						"no /%s to build the trial's initramfs from"),
+					      e->file, e->kver, mods));
 	free(mods);
 	if (r == 0) {
 		t->kver = xstrdup(e->kver);
@@ -247,12 +255,16 @@ static void bls_plan(struct trial_ctx *t, struct plan *out)
 	struct trial_bls_entry *e = t->priv;
 	char *entry = xasprintf("%s/bls-entry.conf", t->dir), *img = xasprintf("%s/initrd.img-%s", t->dir, t->kver), *m;
 
-	plan_set_file(out, entry, NULL, 0, e->text, strlen(e->text), 0644,
-		      "the trial's BLS entry: the sync script puts it in /boot/loader/entries as " TRIAL_BLS_FILE
-		      " (grubby and grub2-mkconfig rewrite the entries there); the default entry is not changed");
-	m = xasprintf("build the trial's initramfs (%s), put its entry in /boot/loader/entries, and boot it once, "
-		      "at the next boot only (grub2-reboot " TRIAL_GRUB_ID ")",
-		      t->image->how);
+	m = xasprintf(_("the trial's BLS entry: the sync script puts it in /boot/loader/entries as %s (grubby and "
+			"grub2-mkconfig rewrite the entries there); the default entry is not changed"),
+		      TRIAL_BLS_FILE);
+	plan_set_file(out, entry, NULL, 0, e->text, strlen(e->text), 0644, m);
+	free(m);
+	/* TRANSLATORS: how the image is built ("dracut --conf and --confdir,
+	 * its own configuration"), the entry's menu id */
+	m = xasprintf(_("build the trial's initramfs (%s), put its entry in /boot/loader/entries, and boot it once, "
+			"at the next boot only (grub2-reboot %s)"),
+		      _(t->image->how), TRIAL_GRUB_ID);
 	plan_add_cmd(out, (const char *[]){t->tool_sync, "grub-bls", t->id, t->kver, NULL}, m);
 	free(m);
 	plan_add_artifact(out, img);
@@ -333,7 +345,7 @@ static int manual_prepare(struct trial_ctx *t)
 		if (root_exists(sr, *f))
 			p->file = *f;
 	if (!p->file || rooted_read_path(sr->root, p->file, 1 << 20, &p->old, NULL) < 0)
-		return trial_refuse(a, xasprintf("/%s cannot be read", p->file ? p->file : "boot/limine.conf"));
+		return trial_refuse(a, xasprintf(_("/%s cannot be read"), p->file ? p->file : "boot/limine.conf"));
 	if (trial_manual_entry(sr, &a->inv.host, refind, p->file, p->old, t->id, &t->params, &p->m, &why) < 0)
 		return trial_refuse(a, why);
 	t->kver = xstrdup(p->m.kver);
@@ -347,12 +359,19 @@ static void manual_plan(struct trial_ctx *t, struct plan *out)
 	char *img = xasprintf("%s/initrd.img-%s", t->dir, t->kver), *dir = xasprintf("/%s", p->m.img_dir), *m;
 	bool refind = strcmp(t->loader->name, "refind") == 0;
 
-	m = xasprintf("the trial's entry, last: %s; picked by hand at boot",
-		      refind ? "the first line stays rEFInd's default options" : "default_entry keeps naming the default entry");
+	/* TRANSLATORS: %s is one of the two below: why the default stays */
+	m = xasprintf(_("the trial's entry, last: %s; picked by hand at boot"),
+		      refind ? _("the first line stays rEFInd's default options")
+			     : _("default_entry keeps naming the default entry"));
 	plan_set_file(out, p->file, p->old, strlen(p->old), p->m.text, strlen(p->m.text), 0644, m);
 	free(m);
-	m = xasprintf("build the trial's initramfs (%s)%s; no one-shot: %s has none", t->image->how,
-		      strcmp(p->m.img_dir, "boot") != 0 ? " and put it where the entry names it" : "", t->loader->shown);
+	/* TRANSLATORS: how the image is built ("mkinitcpio -c, its own
+	 * configuration"), the piece below or nothing, the boot loader */
+	m = xasprintf(_("build the trial's initramfs (%s)%s; no one-shot: %s has none"), _(t->image->how),
+		      /* TRANSLATORS: completes "build the trial's initramfs
+		       * (...)" above; it starts with a blank */
+		      strcmp(p->m.img_dir, "boot") != 0 ? _(" and put it where the entry names it") : "",
+		      t->loader->shown);
 	plan_add_cmd(out, (const char *[]){t->tool_sync, t->loader->name, t->id, t->kver, dir, NULL}, m);
 	free(m);
 	plan_add_artifact(out, img);
@@ -415,7 +434,9 @@ static const struct trial_loader trial_refind_loader = {
 	.pending = refind_pending,
 	.shown = "rEFInd",
 	.abort_first = true,
-	.by_hand = "in the rEFInd menu (the kernel's submenu: Insert, F2 or + on its entry)",
+	/* TRANSLATORS: completes "pick 'vfioconf trial ID' %s at the next
+	 * boot" */
+	.by_hand = N_("in the rEFInd menu (the kernel's submenu: Insert, F2 or + on its entry)"),
 };
 
 static const struct trial_loader trial_limine_loader = {
@@ -428,7 +449,9 @@ static const struct trial_loader trial_limine_loader = {
 	.pending = limine_pending,
 	.shown = "Limine",
 	.abort_first = true,
-	.by_hand = "in the Limine menu",
+	/* TRANSLATORS: completes "pick 'vfioconf trial ID' %s at the next
+	 * boot" */
+	.by_hand = N_("in the Limine menu"),
 };
 
 const struct trial_loader *const trial_loaders[] = {&trial_grub, &trial_sdboot, &trial_bls, &trial_refind_loader,

@@ -74,7 +74,8 @@ static const struct trial_image image_tools = {
 	.tool = "mkinitramfs",
 	.tool_paths = (const char *const[]){"usr/sbin/mkinitramfs", "sbin/mkinitramfs", NULL},
 	.carries = (const char *const[]){"etc/initramfs-tools/", NULL},
-	.how = "mkinitramfs -d, its own configuration",
+	/* TRANSLATORS: completes "build the trial's initramfs (%s)" */
+	.how = N_("mkinitramfs -d, its own configuration"),
 	.lister = "lsinitramfs",
 	.plan = it_plan,
 };
@@ -165,7 +166,8 @@ static const struct trial_image image_dracut = {
 	.tool = "dracut",
 	.tool_paths = (const char *const[]){"usr/bin/dracut", "usr/sbin/dracut", "sbin/dracut", NULL},
 	.carries = (const char *const[]){DR_CONF, NULL}, /* and dracut.conf.d */
-	.how = "dracut --conf and --confdir, its own configuration",
+	/* TRANSLATORS: completes "build the trial's initramfs (%s)" */
+	.how = N_("dracut --conf and --confdir, its own configuration"),
 	.lister = "lsinitrd",
 	.plan = dr_plan,
 };
@@ -285,7 +287,8 @@ static const struct trial_image image_mkinitcpio = {
 	.tool = "mkinitcpio",
 	.tool_paths = (const char *const[]){"usr/bin/mkinitcpio", "usr/sbin/mkinitcpio", NULL},
 	.carries = (const char *const[]){MK_CONF, NULL}, /* and mkinitcpio.conf.d */
-	.how = "mkinitcpio -c, its own configuration",
+	/* TRANSLATORS: completes "build the trial's initramfs (%s)" */
+	.how = N_("mkinitcpio -c, its own configuration"),
 	.lister = "lsinitcpio",
 	.plan = mk_plan,
 };
@@ -340,7 +343,8 @@ static const struct trial_image image_booster = {
 	.tool = "booster",
 	.tool_paths = (const char *const[]){"usr/bin/booster", NULL},
 	.carries = (const char *const[]){BO_YAML, NULL},
-	.how = "booster build --config, its own configuration",
+	/* TRANSLATORS: completes "build the trial's initramfs (%s)" */
+	.how = N_("booster build --config, its own configuration"),
 	.lister = NULL, /* booster ls IMAGE: a subcommand, not a lister */
 	.prepare = bo_prepare,
 	.plan = bo_plan,

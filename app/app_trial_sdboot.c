@@ -8,6 +8,7 @@
 #include "app/app_trial.h"
 #include "backends/boot/trial.h"
 #include "backends/sys/rooted.h"
+#include "core/i18n.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -48,12 +49,14 @@ static int sd_tools(struct trial_ctx *t, const char *kver, const char *where)
 	if (!trial_efivars_writable(sr, &why))
 		return trial_refuse(t->a, why);
 	if (!(tool = root_find(sr, bc)))
-		return trial_refuse(t->a, xstrdup("bootctl is missing under the root"));
+		return trial_refuse(t->a, xasprintf(_("%s is missing under the root"), "bootctl"));
 	free(tool);
 	mods = xasprintf("lib/modules/%s", kver);
 	if (!root_exists(sr, mods))
-		r = trial_refuse(t->a, xasprintf("the default entry (%s) boots kernel %s, which has no /%s to build the "
-						 "trial's initramfs from",
+		/* TRANSLATORS: the default entry's file (on Proxmox: "proxmox-KVER.conf
+		 * on Proxmox's ESPs"), the kernel, its modules' directory */
+		r = trial_refuse(t->a, xasprintf(_("the default entry (%s) boots kernel %s, which has no /%s to build "
+						   "the trial's initramfs from"),
 						 where, kver, mods));
 	free(mods);
 	return r;
@@ -72,7 +75,9 @@ static int pmx_prepare(struct trial_ctx *t, struct sd_priv *s)
 	free(info);
 	if (r < 0)
 		return trial_refuse(t->a, why);
-	where = xasprintf("proxmox-%s.conf on Proxmox's ESPs", s->pmx.kver);
+	/* TRANSLATORS: the default entry's file, in "the default entry (%s)
+	 * boots kernel ..." */
+	where = xasprintf(_("proxmox-%s.conf on Proxmox's ESPs"), s->pmx.kver);
 	r = sd_tools(t, s->pmx.kver, where);
 	free(where);
 	if (r < 0)
@@ -122,23 +127,27 @@ static void pmx_plan(struct trial_ctx *t, struct plan *out)
 	char *img = xasprintf("%s/initrd.img-%s", t->dir, t->kver), *oneshot = xasprintf("%s/oneshot", t->dir);
 	char *m;
 
-	m = xasprintf("the trial's loader entry: the sync script copies it to every ESP of /" TRIAL_PMX_UUIDS
-		      " as " TRIAL_SD_FILE ", beside proxmox-%s.conf; loader.conf is not changed",
-		      t->kver);
+	/* TRANSLATORS: the list of ESPs (a file), the entry's file name, the
+	 * kernel */
+	m = xasprintf(_("the trial's loader entry: the sync script copies it to every ESP of /%s as %s, beside "
+			"proxmox-%s.conf; loader.conf is not changed"),
+		      TRIAL_PMX_UUIDS, TRIAL_SD_FILE, t->kver);
 	plan_set_file(out, entry, NULL, 0, s->pmx.text, strlen(s->pmx.text), 0644, m);
 	free(m);
 	plan_set_file(out, def, NULL, 0, s->pmx.entry, strlen(s->pmx.entry), 0644,
-		      "the default entry as proxmox-boot-tool writes it: the sync script adds the trial to an ESP "
-		      "only where that entry is there and systemd-boot's default");
+		      _("the default entry as proxmox-boot-tool writes it: the sync script adds the trial to an ESP "
+			"only where that entry is there and systemd-boot's default"));
 	for (const char *const *a = (const char *const[]){t->tool_sync, "proxmox", t->id, t->kver, s->efivars, NULL};
 	     *a; a++)
 		strv_push(&argv, *a);
 	for (size_t i = 0; i < s->pmx.uuids.n; i++)
 		strv_push(&argv, s->pmx.uuids.v[i]);
-	m = xasprintf("build the trial's initramfs (%s), put it and the entry on each ESP (mounted in a mount "
-		      "namespace of its own, as proxmox-boot-tool does), and boot the entry once, at the next boot only "
-		      "(bootctl set-oneshot)",
-		      t->image->how);
+	/* TRANSLATORS: %s says how ("mkinitramfs -d, its own
+	 * configuration") */
+	m = xasprintf(_("build the trial's initramfs (%s), put it and the entry on each ESP (mounted in a mount "
+			"namespace of its own, as proxmox-boot-tool does), and boot the entry once, at the next boot "
+			"only (bootctl set-oneshot)"),
+		      _(t->image->how));
 	plan_add_cmd(out, (const char *const *)argv.v, m);
 	free(m);
 	plan_add_artifact(out, img);
@@ -172,12 +181,17 @@ static void sd_plan_entry(struct trial_ctx *t, struct plan *out)
 	char *any = xasprintf("%s/loader/entries/" TRIAL_SD_BASE "*.conf", part);
 	char *oneshot = xasprintf("%s/oneshot", t->dir), *m;
 
-	plan_set_file(out, entry, NULL, 0, s->e.text, strlen(s->e.text), 0644,
-		      "the trial's loader entry: the sync script copies it to the boot partition as " TRIAL_SD_FILE
-		      " (systemd-boot renames it there as it counts the try); loader.conf is not changed");
-	m = xasprintf("build the trial's initramfs (%s), put it and the entry on the boot partition, and boot the "
-		      "entry once, at the next boot only (bootctl set-oneshot)",
-		      t->image->how);
+	/* TRANSLATORS: %s is the entry's file name */
+	m = xasprintf(_("the trial's loader entry: the sync script copies it to the boot partition as %s "
+			"(systemd-boot renames it there as it counts the try); loader.conf is not changed"),
+		      TRIAL_SD_FILE);
+	plan_set_file(out, entry, NULL, 0, s->e.text, strlen(s->e.text), 0644, m);
+	free(m);
+	/* TRANSLATORS: %s says how ("mkinitramfs -d, its own
+	 * configuration") */
+	m = xasprintf(_("build the trial's initramfs (%s), put it and the entry on the boot partition, and boot the "
+			"entry once, at the next boot only (bootctl set-oneshot)"),
+		      _(t->image->how));
 	plan_add_cmd(out, (const char *[]){t->tool_sync, "systemd-boot", t->id, t->kver, s->efivars, part_abs, NULL}, m);
 	free(m);
 	/* what the command makes; its undo takes each of them away */

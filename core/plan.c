@@ -206,10 +206,13 @@ static void file_diff(struct strbuf *out, const struct plan_file *f)
 	if (diff_unified(out, f->path, f->old, f->old_len, f->new, f->new_len, 3) ||
 	    same(f->old, f->old_len, f->new, f->new_len))
 		return;
-	if (!f->old)
-		strbuf_printf(out, "# %s: created, empty\n", f->path);
-	else if (!f->new)
-		strbuf_printf(out, "# %s: removed (it was empty)\n", f->path);
+	if (!f->old) {
+		/* TRANSLATORS: what became of a file, after its path in a plan */
+		strbuf_printf(out, "# %s: %s\n", f->path, _("created, empty"));
+	} else if (!f->new) {
+		/* TRANSLATORS: what became of a file, after its path in a plan */
+		strbuf_printf(out, "# %s: %s\n", f->path, _("removed (it was empty)"));
+	}
 }
 
 void plan_render_diff(const struct plan *p, struct strbuf *out)

@@ -144,9 +144,10 @@ static void hand_edited_cfg(struct plan_ctx *ctx)
 		free(line);
 	}
 	if (lost.len) {
-		char *m = xasprintf("%s was edited by hand: its linux lines carry %s, which /etc/default/grub does "
-				    "not; the grub-mkconfig this plan runs drops them (put them in "
-				    "/etc/default/grub to keep them)",
+		/* TRANSLATORS: grub.cfg's path, then the kernel parameters */
+		char *m = xasprintf(_("%s was edited by hand: its linux lines carry %s, which /etc/default/grub does "
+				      "not; the grub-mkconfig this plan runs drops them (put them in "
+				      "/etc/default/grub to keep them)"),
 				    grub_cfg(ctx->sr) + 1, lost.buf);
 		strv_push_unique(&ctx->plan->warnings, m);
 		free(m);
@@ -241,8 +242,9 @@ static char *effective_cmdline(struct plan_ctx *ctx)
 	else
 		/* what GRUB's command line will be cannot be known: nothing is
 		 * planned on a guess */
-		ctx_refuse(ctx, xasprintf("%s:%d: cannot be read safely: %s; so GRUB's kernel command line cannot "
-					  "be known", bad, err.line, err.why));
+		ctx_refuse(ctx, xasprintf(_("%s:%d: cannot be read safely: %s; so GRUB's kernel command line cannot "
+					    "be known"),
+					  bad, err.line, err.why));
 	free(bad);
 	sh_error_free(&err);
 	sh_env_free(&env);
@@ -329,13 +331,13 @@ static int bls_plan(struct plan_ctx *ctx)
 			if (del.len) {
 				char *a = xasprintf("--remove-args=%s", del.buf);
 				plan_add_cmd(ctx->plan, (const char *[]){tool, "--update-kernel=ALL", a, NULL},
-					     "take the parameters out of every boot entry");
+					     _("take the parameters out of every boot entry"));
 				free(a);
 			}
 			if (add.len) {
 				char *a = xasprintf("--args=%s", add.buf);
 				plan_add_cmd(ctx->plan, (const char *[]){tool, "--update-kernel=ALL", a, NULL},
-					     "put the parameters in every boot entry");
+					     _("put the parameters in every boot entry"));
 				free(a);
 			}
 			free(tool);
@@ -343,13 +345,13 @@ static int bls_plan(struct plan_ctx *ctx)
 			plan_add_artifact(ctx->plan, "boot/grub2/grubenv");
 		} else if ((tool = root_find(ctx->sr, mkconfig2_paths)) || (tool = root_find(ctx->sr, mkconfig_paths))) {
 			plan_add_cmd(ctx->plan, (const char *[]){tool, "-o", grub_cfg(ctx->sr), "--update-bls-cmdline", NULL},
-				     "regenerate grub.cfg and the options of every BLS entry");
+				     _("regenerate grub.cfg and the options of every BLS entry"));
 			free(tool);
 			plan_add_artifact(ctx->plan, grub_cfg(ctx->sr) + 1);
 			plan_add_artifact(ctx->plan, "boot/loader/entries/*");
 		} else {
-			strv_push(&ctx->plan->warnings, "neither grubby nor grub2-mkconfig under the root: "
-							"update the boot entries yourself");
+			strv_push(&ctx->plan->warnings, _("neither grubby nor grub2-mkconfig under the root: "
+							  "update the boot entries yourself"));
 		}
 	}
 	strv_free(&before);

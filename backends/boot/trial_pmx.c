@@ -8,6 +8,7 @@
 #include "backends/boot/planner.h"
 #include "backends/boot/trial.h"
 #include "backends/sys/rooted.h"
+#include "core/i18n.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -51,7 +52,7 @@ static int read_uuids(const struct sysroot *sr, struct strv *out, char **why)
 	int r = 0, n = 0;
 
 	if (rooted_read_path(sr->root, TRIAL_PMX_UUIDS, 1 << 16, &text, NULL) < 0)
-		return fail(why, xstrdup("/" TRIAL_PMX_UUIDS " cannot be read"));
+		return fail(why, xasprintf(_("/%s cannot be read"), TRIAL_PMX_UUIDS));
 	for (char *l = text, *nl; l && *l && r == 0; l = nl ? nl + 1 : NULL) {
 		if ((nl = strchr(l, '\n')))
 			*nl = '\0';
@@ -63,15 +64,15 @@ static int read_uuids(const struct sysroot *sr, struct strv *out, char **why)
 		/* the UUIDs go on the sync script's command line: each one
 		 * checked here, as proxmox-boot-tool checks them */
 		if (!vfat_uuid(l))
-			r = fail(why, xasprintf("/" TRIAL_PMX_UUIDS ":%d: '%s' is not an ESP's UUID (XXXX-XXXX); "
-						"'proxmox-boot-tool clean' takes out what is not",
-						n, l));
+			r = fail(why, xasprintf(_("/%s:%d: '%s' is not an ESP's UUID (XXXX-XXXX); 'proxmox-boot-tool "
+						  "clean' takes out what is not"),
+						TRIAL_PMX_UUIDS, n, l));
 		else if (!strv_contains(out, l))
 			strv_push(out, l);
 	}
 	free(text);
 	if (r == 0 && out->n == 0)
-		r = fail(why, xstrdup("/" TRIAL_PMX_UUIDS " lists no ESP"));
+		r = fail(why, xasprintf(_("/%s lists no ESP"), TRIAL_PMX_UUIDS));
 	return r;
 }
 
@@ -150,17 +151,21 @@ int trial_pmx_entry(const struct sysroot *sr, const char *efi_default, const cha
 	/* GRUB on the ESPs (BIOS mode, or Secure Boot) reads its own grub.cfg
 	 * there, which proxmox-boot-tool writes with update-grub */
 	if (!loader_info || !str_starts_with(loader_info, "systemd-boot")) {
-		r = fail(why, xasprintf("%s%s%s: so the ESPs of /" TRIAL_PMX_UUIDS " boot GRUB, whose grub.cfg "
-					"proxmox-boot-tool writes on each of them; a trial is made for systemd-boot on them "
-					"only",
-					loader_info ? loader_info : "systemd-boot did not start this boot (no LoaderInfo EFI "
-								    "variable)",
-					loader_info ? " started this boot" : "", loader_info ? " (LoaderInfo)" : ""));
+		/* TRANSLATORS: %s is the boot loader as it names itself
+		 * ("GRUB 2.06"); this and the next begin the sentence after */
+		char *who = loader_info ? xasprintf(_("%s started this boot (LoaderInfo)"), loader_info)
+					: xstrdup(_("systemd-boot did not start this boot (no LoaderInfo EFI variable)"));
+		/* TRANSLATORS: %s is one of the two above; then the list of
+		 * ESPs (a file) */
+		r = fail(why, xasprintf(_("%s: so the ESPs of /%s boot GRUB, whose grub.cfg proxmox-boot-tool writes on "
+					  "each of them; a trial is made for systemd-boot on them only"),
+					who, TRIAL_PMX_UUIDS));
+		free(who);
 		goto out;
 	}
 	if ((pin = first_line(sr, "etc/kernel/next-boot-pin")) && *pin) {
-		r = fail(why, xasprintf("kernel %s is pinned for the next boot only (/etc/kernel/next-boot-pin): boot "
-					"it first, or 'proxmox-boot-tool kernel unpin --next-boot'",
+		r = fail(why, xasprintf(_("kernel %s is pinned for the next boot only (/etc/kernel/next-boot-pin): "
+					  "boot it first, or 'proxmox-boot-tool kernel unpin --next-boot'"),
 					pin));
 		goto out;
 	}
@@ -170,9 +175,9 @@ int trial_pmx_entry(const struct sysroot *sr, const char *efi_default, const cha
 		size_t l = strlen(efi_default);
 		if (!str_starts_with(efi_default, "proxmox-") || l <= 13 || strcmp(efi_default + l - 5, ".conf") != 0 ||
 		    strpbrk(efi_default, "*?[/")) {
-			r = fail(why, xasprintf("systemd-boot's default is %s (LoaderEntryDefault), not an entry "
-						"proxmox-boot-tool writes; 'bootctl set-default \"\"' gives it back to "
-						"proxmox-boot-tool's loader.conf",
+			r = fail(why, xasprintf(_("systemd-boot's default is %s (LoaderEntryDefault), not an entry "
+						  "proxmox-boot-tool writes; 'bootctl set-default \"\"' gives it back to "
+						  "proxmox-boot-tool's loader.conf"),
 						efi_default));
 			goto out;
 		}
@@ -180,21 +185,22 @@ int trial_pmx_entry(const struct sysroot *sr, const char *efi_default, const cha
 	} else if ((pin = first_line(sr, "etc/kernel/proxmox-boot-pin")) && *pin) {
 		out->kver = xstrdup(pin);
 	} else if (!(out->kver = newest_kernel(sr))) {
-		r = fail(why, xstrdup("no kernel proxmox-boot-tool puts on the ESPs (/boot/vmlinuz-*-pve with its "
-				      "initrd.img, or one of /etc/kernel/proxmox-boot-manual-kernels)"));
+		r = fail(why, xstrdup(_("no kernel proxmox-boot-tool puts on the ESPs (/boot/vmlinuz-*-pve with its "
+					"initrd.img, or one of /etc/kernel/proxmox-boot-manual-kernels)")));
 		goto out;
 	}
 	if (strchr(out->kver, '/') || out->kver[0] == '.' || strpbrk(out->kver, " \t")) {
-		r = fail(why, xasprintf("'%s' is not a kernel version", out->kver));
+		r = fail(why, xasprintf(_("'%s' is not a kernel version"), out->kver));
 		goto out;
 	}
 	if (!(cmdline = first_line(sr, "etc/kernel/cmdline"))) {
-		r = fail(why, xstrdup("/etc/kernel/cmdline cannot be read: proxmox-boot-tool's entries carry its first "
-				      "line"));
+		r = fail(why, xstrdup(_("/etc/kernel/cmdline cannot be read: proxmox-boot-tool's entries carry its "
+					"first line")));
 		goto out;
 	}
 	if (!strstr(cmdline, "root=")) {
-		r = fail(why, xstrdup("/etc/kernel/cmdline's first line has no root= (proxmox-boot-tool refuses it too)"));
+		r = fail(why, xstrdup(_("/etc/kernel/cmdline's first line has no root= (proxmox-boot-tool refuses it "
+					"too)")));
 		goto out;
 	}
 	out->title = xstrdup(product_title(sr));

@@ -7,6 +7,7 @@
 #include "backends/boot/trial.h"
 #include "backends/sys/rooted.h"
 #include "core/cmdline.h"
+#include "core/i18n.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -310,12 +311,14 @@ int trial_sdboot_entry(const struct sysroot *sr, const char *efi_default, const 
 	*why = NULL;
 	if (!n) {
 		free(pattern);
-		return fail(why, xstrdup("no systemd-boot loader entry (loader/entries on /efi, /boot/efi or /boot): "
-					 "a trial boot needs GRUB with update-grub, or systemd-boot with loader entries"));
+		return fail(why, xstrdup(_("no systemd-boot loader entry (loader/entries on /efi, /boot/efi or /boot): "
+					   "a trial boot needs GRUB with update-grub, or systemd-boot with loader "
+					   "entries")));
 	}
 	if (pattern && pattern[0] == '@') {
-		r = fail(why, xasprintf("systemd-boot's default is %s (the entry booted last), so a trial could "
-					"become it; set a fixed default first (bootctl set-default ID)", pattern));
+		r = fail(why, xasprintf(_("systemd-boot's default is %s (the entry booted last), so a trial could "
+					  "become it; set a fixed default first (bootctl set-default ID)"),
+					pattern));
 		goto out;
 	}
 	/* where systemd-boot puts the trial among the entries: it must not
@@ -333,30 +336,36 @@ int trial_sdboot_entry(const struct sysroot *sr, const char *efi_default, const 
 	if (!pattern || pick == n)
 		pick = 0; /* no default, or it matches nothing: the first entry */
 	if (!v[pick].part) {
-		r = fail(why, xasprintf("systemd-boot would boot the trial by default: %s; give loader.conf a "
-					"default entry that is not %s (bootctl set-default ID) first",
-					pattern ? "loader.conf's default matches it" : "no default entry is set and it sorts first",
+		/* TRANSLATORS: the first %s is one of the two below */
+		r = fail(why, xasprintf(_("systemd-boot would boot the trial by default: %s; give loader.conf a "
+					  "default entry that is not %s (bootctl set-default ID) first"),
+					pattern ? _("loader.conf's default matches it")
+						: _("no default entry is set and it sorts first"),
 					TRIAL_SD_FILE));
 		goto out;
 	}
 	if (v[pick].efi || !v[pick].linux_path) {
-		r = fail(why, xasprintf("%s/loader/entries/%s boots %s; a trial needs an entry with linux and initrd "
-					"lines", v[pick].part, v[pick].file,
-					v[pick].efi ? "a unified kernel image, whose command line and initramfs are inside it"
-						    : "no linux kernel"));
+		/* TRANSLATORS: the partition, the entry's file, one of the two
+		 * below: what it boots */
+		r = fail(why, xasprintf(_("%s/loader/entries/%s boots %s; a trial needs an entry with linux and "
+					  "initrd lines"),
+					v[pick].part, v[pick].file,
+					v[pick].efi ? _("a unified kernel image, whose command line and initramfs are inside it")
+						    : _("no linux kernel")));
 		goto out;
 	}
 	out->kver = entry_kver(&v[pick]);
 	if (!out->kver) {
-		r = fail(why, xasprintf("%s/loader/entries/%s: which kernel it boots is not known (no version line, no "
-					"vmlinuz-VERSION)", v[pick].part, v[pick].file));
+		r = fail(why, xasprintf(_("%s/loader/entries/%s: which kernel it boots is not known (no version line, "
+					  "no vmlinuz-VERSION)"),
+					v[pick].part, v[pick].file));
 		goto out;
 	}
 	img = xasprintf("/vfioconf/%s/initrd.img-%s", id, out->kver);
 	out->text = trial_sdboot_copy(v[pick].text, v[pick].title ? v[pick].title : v[pick].id, id, params, img);
 	free(img);
 	if (!out->text) {
-		r = fail(why, xasprintf("%s/loader/entries/%s loads no initramfs", v[pick].part, v[pick].file));
+		r = fail(why, xasprintf(_("%s/loader/entries/%s loads no initramfs"), v[pick].part, v[pick].file));
 		goto out;
 	}
 	out->title = xstrdup(v[pick].title ? v[pick].title : v[pick].id);
@@ -409,12 +418,13 @@ bool trial_efivars_writable(const struct sysroot *sr, char **why)
 
 	*why = NULL;
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		*why = xasprintf("%s is missing: no EFI variables (booted in BIOS mode?), so systemd-boot's one-shot "
-				 "cannot be set", dir);
+		*why = xasprintf(_("%s is missing: no EFI variables (booted in BIOS mode?), so systemd-boot's one-shot "
+				   "cannot be set"),
+				 dir);
 		goto out;
 	}
 	if (read_file(mi, 1 << 20, &text, NULL) < 0) {
-		*why = xasprintf("%s cannot be read: whether EFI variables can be written is not known", mi);
+		*why = xasprintf(_("%s cannot be read: whether EFI variables can be written is not known"), mi);
 		goto out;
 	}
 	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
@@ -425,14 +435,15 @@ bool trial_efivars_writable(const struct sysroot *sr, char **why)
 			continue;
 		mounted = true;
 		if (strcmp(opts, "ro") == 0 || str_starts_with(opts, "ro,")) {
-			*why = xasprintf("efivarfs is mounted read-only on %s, so systemd-boot's one-shot cannot be set "
-					 "(mount -o remount,rw %s)", target, target);
+			*why = xasprintf(_("efivarfs is mounted read-only on %s, so systemd-boot's one-shot cannot be "
+					   "set (mount -o remount,rw %s)"),
+					 target, target);
 			goto out;
 		}
 	}
 	if (!mounted) {
-		*why = xstrdup("efivarfs is not mounted (/sys/firmware/efi/efivars), so systemd-boot's one-shot cannot "
-			       "be set");
+		*why = xstrdup(_("efivarfs is not mounted (/sys/firmware/efi/efivars), so systemd-boot's one-shot "
+				 "cannot be set"));
 		goto out;
 	}
 	ok = true;

@@ -118,6 +118,24 @@ expect_contains "German plan: a refusal, from core" "$tmp/plan" "bleibt beim Hos
 hl debian 80x24 '/970\n p\033OF' VFIOCONF_LOCALEDIR="$tmp/locale" LC_ALL=C.UTF-8 LANGUAGE=de
 expect_contains "German preview: why no trial boot here, from the application layer" "$tmp/screen" \
 	"Einmal ausprobieren: hier kein Probestart: mkinitramfs fehlt unter der Wurzel;"
+# a trial plan's reasons (app_trial_boot.c): Debian on GRUB as trial.sh makes it
+cp -a "$ROOTS/z170" "$tmp/tr"
+cp -a "$top_srcdir/tests/fixtures/distros/debian/." "$tmp/tr/root/"
+cp "$top_srcdir/tests/fixtures/grub/debian12.cfg" "$tmp/tr/root/boot/grub/grub.cfg"
+for t in mkinitramfs grub-reboot; do
+	printf '#!/bin/sh\n' >"$tmp/tr/root/usr/sbin/$t"; chmod 755 "$tmp/tr/root/usr/sbin/$t"
+done
+mkdir -p "$tmp/tr/root/usr/libexec/vfioconf"
+cp "$top_srcdir/bind/vfioconf-trial-sync" "$tmp/tr/root/usr/libexec/vfioconf/"
+de "$VFIOCONF" --root "$tmp/tr/root" --sysfs "$tmp/tr/sys" --procfs "$tmp/tr/proc" \
+	plan --trial --select 0000:02:00.0 >"$tmp/plan" 2>&1
+expect_contains "German trial plan: the entry's reason, from the trial's loader" "$tmp/plan" \
+	"# boot/grub/custom.cfg: der GRUB-Eintrag des Probestarts (41_custom liest diese Datei beim Start); der Standard-Eintrag wird nicht geändert"
+de "$VFIOCONF" --root "$tmp/tr/root" --sysfs "$tmp/tr/sys" --procfs "$tmp/tr/proc" \
+	plan --trial --json --select 0000:02:00.0 >"$tmp/plan.json" 2>/dev/null
+expect_eq "plan --trial --json under German: the entry's reason in English" \
+	"the trial's GRUB entry (41_custom reads this file at boot); the default entry is not changed" \
+	"$(jq -r '.files[] | select(.path == "boot/grub/custom.cfg") | .reasons[0]' "$tmp/plan.json")"
 hl z170 80x24 '/1f.0\n ' VFIOCONF_LOCALEDIR="$tmp/locale" LC_ALL=C.UTF-8 LANGUAGE=de
 expect_contains "German screen: a platform function named in German (list --json keeps English)" "$tmp/screen" \
 	"eine Plattformfunktion (ISA-Bridge (LPC))"
