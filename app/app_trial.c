@@ -239,6 +239,10 @@ int app_trial_plan(struct app *a, const struct app_plan *base, struct plan *out,
 	trial_put(out, dir, "trial.conf", sb.buf, 0644, _("what the trial is, for its health check"));
 	l->plan(&t, out);
 	strv_push(&out->params, TRIAL_PARAM);
+	/* the sync script's one-shot and, on Proxmox, the ESPs' entries are
+	 * out of the journal's sight: a rollback runs it again to take them
+	 * away */
+	out->rerun_on_rollback = true;
 	for (size_t i = 0; i < base->plan.outcome.n; i++)
 		strv_push(&out->outcome, base->plan.outcome.v[i]);
 	if (l->by_hand) {

@@ -70,6 +70,13 @@ struct plan {
 	/* Directories an undone transaction made: taken away after the files
 	 * when they are empty (root-relative, parents before children). */
 	struct strv rmdirs;
+	/* Its commands reach what the journal cannot see or copy (a trial's
+	 * entry on ESPs kept unmounted, an EFI variable): a rollback runs
+	 * them again once the files are as before, and they take that away
+	 * too (the journal's header: rerun = on-rollback). Not for an undo's
+	 * plan: rolled back, it puts the trial back as it was, armed or used
+	 * up, and running the commands then would arm it again. */
+	bool rerun_on_rollback;
 };
 
 /* The bytes a path will have once earlier edits in this plan are applied:

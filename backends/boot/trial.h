@@ -121,7 +121,10 @@ char *trial_sdboot_copy(const char *text, const char *name, const char *id, cons
  * default entry is made here as proxmox-boot-tool writes it, and the sync
  * script checks on each ESP it mounts that the ESP holds that entry, and
  * that systemd-boot takes it for the default, before it puts the trial's
- * entry beside it. */
+ * entry beside it. systemd-bless-boot finds no ESP mounted there and
+ * fails after the health check, which is harmless: the entry stays as
+ * systemd-boot counted it, and taking the trial away removes it by any
+ * name. */
 
 #define TRIAL_PMX_UUIDS "etc/kernel/proxmox-boot-uuids"
 

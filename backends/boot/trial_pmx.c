@@ -76,6 +76,19 @@ static int read_uuids(const struct sysroot *sr, struct strv *out, char **why)
 	return r;
 }
 
+/* A kernel version as it goes on the sync script's command line and into
+ * paths: letters, digits and ._+~- (as the script checks too), a letter or
+ * digit first. */
+static bool kver_ok(const char *k)
+{
+	if (!isalnum((unsigned char)*k))
+		return false;
+	for (; *k; k++)
+		if (!isalnum((unsigned char)*k) && !strchr("._+~-", *k))
+			return false;
+	return true;
+}
+
 /* Does proxmox-boot-tool put a kernel on the ESPs: its own kernels
  * (-pve), and those added by hand (proxmox-boot-tool kernel add). */
 static bool pmx_kernel(const char *kver, const char *manual)
@@ -108,10 +121,13 @@ static char *newest_kernel(const struct sysroot *sr)
 	rooted_list(base, "boot", ROOTED_FOLLOW, &names);
 	close(base);
 	for (size_t i = 0; i < names.n; i++) {
-		const char *k = names.v[i] + 8;
+		const char *k;
 		char *img;
 		bool ok;
-		if (!str_starts_with(names.v[i], "vmlinuz-") || !*k || !pmx_kernel(k, manual))
+		if (!str_starts_with(names.v[i], "vmlinuz-"))
+			continue;
+		k = names.v[i] + 8;
+		if (!kver_ok(k) || !pmx_kernel(k, manual))
 			continue;
 		img = xasprintf("boot/initrd.img-%s", k);
 		ok = root_exists(sr, img);
@@ -189,7 +205,7 @@ int trial_pmx_entry(const struct sysroot *sr, const char *efi_default, const cha
 					"initrd.img, or one of /etc/kernel/proxmox-boot-manual-kernels)")));
 		goto out;
 	}
-	if (strchr(out->kver, '/') || out->kver[0] == '.' || strpbrk(out->kver, " \t")) {
+	if (!kver_ok(out->kver)) {
 		r = fail(why, xasprintf(_("'%s' is not a kernel version"), out->kver));
 		goto out;
 	}
@@ -210,6 +226,8 @@ int trial_pmx_entry(const struct sysroot *sr, const char *efi_default, const cha
 	img = xasprintf("/vfioconf/%s/initrd.img-%s", id, out->kver);
 	out->text = trial_sdboot_copy(out->entry, out->title, id, params, img);
 	free(img);
+	if (!out->text) /* the entry above has an initrd line */
+		r = fail(why, xstrdup("proxmox-boot-tool's entry made without an initrd line"));
 out:
 	if (r < 0)
 		trial_pmx_free(out);

@@ -314,6 +314,8 @@ static int prepare(struct journal *j, struct tx *t, const struct plan *p, const 
 	 * away: for an undo that runs them again */
 	header_list(&hdr, "artifacts", "artifact", &p->artifacts);
 	header_list(&hdr, "vanish", "vanish", &p->vanish);
+	if (p->rerun_on_rollback && o->regenerate && p->n_cmds)
+		txrec_set(&hdr, "rerun", "on-rollback");
 	/* the directories the files need, taken away again by undo */
 	txrec_setf(&hdr, "mkdirs", "%zu", t->created_dirs.n);
 	for (size_t d = 0; d < t->created_dirs.n; d++) {
@@ -324,6 +326,14 @@ static int prepare(struct journal *j, struct tx *t, const struct plan *p, const 
 	e = tx_write_record(j, t, "header", &hdr);
 	if (e == 0)
 		e = tx_set_state(j, t, "PREPARED", NULL);
+	/* what a rollback now reads of the header: the commands to run again */
+	if (e == 0 && txrec_get(&hdr, "rerun")) {
+		txrec_set(&t->header, "rerun", txrec_get(&hdr, "rerun"));
+		t->cmds = xcalloc(p->n_cmds, sizeof(*t->cmds));
+		for (t->ncmds = 0; t->ncmds < p->n_cmds; t->ncmds++)
+			for (size_t a = 0; a < p->cmds[t->ncmds].argv.n; a++)
+				strv_push(&t->cmds[t->ncmds], p->cmds[t->ncmds].argv.v[a]);
+	}
 	txrec_free(&hdr);
 	if (e < 0) {
 		log_error(j->log, "%s/%s: cannot write the journal: %s", j->dir, t->rel, strerror(-e));

@@ -176,6 +176,7 @@ int tx_rollback(struct journal *j, struct tx *t, enum tx_rollback_how how)
 {
 	int e = 0, failed = 0, conflicts = 0, stale = 0, bad;
 	bool regenerated = false;
+	const char *s;
 	char *why;
 
 	if (strcmp(t->state, "ROLLING_BACK") != 0 && (e = tx_set_state(j, t, "ROLLING_BACK", NULL)) < 0)
@@ -225,6 +226,18 @@ int tx_rollback(struct journal *j, struct tx *t, enum tx_rollback_how how)
 			regenerated = regenerate(j, t) == 0;
 			if (!regenerated)
 				log_error(j->log, "regenerating after transaction %s failed", t->id);
+		}
+	}
+	/* what the commands made where the journal cannot see it: they take
+	 * it away, run again on the files as before (a trial's sync script
+	 * without the trial's files) */
+	if (!regenerated && t->ncmds && (s = txrec_get(&t->header, "rerun")) && strcmp(s, "on-rollback") == 0) {
+		journal_say(j, _("Running the commands of transaction %s again, on the files as before it\n"), t->id);
+		if (regenerate(j, t) < 0) {
+			log_error(j->log, "running the commands of transaction %s again failed: what they made outside "
+					  "the files may be left",
+				  t->id);
+			failed++;
 		}
 	}
 	remove_created_dirs(j, t);

@@ -47,6 +47,17 @@ static void mount_api(const char *root, int out)
 			dprintf(out, "vfioconf: mount %s on %s: %s\n", m[i].src, t, strerror(errno));
 		free(t);
 	}
+	/* the firmware's variables in the fresh sysfs, as a booted system has
+	 * them: bootctl and the trial's sync script read and clear the
+	 * one-shot there (a rollback from a rescue system) */
+	{
+		char *sys = path_join(root, "sys"), *ev = path_join(root, "sys/firmware/efi/efivars");
+		if (stat(sys, &rs) == 0 && stat(ev, &ds) == 0 && S_ISDIR(ds.st_mode) && ds.st_dev == rs.st_dev &&
+		    mount("efivarfs", ev, "efivarfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			dprintf(out, "vfioconf: mount efivarfs on %s: %s\n", ev, strerror(errno));
+		free(sys);
+		free(ev);
+	}
 }
 
 static double now(void)
@@ -81,6 +92,13 @@ int run_cmd(const struct strv *argv, const struct run_opts *o)
 	static const char *const envp[] = {
 		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 		"LANG=C", "LC_ALL=C", "HOME=/root", "TERM=dumb", NULL,
+	};
+	/* chrooted, a command runs in a mount namespace of the runner's own,
+	 * its mounts private: the trial's sync script need not make one
+	 * (unshare cannot where the root is no mount point) */
+	static const char *const envp_chroot[] = {
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"LANG=C", "LC_ALL=C", "HOME=/root", "TERM=dumb", "VFIOCONF_MOUNTS=private", NULL,
 	};
 	int pfd[2], status = 0;
 	pid_t pid;
@@ -121,7 +139,7 @@ int run_cmd(const struct strv *argv, const struct run_opts *o)
 			if (chdir("/") < 0)
 				child_fail(2, "chdir /", errno);
 		}
-		execve(argv->v[0], argv->v, (char *const *)envp);
+		execve(argv->v[0], argv->v, (char *const *)(chrooted ? envp_chroot : envp));
 		child_fail(2, argv->v[0], errno);
 	}
 	close(pfd[1]);

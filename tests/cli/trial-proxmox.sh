@@ -181,8 +181,11 @@ for u in $U1 $U2; do
 	expect_eq "ESP $u: loader.conf as it was" "default proxmox-*" "$(sed -n 2p "$s/root/esp/$u/loader/loader.conf")"
 done
 expect_eq "the one-shot: the trial's entry, systemd-boot 252's id for it" vfioconf-trial+1-0.conf "$(oneshot "$s")"
-expect_contains "the ESPs were mounted in a mount namespace of the script's own" "$s/root/var/log/fake-mount.log" \
-	"unshare --mount --propagation private /usr/libexec/vfioconf/vfioconf-trial-sync proxmox $id"
+# chrooted, the command runs in the runner's own mount namespace
+# (VFIOCONF_MOUNTS=private): no unshare, which cannot make mounts private
+# where the root is no mount point, as here
+expect_not_contains "chrooted: in the runner's mount namespace, no unshare of its own" "$s/root/var/log/fake-mount.log" \
+	"unshare"
 expect_contains "... each by its UUID" "$s/root/var/log/fake-mount.log" "mount /dev/disk/by-uuid/$U2 /var/tmp/vfioconf-esp."
 expect_eq "... and unmounted again, no mount point left" yes "$(unmounted "$s" && echo yes || echo no)"
 snapshot "$s/root" "$tmp/s-applied"
@@ -270,6 +273,59 @@ expect_contains "... names the ESP the entry may be left on" "$tmp/out" \
 expect_eq "... the one-shot off" "(unset)" "$(oneshot "$x")"
 expect_eq "... the other ESP clean" "" "$(find "$x/root/esp/$U1" -name 'vfioconf*')"
 expect_eq "... no /boot/vfioconf left" no "$([ -e "$x/root/boot/vfioconf" ] && echo yes || echo no)"
+# a check of the plan that fails after the script ran (the image lists no
+# vfio-pci): the rollback runs the script again, which takes the trial
+# off the ESPs and the one-shot off, where the journal cannot see them
+pmx_root c; c="$tmp/c"
+printf '#!/bin/sh\necho kernel/ext4.ko\n' >"$c/root/usr/bin/lsinitramfs"
+snapshot "$c/root" "$tmp/c-before"
+at "$c" apply --trial --select $NIC --yes >"$tmp/out" 2>&1; rc=$?
+expect_eq "a check fails after the commands: apply fails, exit 1" 1 "$rc"
+expect_contains "... the commands run again on the files as before" "$tmp/out" "Running the commands of transaction"
+expect_eq "... nothing of the trial on either ESP" "" "$(find "$c/root/esp" -name 'vfioconf*')"
+expect_eq "... the one-shot off" "(unset)" "$(oneshot "$c")"
+expect_eq "... every file as before" "" "$(snapshot "$c/root" "$tmp/c-after"; changed "$tmp/c-before" "$tmp/c-after")"
+at "$c" trial status >"$tmp/out" 2>&1
+expect_contains "... and no trial to speak of" "$tmp/out" "No trial boot"
+# an ESP proxmox-boot-tool keeps GRUB on: refused there
+pmx_root q; q="$tmp/q"
+mkdir -p "$q/root/esp/$U2/EFI/proxmox"
+echo grub >"$q/root/esp/$U2/EFI/proxmox/grubx64.efi"
+at "$q" apply --trial --select $NIC --yes >"$tmp/out" 2>&1; rc=$?
+expect_eq "an ESP with GRUB of proxmox-boot-tool's: apply fails, exit 1" 1 "$rc"
+expect_contains "... naming it" "$tmp/out" "ESP $U2: proxmox-boot-tool keeps GRUB on it (/EFI/proxmox/grubx64.efi)"
+expect_eq "... nothing of the trial on either ESP" "" "$(find "$q/root/esp" -name 'vfioconf*')"
+# loader.conf with two default lines: systemd-boot takes the last
+pmx_root l; l="$tmp/l"
+for u in $U1 $U2; do sed -i "1i default proxmox-$OLD.conf" "$l/root/esp/$u/loader/loader.conf"; done
+at "$l" apply --trial --select $NIC --yes >"$tmp/out" 2>&1; rc=$?
+expect_eq "two default lines in loader.conf, the last proxmox-*: the newest kernel, exit 0" 0 "$rc"
+# taken away where the firmware's variables cannot be read (a rescue
+# system's chroot without efivarfs): said, not claimed off
+mkdir "$tmp/l-vars"
+mv "$l/root/run/sys/firmware/efi/efivars/"* "$tmp/l-vars/"
+at "$l" trial abort --yes >"$tmp/out" 2>&1; rc=$?
+expect_eq "abort without EFI variables to read: exit 0" 0 "$rc"
+expect_contains "... says the one-shot could not be checked, and what to run" "$tmp/out" \
+	"holds no EFI variables, so whether the trial is still armed to boot once cannot be checked here; on the booted host run: bootctl set-oneshot"
+expect_eq "... the ESPs clean" "" "$(find "$l/root/esp" -name 'vfioconf*')"
+mv "$tmp/l-vars/"* "$l/root/run/sys/firmware/efi/efivars/"
+# the script outside vfioconf's runner (root /): a mount namespace of its
+# own by unshare, or none made at all
+pmx_root u; u_="$tmp/u"
+at "$u_" apply --trial --select $NIC --yes >"$tmp/out" 2>&1
+id=$(trial_id "$tmp/out")
+rm -r "$u_/root/boot/vfioconf/$id/trial.conf"
+chroot "$u_/root" /bin/busybox env -i PATH=/usr/local/sbin:/usr/bin:/bin /usr/libexec/vfioconf/vfioconf-trial-sync proxmox \
+	"$id" $NEW /run/sys/firmware/efi/efivars $U1 $U2 >"$tmp/out" 2>&1; rc=$?
+expect_eq "run by hand (no runner's namespace): exit 0" 0 "$rc"
+expect_contains "... re-run under unshare, its mounts private" "$u_/root/var/log/fake-mount.log" \
+	"unshare --mount --propagation private /usr/libexec/vfioconf/vfioconf-trial-sync proxmox $id"
+rm "$u_/root/usr/local/sbin/unshare"
+chroot "$u_/root" /bin/busybox env -i PATH=/usr/local/sbin:/usr/bin:/bin /usr/libexec/vfioconf/vfioconf-trial-sync proxmox \
+	"$id" $NEW /run/sys/firmware/efi/efivars $U1 $U2 >"$tmp/out" 2>&1; rc=$?
+expect_eq "... and without unshare: refused, exit 1" 1 "$rc"
+expect_contains "... says why" "$tmp/out" "unshare (util-linux) is missing: the ESPs would be mounted where every process sees them"
 pmx_root m; m="$tmp/m"
 rm -r "$m/root/esp/$U2"
 snapshot "$m/root" "$tmp/m-before"

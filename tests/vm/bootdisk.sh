@@ -25,8 +25,9 @@
 #                                 the base with grub-pc-bin grub2-common
 #                                 systemd-boot installed, cached as
 #                                 CACHE/bootdisk-<key>; the base is not touched
-#   bootdisk_chroot ROOT CMD...   CMD in ROOT (a directory) with /proc, /sys,
-#                                 /dev, in a private mount namespace
+#   bootdisk_chroot ROOT CMD...   CMD in ROOT (a directory, bound on itself:
+#                                 / is a mount point) with /proc, /sys, /dev,
+#                                 in a private mount namespace
 #   bootdisk_stage ROOT           ROOT := a fresh copy of the derived root,
 #                                 made bootable: /etc/default/grub for a serial
 #                                 console (GRUB_TIMEOUT=0), hostname, and the
@@ -67,9 +68,27 @@
 #                                 and initrd under /MACHINE-ID/KVER/), the
 #                                 ESP packed from there. Sets bootdisk_uuid,
 #                                 bootdisk_options. Log: IMG.ki.log
+#   bootdisk_pmx_disk ROOT IMG [MiB [OPTIONS]]
+#                                 IMG := the same GPT disk, its ESP kept as
+#                                 Proxmox VE's proxmox-boot-tool keeps one:
+#                                 not mounted (no /efi in /etc/fstab), listed
+#                                 by its FAT volume id (XXXX-XXXX) in ROOT's
+#                                 /etc/kernel/proxmox-boot-uuids, ROOT's
+#                                 kernel in /etc/kernel/proxmox-boot-manual-
+#                                 kernels (kernel add: not a -pve one), then
+#                                 in a chroot what `proxmox-boot-tool init`
+#                                 does: bootctl install, EFI/proxmox, and
+#                                 ROOT's own /usr/sbin/proxmox-boot-tool
+#                                 refresh (the caller puts it there), its
+#                                 mount of /dev/disk/by-uuid/<volume id>
+#                                 answered by a bind mount of the staged ESP
+#                                 (no FAT mount on this side). Sets
+#                                 bootdisk_uuid, bootdisk_options,
+#                                 bootdisk_esp_vol. Log: IMG.pmx.log
 #   bootdisk_esp_put IMG FILE DEST  copy FILE into the ESP of IMG as DEST
 #                                 (mtools path, e.g. ::/loader/entries/x.conf)
 #   bootdisk_esp_ls IMG [DIR]     list an ESP directory (mdir -b)
+#   bootdisk_esp_cat IMG FILE     print a file of the ESP (mtype)
 #   bootdisk_image_chroot IMG CMD...
 #                                 CMD chrooted in the image's root partition,
 #                                 mounted from a loop device (offset) as a
@@ -115,7 +134,10 @@ bootdisk_now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 bootdisk_chroot() { # ROOT CMD...
 	_bc_r=$1; shift
-	unshare -m sh -c 'r=$1; shift; mount -t proc proc "$r/proc" && mount --rbind /sys "$r/sys" &&
+	# ROOT bound on itself first: / a mount point in the chroot, as on a
+	# disk (unshare --propagation private, which proxmox-boot-tool re-execs
+	# itself with, fails on a / that is none)
+	unshare -m sh -c 'r=$1; shift; mount --bind "$r" "$r" && mount -t proc proc "$r/proc" && mount --rbind /sys "$r/sys" &&
 		mount --rbind /dev "$r/dev" && exec chroot "$r" "$@"' sh "$_bc_r" "$@"
 }
 
@@ -363,16 +385,24 @@ bootdisk_grub_disk() { # ROOT IMG [MiB]
 		update-grub' >"$_bg_img.grub.log" 2>&1 || { cat "$_bg_img.grub.log" >&2; return 1; }
 }
 
-# bootdisk_gpt_pack ROOT ESPDIR IMG MiB: IMG := raw GPT disk, an ESP (FAT,
-# volume id from bootdisk_uuid, filled with ESPDIR's files by mtools) and
-# the root ext4 (mke2fs -d ROOT, UUID bootdisk_uuid); ROOT/etc/fstab mounts
-# the ESP on /efi, where bootctl and kernel-install look first
+# the ESP's FAT volume id, from bootdisk_uuid: as /dev/disk/by-uuid shows
+# it (XXXX-XXXX, upper case); mkfs.fat -i takes it without the dash
+bootdisk_esp_volid() { echo "$bootdisk_uuid" | cut -c1-8 | tr a-f A-F | sed 's/..../&-/'; }
+
+# bootdisk_gpt_pack ROOT ESPDIR IMG MiB [MOUNTPOINT]: IMG := raw GPT disk,
+# an ESP (FAT, volume id bootdisk_esp_volid, filled with ESPDIR's files by
+# mtools) and the root ext4 (mke2fs -d ROOT, UUID bootdisk_uuid);
+# ROOT/etc/fstab mounts the ESP on MOUNTPOINT, by default /efi, where
+# bootctl and kernel-install look first; an empty MOUNTPOINT: the ESP is
+# not mounted (Proxmox VE's proxmox-boot-tool mounts it when it writes it)
 bootdisk_gpt_pack() {
-	_bp_root=$1 _bp_esp=$2 _bp_img=$3 _bp_mib=$4
-	_bp_vol=$(echo "$bootdisk_uuid" | cut -c1-8 | tr a-f A-F)
-	mkdir -p "$_bp_root/efi"
-	printf 'UUID=%s / ext4 rw,relatime,errors=remount-ro 0 1\nUUID=%s-%s /efi vfat umask=0077 0 0\n' \
-		"$bootdisk_uuid" "$(echo "$_bp_vol" | cut -c1-4)" "$(echo "$_bp_vol" | cut -c5-8)" >"$_bp_root/etc/fstab"
+	_bp_root=$1 _bp_esp=$2 _bp_img=$3 _bp_mib=$4 _bp_mnt=${5-/efi}
+	_bp_vol=$(bootdisk_esp_volid)
+	printf 'UUID=%s / ext4 rw,relatime,errors=remount-ro 0 1\n' "$bootdisk_uuid" >"$_bp_root/etc/fstab"
+	if [ -n "$_bp_mnt" ]; then
+		mkdir -p "$_bp_root$_bp_mnt"
+		printf 'UUID=%s %s vfat umask=0077 0 0\n' "$_bp_vol" "$_bp_mnt" >>"$_bp_root/etc/fstab"
+	fi
 	rm -f "$_bp_img" "$_bp_img.esp"
 	truncate -s "${_bp_mib}M" "$_bp_img"
 	printf 'label: gpt\nstart=2048, size=256MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=ESP\ntype=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=root\n' |
@@ -380,7 +410,7 @@ bootdisk_gpt_pack() {
 	# the ESP: FAT made in a file, filled with mtools, copied at its offset
 	# shellcheck disable=SC2046
 	set -- $(bootdisk_esppart "$_bp_img")
-	mkfs.fat -F 32 -n ESP -i "$_bp_vol" -C "$_bp_img.esp" $(($3 / 2)) >/dev/null || return 1
+	mkfs.fat -F 32 -n ESP -i "$(echo "$_bp_vol" | tr -d -)" -C "$_bp_img.esp" $(($3 / 2)) >/dev/null || return 1
 	for _bp_f in "$_bp_esp"/*; do
 		[ -e "$_bp_f" ] || continue
 		mcopy -s -i "$_bp_img.esp" "$_bp_f" ::/ || return 1
@@ -441,6 +471,52 @@ bootdisk_ki_disk() { # ROOT IMG [MiB [OPTIONS]]
 	return $_bk_rc
 }
 
+bootdisk_pmx_disk() { # ROOT IMG [MiB [OPTIONS]]
+	_bx_root=$1 _bx_img=$2 _bx_mib=${3:-2048}
+	_bx_kver=$(bootdisk_kver "$_bx_root")
+	[ -x "$_bx_root/usr/bin/bootctl" ] || { bootdisk_log "$_bx_root: no bootctl (systemd-boot)"; return 1; }
+	[ -x "$_bx_root/usr/sbin/proxmox-boot-tool" ] || { bootdisk_log "$_bx_root: no proxmox-boot-tool"; return 1; }
+	bootdisk_uuid=$(cat /proc/sys/kernel/random/uuid)
+	bootdisk_options="root=UUID=$bootdisk_uuid ro ${4:-console=ttyS0 systemd.show_status=0 quiet}"
+	bootdisk_esp_vol=$(bootdisk_esp_volid)
+	echo "$bootdisk_options" >"$_bx_root/etc/kernel/cmdline"
+	# proxmox-boot-tool init's list of ESPs, and kernel add's of kernels
+	# that are not Proxmox's own (-pve): Debian's kernel here
+	echo "$bootdisk_esp_vol" >"$_bx_root/etc/kernel/proxmox-boot-uuids"
+	echo "$_bx_kver" >"$_bx_root/etc/kernel/proxmox-boot-manual-kernels"
+	# init, as on a disk: bootctl install on the ESP (a tmpfs here, as in
+	# bootdisk_ki_disk; the FAT is made by mtools when packing), then
+	# refresh, which mounts the ESP by its volume id: this side's kernel
+	# may have no FAT, so a mount shim first in PATH binds the tmpfs there
+	# instead. loader.conf stays bootctl's (no timeout: no menu, where init
+	# writes "timeout 3"); refresh adds "default proxmox-*" to it
+	rm -rf "$_bx_root/tmp/bootdisk-esp" "$_bx_root/tmp/bootdisk-esp.out" "$_bx_root/tmp/bootdisk-shim"
+	mkdir -p "$_bx_root/tmp/bootdisk-esp" "$_bx_root/tmp/bootdisk-shim"
+	cat >"$_bx_root/tmp/bootdisk-shim/mount" <<-EOF
+	#!/bin/sh
+	if [ \$# -eq 2 ] && [ "\$1" = /dev/disk/by-uuid/$bootdisk_esp_vol ]; then
+	        exec /usr/bin/mount --bind /tmp/bootdisk-esp "\$2"
+	fi
+	exec /usr/bin/mount "\$@"
+	EOF
+	chmod 755 "$_bx_root/tmp/bootdisk-shim/mount"
+	bootdisk_chroot "$_bx_root" sh -c 'mount -t tmpfs bootdisk-esp /tmp/bootdisk-esp &&
+		SYSTEMD_RELAX_ESP_CHECKS=1 bootctl install --esp-path=/tmp/bootdisk-esp --no-variables &&
+		mkdir -p /tmp/bootdisk-esp/EFI/proxmox &&
+		PATH=/tmp/bootdisk-shim:$PATH proxmox-boot-tool refresh &&
+		cp -a /tmp/bootdisk-esp /tmp/bootdisk-esp.out' \
+		>"$_bx_img.pmx.log" 2>&1 || { cat "$_bx_img.pmx.log" >&2; return 1; }
+	rm -rf "$_bx_root/tmp/bootdisk-shim"
+	rmdir "$_bx_root/tmp/bootdisk-esp"
+	_bx_esp=$_bx_img.espdir
+	rm -rf "$_bx_esp"
+	mv "$_bx_root/tmp/bootdisk-esp.out" "$_bx_esp"
+	_bx_rc=0
+	bootdisk_gpt_pack "$_bx_root" "$_bx_esp" "$_bx_img" "$_bx_mib" "" || _bx_rc=1
+	rm -rf "$_bx_esp"
+	return $_bx_rc
+}
+
 bootdisk_esp_put() { # IMG FILE DEST
 	# shellcheck disable=SC2046
 	set -- "$1" "$2" "$3" $(bootdisk_esppart "$1")
@@ -451,6 +527,12 @@ bootdisk_esp_ls() { # IMG [DIR]
 	# shellcheck disable=SC2046
 	set -- "$1" "${2:-::/}" $(bootdisk_esppart "$1")
 	mdir -b -i "$1@@$(($4 * 512))" "$2"
+}
+
+bootdisk_esp_cat() { # IMG FILE
+	# shellcheck disable=SC2046
+	set -- "$1" "$2" $(bootdisk_esppart "$1")
+	mtype -i "$1@@$(($4 * 512))" "$2"
 }
 
 bootdisk_boot() { # IMG DIR [--reboot] [--ovmf VARS]

@@ -27,10 +27,14 @@
 #      behind the bridge: list says so, apply takes it over and adds the
 #      second twin by address, the boot binds exactly both, undo puts the
 #      file back byte for byte.
-# And the flavors grub-trial and sdboot-trial (tests/vm/check-trial.sh):
-# the trial boot, all inside a guest booted by its own boot loader from a
-# disk image (no -kernel): GRUB on SeaBIOS, systemd-boot on OVMF as
-# Debian's systemd-boot package sets it up (kernel-install):
+# And the flavors grub-trial, sdboot-trial and pmx-trial
+# (tests/vm/check-trial.sh): the trial boot, all inside a guest booted by
+# its own boot loader from a disk image (no -kernel): GRUB on SeaBIOS,
+# systemd-boot on OVMF as Debian's systemd-boot package sets it up
+# (kernel-install), and as Proxmox VE's proxmox-boot-tool keeps it (pmx:
+# the ESP not mounted, listed in /etc/kernel/proxmox-boot-uuids, written by
+# refresh; a stand-in for the tool; no panic run, the boot loader's path
+# being sdboot-trial's):
 # (a) a trial whose health check passes, promote, then a normal boot binds
 # the device; (b) a trial whose health check fails comes back by itself to
 # the default entry, every device on its old driver, /etc unchanged;
@@ -39,14 +43,15 @@
 # the other, and the bridge itself is refused.
 # Ends with a table: topology x flavor x step -> pass/fail, boot times.
 # Needs root, qemu-system-x86, debootstrap, e2fsprogs, jq (the trials also
-# sfdisk, losetup, blkid; sdboot-trial ovmf, mtools, dosfstools), dpkg-buildpackage and lintian (./dev.sh deb) unless
+# sfdisk, losetup, blkid; sdboot-trial and pmx-trial ovmf, mtools,
+# dosfstools), dpkg-buildpackage and lintian (./dev.sh deb) unless
 # VFIOCONF_VM_DEB names a built package, and the Debian mirror
 # (VFIOCONF_VM_MIRROR) the first time. Exit 77 (skip) without root.
 # VFIOCONF_VM_FLAVORS="initramfs-tools" runs one flavor (of initramfs-tools
-# dracut grub-trial sdboot-trial); VFIOCONF_VM_TIMEOUT bounds each boot
-# (seconds, default 300), VFIOCONF_VM_TRIAL_TIMEOUT each of the trials' QEMU runs (up to two
-# boots and the guest's own mkinitramfs; default 900); logs stay in
-# tests/vm/work.
+# dracut grub-trial sdboot-trial pmx-trial); VFIOCONF_VM_TIMEOUT bounds each
+# boot (seconds, default 300), VFIOCONF_VM_TRIAL_TIMEOUT each of the trials'
+# QEMU runs (up to two boots and the guest's own mkinitramfs; default 900);
+# logs stay in tests/vm/work.
 set -eu
 
 srcdir=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -58,7 +63,7 @@ cache=${VFIOCONF_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfioconf-vm}
 mirror=${VFIOCONF_VM_MIRROR:-http://deb.debian.org/debian}
 work=$build/tests/vm/work
 boot_timeout=${VFIOCONF_VM_TIMEOUT:-300}
-flavors=${VFIOCONF_VM_FLAVORS:-initramfs-tools dracut grub-trial sdboot-trial}
+flavors=${VFIOCONF_VM_FLAVORS:-initramfs-tools dracut grub-trial sdboot-trial pmx-trial}
 topology="q35: 2x e1000e twins, 2-function slot, PCIe-to-PCI bridge"
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -67,7 +72,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 tools="qemu-system-x86_64 debootstrap mke2fs jq tar unshare"
 echo "$flavors" | grep -q -- -trial && tools="$tools sfdisk losetup blkid"
-echo "$flavors" | grep -qw sdboot-trial && tools="$tools mkfs.fat mcopy"
+echo "$flavors" | grep -qw -e sdboot-trial -e pmx-trial && tools="$tools mkfs.fat mcopy mdir mtype"
 for t in $tools; do
 	command -v "$t" >/dev/null || {
 		echo "check-vm: $t is missing: apt-get install qemu-system-x86 debootstrap e2fsprogs jq fdisk ovmf mtools dosfstools" \
@@ -268,8 +273,8 @@ expect_drivers() {
 	fi
 }
 
-# grub-trial, sdboot-trial: tests/vm/check-trial.sh grub|sdboot (its log
-# lines as they come), its rows into the table
+# grub-trial, sdboot-trial, pmx-trial: tests/vm/check-trial.sh
+# grub|sdboot|pmx (its log lines as they come), its rows into the table
 trial() { # FLAVOR
 	_tf=$1
 	log "$_tf: tests/vm/check-trial.sh ${_tf%-trial} (log: $work/$_tf.log)"
@@ -484,6 +489,8 @@ flavor_done
 echo
 echo "$flavors" | grep -qw grub-trial && topology="$topology (grub-trial: 2x e1000e twins, GRUB on SeaBIOS from a disk image)"
 echo "$flavors" | grep -qw sdboot-trial && topology="$topology (sdboot-trial: the same, systemd-boot on OVMF)"
+echo "$flavors" | grep -qw pmx-trial &&
+	topology="$topology (pmx-trial: the same, systemd-boot on OVMF from an ESP kept as proxmox-boot-tool keeps it, not mounted)"
 echo "check-vm: $topology; QEMU TCG, $(uname -m); $(( $(date +%s) - t_start )) s in all ($flavor_s)"
 awk -F '\t' '
 	{ fl[NR] = $1; st[NR] = $2; rs[NR] = $3; bt[NR] = $4; nt[NR] = $5
