@@ -49,12 +49,12 @@ static void mount_api(const char *root, int out)
 	}
 	/* the firmware's variables in the fresh sysfs, as a booted system has
 	 * them: bootctl and the trial's sync script read and clear the
-	 * one-shot there (a rollback from a rescue system) */
+	 * one-shot there (a rollback from a rescue system). Best effort, and
+	 * quiet: the sync script says so where it finds no variables */
 	{
 		char *sys = path_join(root, "sys"), *ev = path_join(root, "sys/firmware/efi/efivars");
-		if (stat(sys, &rs) == 0 && stat(ev, &ds) == 0 && S_ISDIR(ds.st_mode) && ds.st_dev == rs.st_dev &&
-		    mount("efivarfs", ev, "efivarfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-			dprintf(out, "vfioconf: mount efivarfs on %s: %s\n", ev, strerror(errno));
+		if (stat(sys, &rs) == 0 && stat(ev, &ds) == 0 && S_ISDIR(ds.st_mode) && ds.st_dev == rs.st_dev)
+			(void)mount("efivarfs", ev, "efivarfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 		free(sys);
 		free(ev);
 	}
