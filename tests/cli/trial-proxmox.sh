@@ -13,7 +13,7 @@
 # stand-in (first in the sync script's PATH) takes /dev/disk/by-uuid/UUID
 # (the chroot's /dev is this machine's) for /esp/UUID and links the mount
 # point to it, umount takes the link back, both log; unshare logs and runs
-# the command; bootctl, mkinitramfs and lsinitramfs as in
+# the command; bootctl, mkinitramfs and lsinitramfs from tests/tools/sdboot-stand-ins.sh, as in
 # trial-sdboot.sh.
 . "$top_srcdir/tests/lib.sh"
 
@@ -71,26 +71,7 @@ pmx_root() { # NAME: Proxmox VE on systemd-boot, two ESPs, two kernels
 	echo "90 22 0:30 / /sys/firmware/efi/efivars rw,nosuid,nodev,noexec,relatime shared:9 - efivarfs efivarfs rw" \
 		>>"$_d/proc/self/mountinfo"
 	set_efivar "$_d" LoaderInfo "systemd-boot 252.39-1~deb12u2"
-	cat >"$_r/usr/bin/bootctl" <<'TOOL'
-#!/bin/sh
-v=/run/sys/firmware/efi/efivars/LoaderEntryOneShot-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f
-echo "bootctl $*" >>/var/log/fake-bootctl.log
-case $1 in
-set-oneshot)
-	if [ -z "$2" ]; then rm -f "$v"; exit 0; fi
-	s=$2 out='\007\000\000\000'
-	while [ -n "$s" ]; do c=${s%"${s#?}"}; s=${s#?}; out="$out$c\\000"; done
-	printf "$out\\000\\000" >"$v" ;;
-esac
-TOOL
-	cat >"$_r/usr/sbin/mkinitramfs" <<'TOOL'
-#!/bin/sh
-while [ $# -gt 1 ]; do case $1 in -d) d=$2; shift 2 ;; -o) o=$2; shift 2 ;; *) shift ;; esac; done
-{ echo "image $1 from $d"
-  while read -r m rest; do case $m in ''|\#*) ;; *) echo "kernel/$m.ko" ;; esac; done <"$d/modules"
-} >"$o"
-TOOL
-	printf '#!/bin/sh\ncat "$1"\n' >"$_r/usr/bin/lsinitramfs"
+	sh "$top_srcdir/tests/tools/sdboot-stand-ins.sh" "$_r"
 	# a mount is a link to the ESP's directory, an umount takes it back
 	cat >"$_r/usr/local/sbin/mount" <<'TOOL'
 #!/bin/sh
@@ -119,8 +100,7 @@ for k in 6.5.13-6-pve 6.8.12-4-pve; do
 	} >/boot/initrd.img-$k
 done
 TOOL
-	chmod 755 "$_r/usr/bin/bootctl" "$_r/usr/sbin/mkinitramfs" "$_r/usr/bin/lsinitramfs" "$_r/usr/local/sbin/mount" \
-		"$_r/usr/local/sbin/umount" "$_r/usr/local/sbin/unshare" "$_r/usr/sbin/proxmox-boot-tool"
+	chmod 755 "$_r/usr/local/sbin/mount" "$_r/usr/local/sbin/umount" "$_r/usr/local/sbin/unshare" "$_r/usr/sbin/proxmox-boot-tool"
 }
 at() { _m=$1; shift; VFIOCONF_CMD_TIMEOUT=30 "$VFIOCONF" --root "$_m/root" --sysfs "$_m/root/run/sys" --procfs "$_m/proc" "$@"; }
 oneshot() { # DIR: LoaderEntryOneShot as the firmware holds it

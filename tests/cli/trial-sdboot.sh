@@ -47,28 +47,9 @@ sd_root() { # NAME: Debian on systemd-boot, able to run the trial's commands
 	mkdir -p "$_r/run/sys/firmware/efi/efivars"
 	echo "90 22 0:30 / /sys/firmware/efi/efivars rw,nosuid,nodev,noexec,relatime shared:9 - efivarfs efivarfs rw" \
 		>>"$_d/proc/self/mountinfo"
-	cat >"$_r/usr/bin/bootctl" <<'TOOL'
-#!/bin/sh
-v=/run/sys/firmware/efi/efivars/LoaderEntryOneShot-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f
-echo "bootctl $*" >>/var/log/fake-bootctl.log
-case $1 in
-set-oneshot)
-	if [ -z "$2" ]; then rm -f "$v"; exit 0; fi
-	s=$2 out='\007\000\000\000'
-	while [ -n "$s" ]; do c=${s%"${s#?}"}; s=${s#?}; out="$out$c\\000"; done
-	printf "$out\\000\\000" >"$v" ;;
-esac
-TOOL
-	cat >"$_r/usr/sbin/mkinitramfs" <<'TOOL'
-#!/bin/sh
-while [ $# -gt 1 ]; do case $1 in -d) d=$2; shift 2 ;; -o) o=$2; shift 2 ;; *) shift ;; esac; done
-{ echo "image $1 from $d"
-  while read -r m rest; do case $m in ''|\#*) ;; *) echo "kernel/$m.ko" ;; esac; done <"$d/modules"
-} >"$o"
-TOOL
-	printf '#!/bin/sh\ncat "$1"\n' >"$_r/usr/bin/lsinitramfs"
+	sh "$top_srcdir/tests/tools/sdboot-stand-ins.sh" "$_r"
 	printf '#!/bin/sh\necho "kernel-install $*" >>/var/log/fake-kernel-install.log\n' >"$_r/usr/bin/kernel-install"
-	chmod 755 "$_r/usr/bin/bootctl" "$_r/usr/sbin/mkinitramfs" "$_r/usr/bin/lsinitramfs" "$_r/usr/bin/kernel-install"
+	chmod 755 "$_r/usr/bin/kernel-install"
 }
 at() { _m=$1; shift; VFIOCONF_CMD_TIMEOUT=30 "$VFIOCONF" --root "$_m/root" --sysfs "$_m/root/run/sys" --procfs "$_m/proc" "$@"; }
 oneshot() { # DIR: LoaderEntryOneShot as the firmware holds it
