@@ -89,6 +89,11 @@ extern const struct trial_loader trial_sdboot;
 /* A check of the plan that the trial's image at img holds vfio-pci, where
  * its initramfs system has a lister. */
 void trial_check_image(struct trial_ctx *t, struct plan *out, const char *img);
+/* path is what the sync command makes, and takes away again when run
+ * without the trial's files (an artifact that may vanish). */
+void trial_made(struct plan *out, const char *path);
+/* A check of the plan that path carries vfioconf.trial=ID. */
+void trial_check_param(struct trial_ctx *t, struct plan *out, const char *path);
 extern const struct trial_loader *const trial_loaders[];
 const struct trial_loader *trial_loader_by_name(const char *name);
 

@@ -30,6 +30,20 @@ void trial_check_image(struct trial_ctx *t, struct plan *out, const char *img)
 				     (const char *const[]){"vfio-pci.ko", "vfio_pci.ko", NULL});
 }
 
+void trial_made(struct plan *out, const char *path)
+{
+	plan_add_artifact(out, path);
+	strv_push(&out->vanish, path);
+}
+
+void trial_check_param(struct trial_ctx *t, struct plan *out, const char *path)
+{
+	char *m = xasprintf("%s=%s", TRIAL_PARAM, t->id);
+
+	plan_add_contains_check(out, path, m);
+	free(m);
+}
+
 /* ---- GRUB ---- */
 
 struct grub_priv {
@@ -144,9 +158,8 @@ static void grub_plan(struct trial_ctx *t, struct plan *out)
 			   _(t->image->how));
 	plan_add_cmd(out, (const char *[]){t->tool_sync, t->id, t->kver, NULL}, reason);
 	free(reason);
-	plan_add_artifact(out, img);
+	trial_made(out, img);
 	plan_add_artifact(out, GRUBENV);
-	strv_push(&out->vanish, img);
 	trial_check_image(t, out, img);
 	plan_add_contains_check(out, GRUBENV, "next_entry=" TRIAL_GRUB_ID);
 	free(img);
@@ -267,15 +280,11 @@ static void bls_plan(struct trial_ctx *t, struct plan *out)
 		      _(t->image->how), TRIAL_GRUB_ID);
 	plan_add_cmd(out, (const char *[]){t->tool_sync, "grub-bls", t->id, t->kver, NULL}, m);
 	free(m);
-	plan_add_artifact(out, img);
-	plan_add_artifact(out, BLS_ENTRY);
+	trial_made(out, img);
+	trial_made(out, BLS_ENTRY);
 	plan_add_artifact(out, BLS_ENV);
-	strv_push(&out->vanish, img);
-	strv_push(&out->vanish, BLS_ENTRY);
 	trial_check_image(t, out, img);
-	m = xasprintf("%s=%s", TRIAL_PARAM, t->id);
-	plan_add_contains_check(out, BLS_ENTRY, m);
-	free(m);
+	trial_check_param(t, out, BLS_ENTRY);
 	plan_add_contains_check(out, BLS_ENV, "next_entry=" TRIAL_GRUB_ID);
 	free(entry);
 	free(img);
@@ -374,14 +383,12 @@ static void manual_plan(struct trial_ctx *t, struct plan *out)
 		      t->loader->shown);
 	plan_add_cmd(out, (const char *[]){t->tool_sync, t->loader->name, t->id, t->kver, dir, NULL}, m);
 	free(m);
-	plan_add_artifact(out, img);
-	strv_push(&out->vanish, img);
+	trial_made(out, img);
 	trial_check_image(t, out, img);
 	if (strcmp(p->m.img_dir, "boot") != 0) {
 		char *copy = xasprintf("%s%svfioconf/%s/initrd.img-%s", p->m.img_dir, *p->m.img_dir ? "/" : "", t->id,
 				       t->kver);
-		plan_add_artifact(out, copy);
-		strv_push(&out->vanish, copy);
+		trial_made(out, copy);
 		trial_check_image(t, out, copy);
 		free(copy);
 	}

@@ -150,18 +150,13 @@ static void pmx_plan(struct trial_ctx *t, struct plan *out)
 		      _(t->image->how));
 	plan_add_cmd(out, (const char *const *)argv.v, m);
 	free(m);
-	plan_add_artifact(out, img);
-	plan_add_artifact(out, oneshot);
-	strv_push(&out->vanish, img);
-	strv_push(&out->vanish, oneshot);
+	trial_made(out, img);
+	trial_made(out, oneshot);
 	trial_check_image(t, out, img);
 	for (size_t i = 0; i < s->pmx.uuids.n; i++) {
 		char *back = xasprintf("%s/esp-%s.conf", t->dir, s->pmx.uuids.v[i]);
-		m = xasprintf("%s=%s", TRIAL_PARAM, t->id);
-		plan_add_artifact(out, back);
-		strv_push(&out->vanish, back);
-		plan_add_contains_check(out, back, m);
-		free(m);
+		trial_made(out, back);
+		trial_check_param(t, out, back);
 		free(back);
 	}
 	plan_add_contains_check(out, oneshot, "LoaderEntryOneShot=" TRIAL_SD_BASE);
@@ -195,23 +190,17 @@ static void sd_plan_entry(struct trial_ctx *t, struct plan *out)
 	plan_add_cmd(out, (const char *[]){t->tool_sync, "systemd-boot", t->id, t->kver, s->efivars, part_abs, NULL}, m);
 	free(m);
 	/* what the command makes; its undo takes each of them away */
-	plan_add_artifact(out, img);
-	plan_add_artifact(out, any);
-	plan_add_artifact(out, oneshot);
-	strv_push(&out->vanish, img);
-	strv_push(&out->vanish, any);
-	strv_push(&out->vanish, oneshot);
+	trial_made(out, img);
+	trial_made(out, any);
+	trial_made(out, oneshot);
 	if (strcmp(part, "boot") != 0) {
 		char *copy = xasprintf("%s/vfioconf/%s/initrd.img-%s", part, t->id, t->kver);
-		plan_add_artifact(out, copy);
-		strv_push(&out->vanish, copy);
+		trial_made(out, copy);
 		trial_check_image(t, out, copy);
 		free(copy);
 	}
 	trial_check_image(t, out, img);
-	m = xasprintf("%s=%s", TRIAL_PARAM, t->id);
-	plan_add_contains_check(out, on_part, m);
-	free(m);
+	trial_check_param(t, out, on_part);
 	/* the one-shot as the firmware holds it, read back after bootctl:
 	 * either name (the sync script picks by the loader's version) */
 	plan_add_contains_check(out, oneshot, "LoaderEntryOneShot=" TRIAL_SD_BASE);

@@ -73,6 +73,9 @@ bool trial_grubenv_writable(const struct host_facts *h, char **why);
 
 /* ---- systemd-boot (trial_sdboot.c) ---- */
 
+/* *why := m (owned), -EINVAL: how each trial_*() refuses. */
+int trial_fail(char **why, char *m);
+
 /* A boot loader entry's (BLS, systemd-boot) first "key value" line's
  * value, blanks around it taken off; owned, NULL when there is none. */
 char *trial_entry_field(const char *text, const char *key);

@@ -231,12 +231,6 @@ static size_t pick(const struct bls *v, size_t n, const char *def)
 	return (size_t)idx < n ? (size_t)idx : n;
 }
 
-static int fail(char **why, char *m)
-{
-	*why = m;
-	return -EINVAL;
-}
-
 static bool is_microcode(const char *path)
 {
 	const char *b = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -321,17 +315,17 @@ int trial_bls_entry(const struct sysroot *sr, const char *grub_default, const ch
 	if (def && strcmp(def, "saved") == 0)
 		def = saved_entry;
 	if (!n) {
-		r = fail(why, xasprintf(_("no BLS entry in /%s"), ENTRIES));
+		r = trial_fail(why, xasprintf(_("no BLS entry in /%s"), ENTRIES));
 		goto out;
 	}
 	if (def && strchr(def, '>')) {
-		r = fail(why, xasprintf(_("GRUB's default (%s) names an entry in a submenu; a trial copies a BLS entry"),
+		r = trial_fail(why, xasprintf(_("GRUB's default (%s) names an entry in a submenu; a trial copies a BLS entry"),
 					def));
 		goto out;
 	}
 	d = pick(v, n, def);
 	if (d == n) {
-		r = fail(why, xasprintf(_("GRUB's default entry (%s%s) is none of the BLS entries in /%s; set one with "
+		r = trial_fail(why, xasprintf(_("GRUB's default entry (%s%s) is none of the BLS entries in /%s; set one with "
 					  "grub2-set-default first"),
 					grub_default && strcmp(grub_default, "saved") == 0 ? "saved_entry=" : "GRUB_DEFAULT=",
 					def ? def : "", ENTRIES));
@@ -342,7 +336,7 @@ int trial_bls_entry(const struct sysroot *sr, const char *grub_default, const ch
 	if (dw == nw || !w[dw].text || strcmp(w[dw].name, v[d].name) != 0) {
 		/* TRANSLATORS: the third %s is "a number" or "the first entry", the
 		 * fourth "become the default" or "move the default to another entry" */
-		r = fail(why, xasprintf(_("blscfg sorts the trial's entry (%s) before %s, which GRUB boots by default "
+		r = trial_fail(why, xasprintf(_("blscfg sorts the trial's entry (%s) before %s, which GRUB boots by default "
 					  "as %s: the trial would %s; name the default by its id first "
 					  "(grub2-set-default %s)"),
 					TRIAL_BLS_FILE, v[d].name, def && *def ? _("a number") : _("the first entry"),
@@ -352,7 +346,7 @@ int trial_bls_entry(const struct sysroot *sr, const char *grub_default, const ch
 		goto out;
 	}
 	if (!v[d].linux_path) {
-		r = fail(why, xasprintf(_("/%s/%s.conf has no linux line"), ENTRIES, v[d].name));
+		r = trial_fail(why, xasprintf(_("/%s/%s.conf has no linux line"), ENTRIES, v[d].name));
 		goto out;
 	}
 	if (v[d].version) {
@@ -363,14 +357,14 @@ int trial_bls_entry(const struct sysroot *sr, const char *grub_default, const ch
 			out->kver = xstrdup(b + 8);
 	}
 	if (!out->kver) {
-		r = fail(why, xasprintf(_("/%s/%s.conf: which kernel it boots is not known (no version line, no "
+		r = trial_fail(why, xasprintf(_("/%s/%s.conf: which kernel it boots is not known (no version line, no "
 					  "vmlinuz-VERSION)"),
 					ENTRIES, v[d].name));
 		goto out;
 	}
 	out->text = trial_text(&v[d], id, out->kver, params);
 	if (!out->text) {
-		r = fail(why, xasprintf(_("/%s/%s.conf loads no initramfs"), ENTRIES, v[d].name));
+		r = trial_fail(why, xasprintf(_("/%s/%s.conf loads no initramfs"), ENTRIES, v[d].name));
 		goto out;
 	}
 	out->title = xstrdup(v[d].title ? v[d].title : v[d].name);
@@ -449,7 +443,7 @@ int trial_bls_grubenv(const struct sysroot *sr, const struct host_facts *h, cons
 	 * there (FAT): the one-shot is used up where the link leads */
 	if (root_resolve(sr->root, rel, &at) < 0 || rooted_read_path(sr->root, at, 1 << 16, text, NULL) < 0) {
 		*text = NULL;
-		r = fail(why, xasprintf(_("/%s cannot be read (grub2-editenv - create makes it)"), rel));
+		r = trial_fail(why, xasprintf(_("/%s cannot be read (grub2-editenv - create makes it)"), rel));
 	} else if (!trial_grubenv_at_writable(h, at, why)) {
 		free(*text);
 		*text = NULL;

@@ -168,12 +168,6 @@ static int brace_depth(const char *l, size_t len, int depth)
 	return depth;
 }
 
-static int fail(char **why, char *m)
-{
-	*why = m;
-	return -EINVAL;
-}
-
 int trial_grub_entry(const char *cfg, const char *grub_default, const char *id, const struct strv *params,
 		     struct trial_grub_entry *out, char **why)
 {
@@ -186,10 +180,10 @@ int trial_grub_entry(const char *cfg, const char *grub_default, const char *id, 
 	memset(out, 0, sizeof(*out));
 	*why = NULL;
 	if (grub_default && *grub_default && strcmp(grub_default, "saved") == 0)
-		return fail(why, xstrdup(_("GRUB_DEFAULT=saved: the default entry is whatever booted last, so a trial "
+		return trial_fail(why, xstrdup(_("GRUB_DEFAULT=saved: the default entry is whatever booted last, so a trial "
 					   "could become it; set GRUB_DEFAULT to an entry first")));
 	if (grub_default && *grub_default && strchr(grub_default, '>'))
-		return fail(why, xasprintf(_("GRUB_DEFAULT=%s names an entry in a submenu; a trial copies only a "
+		return trial_fail(why, xasprintf(_("GRUB_DEFAULT=%s names an entry in a submenu; a trial copies only a "
 					     "top-level default entry"),
 					   grub_default));
 	/* 0 (or nothing): the first entry. Another number counts entries GRUB
@@ -197,7 +191,7 @@ int trial_grub_entry(const char *cfg, const char *grub_default, const char *id, 
 	 * names one for sure */
 	if (grub_default && *grub_default && strcmp(grub_default, "0") != 0) {
 		if (strspn(grub_default, "0123456789-") == strlen(grub_default))
-			return fail(why, xasprintf(_("GRUB_DEFAULT=%s counts menu entries, and GRUB skips some of them "
+			return trial_fail(why, xasprintf(_("GRUB_DEFAULT=%s counts menu entries, and GRUB skips some of them "
 						     "(30_uefi-firmware's on BIOS); name the entry by its id, as "
 						     "grub-set-default does, for a trial"),
 						   grub_default));
@@ -220,7 +214,7 @@ int trial_grub_entry(const char *cfg, const char *grub_default, const char *id, 
 				free(t);
 				free(eid);
 				free(want_id);
-				return fail(why, xstrdup(_("grub.cfg's default entry is a submenu; a trial copies a menu "
+				return trial_fail(why, xstrdup(_("grub.cfg's default entry is a submenu; a trial copies a menu "
 							   "entry")));
 			}
 			if (hit) {
@@ -236,7 +230,7 @@ int trial_grub_entry(const char *cfg, const char *grub_default, const char *id, 
 			/* "menuentry 'x' { ... }" on one line */
 			free(want_id);
 			free(title);
-			return fail(why, xstrdup(_("grub.cfg's default entry is written on one line; a trial copies an "
+			return trial_fail(why, xstrdup(_("grub.cfg's default entry is written on one line; a trial copies an "
 						   "entry of several lines, as grub-mkconfig writes them")));
 		}
 		if (start && !end && depth == 0 && l >= start)
@@ -246,7 +240,7 @@ int trial_grub_entry(const char *cfg, const char *grub_default, const char *id, 
 	free(want_id);
 	if (!start || !end) {
 		free(title);
-		return fail(why, xasprintf(_("grub.cfg has no menu entry %s%s (GRUB_DEFAULT)"),
+		return trial_fail(why, xasprintf(_("grub.cfg has no menu entry %s%s (GRUB_DEFAULT)"),
 					   grub_default && *grub_default ? "" : "0",
 					   grub_default && *grub_default ? grub_default : ""));
 	}
@@ -271,7 +265,7 @@ int trial_grub_entry(const char *cfg, const char *grub_default, const char *id, 
 				strbuf_free(&sb);
 				trial_grub_entry_free(out);
 				free(title);
-				return fail(why, m);
+				return trial_fail(why, m);
 			}
 			strbuf_printf(&sb, "%s\n", line);
 			free(line);
@@ -290,7 +284,7 @@ int trial_grub_entry(const char *cfg, const char *grub_default, const char *id, 
 		strbuf_free(&sb);
 		free(title);
 		trial_grub_entry_free(out);
-		return fail(why, m);
+		return trial_fail(why, m);
 	}
 	out->title = title;
 	out->text = strbuf_detach(&sb);

@@ -22,12 +22,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int fail(char **why, char *m)
-{
-	*why = m;
-	return -EINVAL;
-}
-
 static bool is_microcode(const char *path)
 {
 	const char *b = path + strcspn(path, "");
@@ -108,9 +102,9 @@ int trial_refind(const char *old, const char *kver, const char *mnt, const char 
 		l = nl ? nl + 1 : NULL;
 	}
 	if (nq < 4)
-		return fail(why, xstrdup(_("/boot/refind_linux.conf has no line \"LABEL\" \"OPTIONS\" to copy")));
+		return trial_fail(why, xstrdup(_("/boot/refind_linux.conf has no line \"LABEL\" \"OPTIONS\" to copy")));
 	if (q[3][1] == '"' || q[1][1] == '"')
-		return fail(why, xstrdup(_("/boot/refind_linux.conf's first line has doubled quotes (\"\"), which a "
+		return trial_fail(why, xstrdup(_("/boot/refind_linux.conf's first line has doubled quotes (\"\"), which a "
 					   "trial does not copy")));
 	o = xstrndup(q[2] + 1, (size_t)(q[3] - q[2] - 1));
 	/* its initramfs moves to vfioconf\ID\ beside the one it names */
@@ -212,7 +206,7 @@ int trial_limine(const char *old, const char *mnt, char *(*kver_of)(void *data, 
 		l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL;
 	}
 	if (!s)
-		return fail(why, xstrdup(_("limine.conf has no entry")));
+		return trial_fail(why, xstrdup(_("limine.conf has no entry")));
 	/* the globals, anywhere in the file; the default entry's lines */
 	for (l = old; l && *l;) {
 		const char *nl = strchr(l, '\n'), *t = l + strspn(l, " \t"), *v;
@@ -222,7 +216,7 @@ int trial_limine(const char *old, const char *mnt, char *(*kver_of)(void *data, 
 			line[strlen(line) - 1] = '\0';
 		if (*line == s->entry) {
 			if (line[1] == s->entry) {
-				r = fail(why, xstrdup(_("limine.conf has sub-entries: which entry default_entry names is "
+				r = trial_fail(why, xstrdup(_("limine.conf has sub-entries: which entry default_entry names is "
 							"not certain, so a trial is not added to it")));
 				free(line);
 				goto out;
@@ -234,12 +228,12 @@ int trial_limine(const char *old, const char *mnt, char *(*kver_of)(void *data, 
 			char *e;
 			want = strtol(v, &e, 10);
 			if (*e || want < 1) {
-				r = fail(why, xasprintf(_("limine.conf: default_entry %s is not an entry's number"), v));
+				r = trial_fail(why, xasprintf(_("limine.conf: default_entry %s is not an entry's number"), v));
 				free(line);
 				goto out;
 			}
 		} else if ((v = opt(s, line, "remember_last_entry")) && strcasecmp(v, "yes") == 0) {
-			r = fail(why, xstrdup(_("limine.conf has remember_last_entry: yes, so the trial, once picked, "
+			r = trial_fail(why, xstrdup(_("limine.conf has remember_last_entry: yes, so the trial, once picked, "
 						"would become the default entry")));
 			free(line);
 			goto out;
@@ -250,7 +244,7 @@ int trial_limine(const char *old, const char *mnt, char *(*kver_of)(void *data, 
 		l = nl ? nl + 1 : NULL;
 	}
 	if (!start) {
-		r = fail(why, xasprintf(_("limine.conf has no entry %ld (default_entry)"), want));
+		r = trial_fail(why, xasprintf(_("limine.conf has no entry %ld (default_entry)"), want));
 		goto out;
 	}
 	/* the copy: its title line replaced, cmdline and the initramfs */
@@ -283,7 +277,7 @@ int trial_limine(const char *old, const char *mnt, char *(*kver_of)(void *data, 
 		} else if ((v = opt(s, line, "module_path")) && !mod_done && !is_microcode(v)) {
 			const char *p = on_boot(s, v), *b;
 			if (!p) {
-				r = fail(why, xasprintf(_("limine.conf's default entry loads its initramfs from %s, not from "
+				r = trial_fail(why, xasprintf(_("limine.conf's default entry loads its initramfs from %s, not from "
 							  "the partition limine.conf is on (%s/)"),
 							v, s->uri));
 				free(line);
@@ -303,20 +297,20 @@ int trial_limine(const char *old, const char *mnt, char *(*kver_of)(void *data, 
 		l = nl ? nl + 1 : NULL;
 	}
 	if (!is_linux) {
-		r = fail(why,
+		r = trial_fail(why,
 			 xasprintf(_("limine.conf's default entry (%ld) does not boot Linux (protocol: linux)"), want));
 		goto out;
 	}
 	if (!kernel || !on_boot(s, kernel)) {
 		/* TRANSLATORS: %s is "its kernel on another partition than
 		 * limine.conf" or "no kernel path" */
-		r = fail(why, xasprintf(_("limine.conf's default entry (%ld) has %s"), want,
+		r = trial_fail(why, xasprintf(_("limine.conf's default entry (%ld) has %s"), want,
 					kernel ? _("its kernel on another partition than limine.conf")
 					       : _("no kernel path")));
 		goto out;
 	}
 	if (!mod_done) {
-		r = fail(why, xasprintf(_("limine.conf's default entry (%ld) loads no initramfs (module_path)"), want));
+		r = trial_fail(why, xasprintf(_("limine.conf's default entry (%ld) loads no initramfs (module_path)"), want));
 		goto out;
 	}
 	{
@@ -324,7 +318,7 @@ int trial_limine(const char *old, const char *mnt, char *(*kver_of)(void *data, 
 		char *dir = disk_dir(mnt, p, strlen(p));
 		out->kver = kver_of(data, dir);
 		if (!out->kver) {
-			r = fail(why, xasprintf(_("which kernel version /%s is (for the trial's initramfs) is not known: "
+			r = trial_fail(why, xasprintf(_("which kernel version /%s is (for the trial's initramfs) is not known: "
 						  "no /lib/modules/VERSION for it"),
 						dir));
 			free(dir);
@@ -477,13 +471,13 @@ int trial_manual_entry(const struct sysroot *sr, const struct host_facts *h, boo
 	memset(out, 0, sizeof(*out));
 	*why = NULL;
 	if (!mnt)
-		return fail(why, xasprintf(_("the file system holding /%s is unknown (no mount above it)"), file));
+		return trial_fail(why, xasprintf(_("the file system holding /%s is unknown (no mount above it)"), file));
 	if (refind) {
 		/* rEFInd's default for /boot: its newest kernel */
 		if (!(kernel = trial_newest_kernel(sr, "boot")))
-			return fail(why, xstrdup(_("rEFInd: no kernel (vmlinuz*) in /boot beside refind_linux.conf")));
+			return trial_fail(why, xstrdup(_("rEFInd: no kernel (vmlinuz*) in /boot beside refind_linux.conf")));
 		if (!(kver = trial_kernel_version(sr, kernel))) {
-			r = fail(why, xasprintf(_("which kernel version /%s is (for the trial's initramfs) is not known: "
+			r = trial_fail(why, xasprintf(_("which kernel version /%s is (for the trial's initramfs) is not known: "
 						  "no /lib/modules/VERSION for it"),
 						kernel));
 			free(kernel);
@@ -504,7 +498,7 @@ int trial_manual_entry(const struct sysroot *sr, const struct host_facts *h, boo
 		return r;
 	mods = xasprintf("lib/modules/%s", out->kver);
 	if (!root_exists(sr, mods)) {
-		r = fail(why, xasprintf(_("the default entry boots kernel %s, which has no /%s to build the trial's "
+		r = trial_fail(why, xasprintf(_("the default entry boots kernel %s, which has no /%s to build the trial's "
 					  "initramfs from"),
 					out->kver, mods));
 		trial_manual_free(out);

@@ -17,12 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static int fail(char **why, char *m)
-{
-	*why = m;
-	return -EINVAL;
-}
-
 /* A file's first line as proxmox-boot-tool's get_first_line reads it
  * (the text up to the first newline, as it is); owned, NULL when the file
  * cannot be read. */
@@ -52,7 +46,7 @@ static int read_uuids(const struct sysroot *sr, struct strv *out, char **why)
 	int r = 0, n = 0;
 
 	if (rooted_read_path(sr->root, TRIAL_PMX_UUIDS, 1 << 16, &text, NULL) < 0)
-		return fail(why, xasprintf(_("/%s cannot be read"), TRIAL_PMX_UUIDS));
+		return trial_fail(why, xasprintf(_("/%s cannot be read"), TRIAL_PMX_UUIDS));
 	for (char *l = text, *nl; l && *l && r == 0; l = nl ? nl + 1 : NULL) {
 		if ((nl = strchr(l, '\n')))
 			*nl = '\0';
@@ -64,7 +58,7 @@ static int read_uuids(const struct sysroot *sr, struct strv *out, char **why)
 		/* the UUIDs go on the sync script's command line: each one
 		 * checked here, as proxmox-boot-tool checks them */
 		if (!vfat_uuid(l))
-			r = fail(why, xasprintf(_("/%s:%d: '%s' is not an ESP's UUID (XXXX-XXXX); 'proxmox-boot-tool "
+			r = trial_fail(why, xasprintf(_("/%s:%d: '%s' is not an ESP's UUID (XXXX-XXXX); 'proxmox-boot-tool "
 						  "clean' takes out what is not"),
 						TRIAL_PMX_UUIDS, n, l));
 		else if (!strv_contains(out, l))
@@ -72,7 +66,7 @@ static int read_uuids(const struct sysroot *sr, struct strv *out, char **why)
 	}
 	free(text);
 	if (r == 0 && out->n == 0)
-		r = fail(why, xasprintf(_("/%s lists no ESP"), TRIAL_PMX_UUIDS));
+		r = trial_fail(why, xasprintf(_("/%s lists no ESP"), TRIAL_PMX_UUIDS));
 	return r;
 }
 
@@ -173,14 +167,14 @@ int trial_pmx_entry(const struct sysroot *sr, const char *efi_default, const cha
 					: xstrdup(_("systemd-boot did not start this boot (no LoaderInfo EFI variable)"));
 		/* TRANSLATORS: %s is one of the two above; then the list of
 		 * ESPs (a file) */
-		r = fail(why, xasprintf(_("%s: so the ESPs of /%s boot GRUB, whose grub.cfg proxmox-boot-tool writes on "
+		r = trial_fail(why, xasprintf(_("%s: so the ESPs of /%s boot GRUB, whose grub.cfg proxmox-boot-tool writes on "
 					  "each of them; a trial is made for systemd-boot on them only"),
 					who, TRIAL_PMX_UUIDS));
 		free(who);
 		goto out;
 	}
 	if ((pin = first_line(sr, "etc/kernel/next-boot-pin")) && *pin) {
-		r = fail(why, xasprintf(_("kernel %s is pinned for the next boot only (/etc/kernel/next-boot-pin): "
+		r = trial_fail(why, xasprintf(_("kernel %s is pinned for the next boot only (/etc/kernel/next-boot-pin): "
 					  "boot it first, or 'proxmox-boot-tool kernel unpin --next-boot'"),
 					pin));
 		goto out;
@@ -191,7 +185,7 @@ int trial_pmx_entry(const struct sysroot *sr, const char *efi_default, const cha
 		size_t l = strlen(efi_default);
 		if (!str_starts_with(efi_default, "proxmox-") || l <= 13 || strcmp(efi_default + l - 5, ".conf") != 0 ||
 		    strpbrk(efi_default, "*?[/")) {
-			r = fail(why, xasprintf(_("systemd-boot's default is %s (LoaderEntryDefault), not an entry "
+			r = trial_fail(why, xasprintf(_("systemd-boot's default is %s (LoaderEntryDefault), not an entry "
 						  "proxmox-boot-tool writes; 'bootctl set-default \"\"' gives it back to "
 						  "proxmox-boot-tool's loader.conf"),
 						efi_default));
@@ -201,21 +195,21 @@ int trial_pmx_entry(const struct sysroot *sr, const char *efi_default, const cha
 	} else if ((pin = first_line(sr, "etc/kernel/proxmox-boot-pin")) && *pin) {
 		out->kver = xstrdup(pin);
 	} else if (!(out->kver = newest_kernel(sr))) {
-		r = fail(why, xstrdup(_("no kernel proxmox-boot-tool puts on the ESPs (/boot/vmlinuz-*-pve with its "
+		r = trial_fail(why, xstrdup(_("no kernel proxmox-boot-tool puts on the ESPs (/boot/vmlinuz-*-pve with its "
 					"initrd.img, or one of /etc/kernel/proxmox-boot-manual-kernels)")));
 		goto out;
 	}
 	if (!kver_ok(out->kver)) {
-		r = fail(why, xasprintf(_("'%s' is not a kernel version"), out->kver));
+		r = trial_fail(why, xasprintf(_("'%s' is not a kernel version"), out->kver));
 		goto out;
 	}
 	if (!(cmdline = first_line(sr, "etc/kernel/cmdline"))) {
-		r = fail(why, xstrdup(_("/etc/kernel/cmdline cannot be read: proxmox-boot-tool's entries carry its "
+		r = trial_fail(why, xstrdup(_("/etc/kernel/cmdline cannot be read: proxmox-boot-tool's entries carry its "
 					"first line")));
 		goto out;
 	}
 	if (!strstr(cmdline, "root=")) {
-		r = fail(why, xstrdup(_("/etc/kernel/cmdline's first line has no root= (proxmox-boot-tool refuses it "
+		r = trial_fail(why, xstrdup(_("/etc/kernel/cmdline's first line has no root= (proxmox-boot-tool refuses it "
 					"too)")));
 		goto out;
 	}
@@ -227,7 +221,7 @@ int trial_pmx_entry(const struct sysroot *sr, const char *efi_default, const cha
 	out->text = trial_sdboot_copy(out->entry, out->title, id, params, img);
 	free(img);
 	if (!out->text) /* the entry above has an initrd line */
-		r = fail(why, xstrdup("proxmox-boot-tool's entry made without an initrd line"));
+		r = trial_fail(why, xstrdup("proxmox-boot-tool's entry made without an initrd line"));
 out:
 	if (r < 0)
 		trial_pmx_free(out);

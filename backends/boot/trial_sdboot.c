@@ -227,7 +227,7 @@ static bool is_microcode(const char *path)
 	return strstr(b, "ucode") || strstr(b, "microcode");
 }
 
-static int fail(char **why, char *m)
+int trial_fail(char **why, char *m)
 {
 	*why = m;
 	return -EINVAL;
@@ -311,12 +311,12 @@ int trial_sdboot_entry(const struct sysroot *sr, const char *efi_default, const 
 	*why = NULL;
 	if (!n) {
 		free(pattern);
-		return fail(why, xstrdup(_("no systemd-boot loader entry (loader/entries on /efi, /boot/efi or /boot): "
+		return trial_fail(why, xstrdup(_("no systemd-boot loader entry (loader/entries on /efi, /boot/efi or /boot): "
 					   "a trial boot needs GRUB with update-grub, or systemd-boot with loader "
 					   "entries")));
 	}
 	if (pattern && pattern[0] == '@') {
-		r = fail(why, xasprintf(_("systemd-boot's default is %s (the entry booted last), so a trial could "
+		r = trial_fail(why, xasprintf(_("systemd-boot's default is %s (the entry booted last), so a trial could "
 					  "become it; set a fixed default first (bootctl set-default ID)"),
 					pattern));
 		goto out;
@@ -337,7 +337,7 @@ int trial_sdboot_entry(const struct sysroot *sr, const char *efi_default, const 
 		pick = 0; /* no default, or it matches nothing: the first entry */
 	if (!v[pick].part) {
 		/* TRANSLATORS: the first %s is one of the two below */
-		r = fail(why, xasprintf(_("systemd-boot would boot the trial by default: %s; give loader.conf a "
+		r = trial_fail(why, xasprintf(_("systemd-boot would boot the trial by default: %s; give loader.conf a "
 					  "default entry that is not %s (bootctl set-default ID) first"),
 					pattern ? _("loader.conf's default matches it")
 						: _("no default entry is set and it sorts first"),
@@ -347,7 +347,7 @@ int trial_sdboot_entry(const struct sysroot *sr, const char *efi_default, const 
 	if (v[pick].efi || !v[pick].linux_path) {
 		/* TRANSLATORS: the partition, the entry's file, one of the two
 		 * below: what it boots */
-		r = fail(why, xasprintf(_("%s/loader/entries/%s boots %s; a trial needs an entry with linux and "
+		r = trial_fail(why, xasprintf(_("%s/loader/entries/%s boots %s; a trial needs an entry with linux and "
 					  "initrd lines"),
 					v[pick].part, v[pick].file,
 					v[pick].efi ? _("a unified kernel image, whose command line and initramfs are inside it")
@@ -356,7 +356,7 @@ int trial_sdboot_entry(const struct sysroot *sr, const char *efi_default, const 
 	}
 	out->kver = entry_kver(&v[pick]);
 	if (!out->kver) {
-		r = fail(why, xasprintf(_("%s/loader/entries/%s: which kernel it boots is not known (no version line, "
+		r = trial_fail(why, xasprintf(_("%s/loader/entries/%s: which kernel it boots is not known (no version line, "
 					  "no vmlinuz-VERSION)"),
 					v[pick].part, v[pick].file));
 		goto out;
@@ -365,7 +365,7 @@ int trial_sdboot_entry(const struct sysroot *sr, const char *efi_default, const 
 	out->text = trial_sdboot_copy(v[pick].text, v[pick].title ? v[pick].title : v[pick].id, id, params, img);
 	free(img);
 	if (!out->text) {
-		r = fail(why, xasprintf(_("%s/loader/entries/%s loads no initramfs"), v[pick].part, v[pick].file));
+		r = trial_fail(why, xasprintf(_("%s/loader/entries/%s loads no initramfs"), v[pick].part, v[pick].file));
 		goto out;
 	}
 	out->title = xstrdup(v[pick].title ? v[pick].title : v[pick].id);
